@@ -1,0 +1,360 @@
+"""The ``unanswered`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
+from .render import age, one_line
+from .tracker import StoreError, Tracker
+
+EXIT_CONFIG = 2
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # Platform libraries log request details at DEBUG/INFO; keep them quiet.
+    for noisy in ("slack_bolt", "slack_sdk", "discord", "apscheduler", "aiohttp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings(config: str | None) -> tuple[Settings, Path | None]:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"config error: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _store(settings: Settings, must_exist: bool = True) -> Tracker:
+    path = settings.storage.path
+    if must_exist and not Path(path).exists():
+        click.echo(f"No database at {path} yet: nothing has been tracked. Run `unanswered run` (or `replay --db {path}`) first.", err=True)
+        raise SystemExit(1)
+    try:
+        return Tracker(path)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.now(timezone.utc) - parse_duration(value)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a duration back from now (\"7d\", \"12h\") or a date (\"2026-01-05\")") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+config_option = click.option("--config", "-c", "config", type=click.Path(dir_okay=False), default=None,
+                             help="Config file (default: ./unanswered.toml if present, else built-in defaults).")
+
+
+class _Commands(click.Group):
+    """Core commands plus the ones adapters provide, imported only when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from .wiring import COMMANDS
+
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        found = super().get_command(ctx, name)
+        if found is not None:
+            return found
+        from .wiring import COMMANDS, command
+
+        if name not in COMMANDS:
+            return None
+        try:
+            return command(name)
+        except (ImportError, AttributeError):
+            return None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="unanswered")
+def main() -> None:
+    """unanswered: privately pings your moderators when a member's question goes unanswered."""
+
+
+# ---------------------------------------------------------------- run
+
+
+@main.command()
+@config_option
+@click.option("--dry-run", is_flag=True, help="Print the DMs instead of sending them (still audited).")
+@click.option("--demo", "force_demo", is_flag=True, help="Run the bundled demo community even if credentials are set.")
+@click.option("--speed", type=float, default=None, help="Demo only: how many times faster than real time.")
+@click.option("-v", "--verbose", is_flag=True)
+def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None, verbose: bool) -> None:
+    """Watch the configured channels and feeds; DM staff about unanswered questions."""
+    _setup_logging(verbose)
+    settings, _ = _settings(config)
+    from . import wiring
+
+    if force_demo or not any(wanted(settings) for wanted, _ in wiring.SOURCES.values()):
+        from .demo import run_demo
+
+        if not force_demo:
+            click.echo("No credentials or feeds configured: starting the demo. (`unanswered check-config` shows what is set.)", err=True)
+        logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own story
+        asyncio.run(run_demo(speed=speed))
+        return
+    try:
+        app = wiring.build(settings, dry_run=dry_run)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"config error: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    try:
+        asyncio.run(wiring.run_forever(app))
+    except ConfigError as exc:  # adapters turn bad tokens/intents into these at connect time
+        for problem in exc.problems:
+            click.echo(f"config error: {problem}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    except KeyboardInterrupt:
+        pass
+
+
+# ---------------------------------------------------------------- check-config
+
+
+@main.command("check-config")
+@config_option
+def check_config(config: str | None) -> None:
+    """Validate the configuration and print a summary of what will be watched."""
+    settings, path = _settings(config)
+    from . import wiring
+
+    click.echo(f"Config: {path or 'built-in defaults (no unanswered.toml found)'}")
+    click.echo(f"Storage: {settings.storage.path} (messages kept {settings.storage.retention_days} days, audit {settings.storage.audit_retention_days} days)")
+    click.echo(f"People ({len(settings.people)}):")
+    for name, p in settings.people.items():
+        ids = ", ".join(f"{k} {getattr(p, k)}" for k in ("slack", "discord") if getattr(p, k)) or "no platform ids"
+        quiet = f", quiet {p.quiet_hours}" if p.quiet_hours else ""
+        click.echo(f"  {name}: {ids}; {p.timezone}{quiet}")
+    click.echo(f"Routes ({len(settings.routes)}):")
+    for r in settings.routes:
+        chain = " → ".join(r.chain) or "nobody"
+        click.echo(
+            f"  {r.platform} {r.channel}: mode {r.mode}, window {format_duration(settings.window_for(r))}, "
+            f"nudge {chain} (every {format_duration(settings.escalate_after_for(r))}{', repeating' if r.repeat else ''})"
+        )
+    active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
+    click.echo("Sources: " + (", ".join(active) if active else "none configured: `unanswered run` starts the demo"))
+    warnings = _warnings(settings, active)
+    for w in warnings:
+        click.echo(f"warning: {w}")
+    click.echo("OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
+
+
+def _warnings(settings: Settings, active: list[str]) -> list[str]:
+    out = []
+    for i, r in enumerate(settings.routes):
+        if not r.chain and r.mode != "off":
+            out.append(f"routes[{i}] ({r.platform} {r.channel}) has no chain: its questions are tracked but nobody is nudged; add chain = [\"name\"]")
+        if r.platform in ("slack", "discord") and r.platform not in active:
+            var = "UNANSWERED_SLACK__BOT_TOKEN" if r.platform == "slack" else "UNANSWERED_DISCORD__TOKEN"
+            out.append(f"routes[{i}] watches {r.platform} but no {r.platform} token is set ({var})")
+    for name, p in settings.people.items():
+        if not p.slack and not p.discord:
+            out.append(f"people.{name} has no slack or discord id: the bot cannot DM them")
+    for feed in settings.feeds:
+        if feed.kind == "rss":
+            out.append(f"feeds {feed.name!r}: a generic feed may not say when a topic is answered; see README (\"cannot tell when answered\")")
+    return out
+
+
+# ---------------------------------------------------------------- status
+
+
+@main.command()
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
+@click.option("--all", "show_all", is_flag=True, help="Include answered and closed questions of the last 7 days.")
+def status(config: str | None, as_json: bool, show_all: bool) -> None:
+    """Open questions with their age, channel and who was nudged when; source health."""
+    settings, _ = _settings(config)
+    tracker = _store(settings)
+    now = datetime.now(timezone.utc)
+    questions = tracker.open_questions()
+    if show_all:
+        recent = [q for q in tracker.questions() if q.status != "open" and q.asked_at >= now - timedelta(days=7)]
+        questions = questions + recent
+    rows = []
+    for q in questions:
+        nudges = [
+            {"to": n["person"], "at": datetime.fromtimestamp(n["due_at"], timezone.utc).isoformat(), "step": n["step"], "result": n["result"]}
+            for n in tracker.nudges_for(q.id)
+        ]
+        rows.append({
+            "id": q.id, "platform": q.platform, "channel": q.channel_name or q.channel, "author": q.author_name or q.author,
+            "asked_at": q.asked_at.isoformat(), "age_s": int((now - q.asked_at).total_seconds()), "status": q.status,
+            "claimed_by": q.claimed_by, "answered_by": q.answered_by,
+            "next_nudge": q.next_due.isoformat() if q.next_due else None, "nudges": nudges, "excerpt": one_line(q.excerpt, 80),
+            "link": q.link,
+        })
+    health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
+    failed = [dict(r) for r in tracker.conn.execute("SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT 10")]
+    if as_json:
+        click.echo(json.dumps({"now": now.isoformat(), "questions": rows, "sources": health, "failed_sends": failed}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No open questions. 🎉")
+    for r in rows:
+        who = ", ".join(f"{n['to']} {age((now - datetime.fromisoformat(n['at'])).total_seconds())} ago ({n['result']})" for n in r["nudges"]) or "nobody yet"
+        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else r["status"]
+        click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
+        click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
+    for name, h in health.items():
+        click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({h['detail']})" if h.get("detail") else ""))
+    for f in failed:
+        click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {f['result']}")
+
+
+def _kv(tracker: Tracker, prefix: str) -> list[tuple[str, Any]]:
+    return [(k, json.loads(v)) for k, v in tracker.conn.execute("SELECT key, value FROM kv WHERE key LIKE ?", (prefix + "%",))]
+
+
+# ---------------------------------------------------------------- audit
+
+
+@main.command()
+@config_option
+@click.option("--since", default=None, help='How far back: "7d", "12h", or a date "2026-01-05".')
+@click.option("--recipient", default=None, help="Only messages to this person (their name in [people]).")
+@click.option("--json", "as_json", is_flag=True)
+def audit(config: str | None, since: str | None, recipient: str | None, as_json: bool) -> None:
+    """Every message the bot sent (or tried to), with its full text."""
+    settings, _ = _settings(config)
+    tracker = _store(settings)
+    rows = tracker.audit_rows(since=_since(since), person=recipient)
+    if as_json:
+        for r in rows:
+            item = {k: r[k] for k in ("id", "kind", "person", "platform", "address", "text", "reason", "key", "result", "ref")}
+            item["at"] = datetime.fromtimestamp(r["at"], timezone.utc).isoformat()
+            item["questions"] = json.loads(r["questions"])
+            click.echo(json.dumps(item, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("Nothing sent" + (f" to {recipient}" if recipient else "") + (f" since {since}" if since else "") + ".")
+    for r in rows:
+        when = datetime.fromtimestamp(r["at"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        click.echo(f"#{r['id']} {when} {r['kind']} → {r['person']} ({r['platform']} {r['address']}) [{r['result']}]")
+        click.echo("    " + r["text"].replace("\n", "\n    "))
+
+
+# ---------------------------------------------------------------- replay
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "slack-export", "discord-export", "rss"]), default="auto", show_default=True)
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per judged top-level message, in input order.")
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help="Keep the replayed tracker in this file (e.g. for `digest`).")
+def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, db: str | None) -> None:
+    """Run a history through the watchdog with a simulated clock: what would have been flagged, and who pinged when."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings, _ = _settings(config)
+    from . import replay as replay_mod
+    from .wiring import read_history
+
+    errors: list[Any] = []
+    events = read_history([Path(p) for p in paths], fmt, errors)
+    try:
+        tracker = Tracker(db)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    result, _ = asyncio.run(replay_mod.run(events, settings, tracker))
+    for err in errors:
+        click.echo(str(err), err=True)
+    if as_json:
+        _replay_json(tracker, result)
+    else:
+        _replay_text(tracker, result)
+    tracker.close()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+def _replay_json(tracker: Tracker, result: Any) -> None:
+    by_key = {(q.platform, q.channel, q.msg_id): q for q in tracker.questions()}
+    out = sys.stdout
+    for j in result.judged:
+        q = by_key.get((j.platform, j.channel, j.id)) if j.is_question else None
+        nudges = []
+        if q is not None:
+            nudges = [
+                {"to": n["person"], "at": _iso(datetime.fromtimestamp(n["due_at"], timezone.utc)), "step": n["step"]}
+                for n in tracker.nudges_for(q.id)
+            ]
+        record = {
+            "platform": j.platform,
+            "channel": (q.channel_name if q and q.channel_name else None) or j.channel,
+            "id": j.id,
+            "author": j.author,
+            "at": _iso(j.at),
+            "is_question": j.is_question,
+            "reasons": list(j.reasons),
+            "status": q.status if q else None,
+            "answered_at": _iso(q.answered_at) if q else None,
+            "answered_by": q.answered_by if q else None,
+            "nudges": nudges,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _replay_text(tracker: Tracker, result: Any) -> None:
+    from .replay import summary
+
+    s = summary(tracker, result)
+    if not s["events"]:
+        click.echo("No events in the input.")
+        return
+    click.echo(f"Replayed {s['events']} events from {s['from']:%Y-%m-%d %H:%M} to {s['to']:%Y-%m-%d %H:%M} UTC.")
+    share = f"{s['answered_share']:.0%}" if s["answered_share"] is not None else "n/a"
+    median = age(s["median_first_response_s"]) if s["median_first_response_s"] is not None else "n/a"
+    click.echo(f"Questions: {s['questions']} · answered: {s['answered']} ({share}) · median time to first response: {median}")
+    click.echo(f"Nudges that would have been sent: {s['nudges']}")
+    for q in tracker.questions():
+        if q.status == "deleted":
+            continue
+        nudges = tracker.nudges_for(q.id)
+        if q.answered_at:
+            fate = f"answered by {q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
+        else:
+            fate = f"{q.status}, no reply"
+        click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{q.channel_name or q.channel} {q.author_name or q.author}: {one_line(q.excerpt, 70)}")
+        click.echo(f"      {fate}" + "".join(f"; nudge {n['person']} at {datetime.fromtimestamp(n['due_at'], timezone.utc):%H:%M}" for n in nudges))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

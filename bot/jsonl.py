@@ -1,0 +1,159 @@
+"""The core's own event format: one JSON object per line.
+
+    {"type":"message","platform":"discord","channel":"help","id":"m1","author":"u1",
+     "author_is_bot":false,"at":"2026-01-05T10:00:00Z","text":"How do I reset my password?",
+     "thread":null,"reply_to":null,"mentions":[]}
+    {"type":"edit","platform":"discord","channel":"help","id":"m1","at":"...","text":"..."}
+    {"type":"delete","platform":"discord","channel":"help","id":"m1","at":"..."}
+    {"type":"reaction","platform":"discord","channel":"help","message":"m1","author":"u2","emoji":"✅","at":"..."}
+
+Optional on messages: ``author_name``, ``link``, ``channel_name``, ``starts_topic``.
+A bad line is reported with its number and skipped; the rest is processed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .events import Delete, Edit, Event, Message, Reaction, TopicClosed
+
+log = logging.getLogger("unanswered.jsonl")
+
+
+class BadRecord(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class LineError:
+    path: str
+    line: int
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: skipped: {self.error}"
+
+
+def parse_time(value: Any) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), timezone.utc)
+    if not isinstance(value, str) or not value:
+        raise BadRecord('"at" must be an ISO 8601 time such as "2026-01-05T10:00:00Z"')
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecord(f'"at" {value[:40]!r} is not an ISO 8601 time') from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        if required:
+            raise BadRecord(f'missing "{key}"')
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise BadRecord(f'"{key}" must be a string')
+    value = str(value)
+    if required and not value:
+        raise BadRecord(f'"{key}" is empty')
+    return value
+
+
+def to_event(obj: Any) -> Event:
+    if not isinstance(obj, dict):
+        raise BadRecord("not a JSON object")
+    kind = obj.get("type", "message")
+    platform, channel = _str(obj, "platform"), _str(obj, "channel")
+    at = parse_time(obj.get("at"))
+    if kind == "message":
+        mentions = obj.get("mentions") or []
+        if not isinstance(mentions, list):
+            raise BadRecord('"mentions" must be a list')
+        text = obj.get("text") or ""
+        if not isinstance(text, str):
+            raise BadRecord('"text" must be a string')
+        return Message(
+            platform=platform,  # type: ignore[arg-type]
+            channel=channel,  # type: ignore[arg-type]
+            id=_str(obj, "id"),  # type: ignore[arg-type]
+            author=_str(obj, "author"),  # type: ignore[arg-type]
+            at=at,
+            text=text,
+            thread=_str(obj, "thread", required=False),
+            reply_to=_str(obj, "reply_to", required=False),
+            mentions=tuple(str(m) for m in mentions),
+            author_is_bot=bool(obj.get("author_is_bot", False)),
+            author_name=_str(obj, "author_name", required=False),
+            link=_str(obj, "link", required=False),
+            channel_name=_str(obj, "channel_name", required=False),
+            starts_topic=bool(obj.get("starts_topic", False)),
+        )
+    if kind == "edit":
+        return Edit(platform, channel, _str(obj, "id"), at, str(obj.get("text") or ""))  # type: ignore[arg-type]
+    if kind == "delete":
+        return Delete(platform, channel, _str(obj, "id"), at)  # type: ignore[arg-type]
+    if kind == "reaction":
+        return Reaction(
+            platform,  # type: ignore[arg-type]
+            channel,  # type: ignore[arg-type]
+            _str(obj, "message"),  # type: ignore[arg-type]
+            _str(obj, "author"),  # type: ignore[arg-type]
+            _str(obj, "emoji"),  # type: ignore[arg-type]
+            at,
+            bool(obj.get("author_is_bot", False)),
+        )
+    if kind == "closed":
+        return TopicClosed(platform, channel, _str(obj, "id"), at)  # type: ignore[arg-type]
+    raise BadRecord(f'unknown "type" {str(kind)[:30]!r} (expected message, edit, delete, reaction)')
+
+
+def from_event(event: Event) -> dict[str, Any]:
+    """The inverse of ``to_event`` (used to write demo data and exports)."""
+    if isinstance(event, Message):
+        out: dict[str, Any] = {
+            "type": "message",
+            "platform": event.platform,
+            "channel": event.channel,
+            "id": event.id,
+            "author": event.author,
+            "author_is_bot": event.author_is_bot,
+            "at": event.at.isoformat().replace("+00:00", "Z"),
+            "text": event.text,
+            "thread": event.thread,
+            "reply_to": event.reply_to,
+            "mentions": list(event.mentions),
+        }
+        for key in ("author_name", "link", "channel_name"):
+            if getattr(event, key):
+                out[key] = getattr(event, key)
+        if event.starts_topic:
+            out["starts_topic"] = True
+        return out
+    kind = {Edit: "edit", Delete: "delete", Reaction: "reaction", TopicClosed: "closed"}[type(event)]
+    out = {"type": kind, **{k: getattr(event, k) for k in event.__slots__}}  # type: ignore[attr-defined]
+    out["at"] = event.at.isoformat().replace("+00:00", "Z")
+    return out
+
+
+def read(paths: Iterable[Path | str], errors: list[LineError] | None = None) -> Iterator[Event]:
+    """Events from jsonl files; bad lines are logged, collected in ``errors`` and skipped."""
+    for path in paths:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield to_event(json.loads(line))
+                except (ValueError, TypeError) as exc:
+                    err = LineError(str(path), number, str(exc) if isinstance(exc, BadRecord) else f"not valid JSON ({exc})")
+                    log.warning("%s", err)
+                    if errors is not None:
+                        errors.append(err)

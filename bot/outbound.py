@@ -1,0 +1,341 @@
+"""The outbound door: the only way anything leaves the bot.
+
+Rules it enforces, so no caller has to remember them:
+- It speaks only to configured staff: a person from ``[people]`` (by DM) or a
+  channel from ``[staff_channels]``. There is no way to pass it a channel id taken
+  from an event.
+- Member text arrives already neutralised (``bot.render``); each transport adds its
+  own platform escaping when it renders.
+- The full rendered text is written to the audit log *before* sending, in the same
+  transaction as the caller's own bookkeeping (e.g. "nudge step 2 done"), and the
+  result is recorded after. A crash in between leaves a ``pending`` record that
+  ``resume_pending`` settles at the next start: it asks the platform whether the
+  message (tagged with its key) arrived, and sends it only if it did not.
+- ``dry_run`` prints instead of sending (console transport), still audited.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Protocol, TextIO
+
+from .config import Settings
+from .tracker import Tracker
+
+log = logging.getLogger("unanswered.outbound")
+
+BUTTON_LABELS = {
+    "claim": "I'm on it",
+    "snooze:1h": "Snooze 1h",
+    "snooze:morning": "Snooze until morning",
+    "dismiss": "Not a question",
+    "resolve": "Answered elsewhere",
+}
+NUDGE_BUTTONS = tuple(BUTTON_LABELS)
+CUSTOM_ID_PREFIX = "unanswered"
+
+
+def button_id(action: str, question: int) -> str:
+    """A custom id that survives restarts: everything needed is in the id itself."""
+    return f"{CUSTOM_ID_PREFIX}:{action}:{question}"
+
+
+def parse_button_id(custom_id: str) -> tuple[str, int] | None:
+    parts = custom_id.split(":")
+    if len(parts) < 3 or parts[0] != CUSTOM_ID_PREFIX:
+        return None
+    action, qid = ":".join(parts[1:-1]), parts[-1]
+    if action not in BUTTON_LABELS or not qid.isdigit():
+        return None
+    return action, int(qid)
+
+
+class NotStaff(Exception):
+    """Someone tried to send to a recipient that is not configured staff."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """What the core wants to tell a moderator, before any platform formatting.
+
+    Every string here is already safe (neutralised member text, our own words).
+    """
+
+    kind: str  # nudge | digest | health | notice
+    title: str
+    fields: tuple[tuple[str, str], ...] = ()
+    quote: str | None = None
+    link: str | None = None
+    reason: str = ""
+    question: int | None = None
+    buttons: tuple[str, ...] = ()
+    footer: str = ""
+    body: str = ""
+    image: bytes | None = field(default=None, repr=False)
+    image_name: str = "chart.png"
+
+    def as_text(self) -> str:
+        lines = [self.title]
+        lines += [f"  {label}: {value}" for label, value in self.fields]
+        if self.quote:
+            lines += ["  > " + q for q in self.quote.splitlines()]
+        if self.link:
+            lines.append(f"  link: {self.link}")
+        if self.reason:
+            lines.append(f"  why: {self.reason}")
+        if self.body:
+            lines.append(self.body)
+        if self.buttons:
+            lines.append("  [" + "] [".join(BUTTON_LABELS[b] for b in self.buttons) + "]")
+        if self.footer:
+            lines.append(f"  {self.footer}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    name: str  # person name, or staff channel name
+    platform: str
+    address: str  # the person's platform user id, or the allow-listed staff channel id
+    is_channel: bool = False
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str  # exactly what the recipient reads (audited)
+    payload: dict[str, Any] | None = None  # the platform body (blocks / embed), audited too
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ok: bool
+    ref: str | None = None  # where the DM landed, to edit it after a button click
+    error: str | None = None
+    permanent: bool = False  # retrying the same recipient will not help (closed DMs, unknown user)
+
+
+class Transport(Protocol):
+    """One per platform; lives in adapters/<platform>/outbound.py."""
+
+    platform: str
+
+    def render(self, note: Note, key: str) -> Rendered: ...
+
+    async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery: ...
+
+    async def was_delivered(self, to: Recipient, key: str) -> bool | None: ...
+
+    async def update(self, ref: str, rendered: Rendered, note: Note) -> None: ...
+
+
+class ConsoleTransport:
+    """Prints what would be sent. Used by the demo and ``run --dry-run``."""
+
+    platform = "console"
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.sent: list[tuple[Recipient, Rendered, str]] = []
+
+    def render(self, note: Note, key: str) -> Rendered:
+        return Rendered(text=note.as_text())
+
+    async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
+        self.sent.append((to, rendered, key))
+        if not self.quiet:
+            out = self.stream or sys.stdout
+            where = f"#{to.name} (staff channel)" if to.is_channel else f"{to.name} ({to.platform} DM)"
+            out.write(f"\n── would DM {where} ──\n{rendered.text}\n")
+            out.flush()
+        return Delivery(ok=True, ref=f"console:{key}")
+
+    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+        return any(k == key for _, _, k in self.sent)
+
+    async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
+        if not self.quiet:
+            (self.stream or sys.stdout).write(f"\n── DM updated ({ref}) ──\n{rendered.text}\n")
+
+
+class Door:
+    def __init__(
+        self,
+        settings: Settings,
+        tracker: Tracker,
+        clock: Any,
+        transports: dict[str, Transport] | None = None,
+        *,
+        dry_run: bool = False,
+        console: ConsoleTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tracker = tracker
+        self.clock = clock
+        self.transports = dict(transports or {})
+        self.dry_run = dry_run
+        self.console = console or ConsoleTransport()
+
+    def add_transport(self, transport: Transport) -> None:
+        self.transports[transport.platform] = transport
+
+    # -------------------------------------------------------------- recipients
+
+    def person(self, name: str, *, prefer: str | None = None) -> Recipient:
+        """The DM address of a configured person, on the best platform we can reach."""
+        person = self.settings.people.get(name)
+        if person is None:
+            raise NotStaff(f"{name!r} is not a configured person")
+        ids = {p: getattr(person, p) for p in ("slack", "discord") if getattr(person, p)}
+        order = [person.notify_via, prefer, *sorted(ids)]
+        for platform in order:
+            if platform in ids and (self.dry_run or platform in self.transports):
+                return Recipient(name=name, platform=platform, address=ids[platform])
+        if self.dry_run or not ids:
+            # Demo and replay: people may have no ids at all; the console needs none.
+            platform = next((p for p in order if p in ids), "console")
+            return Recipient(name=name, platform=platform, address=ids.get(platform, name))
+        return Recipient(name=name, platform=next(iter(ids)), address=next(iter(ids.values())))
+
+    def staff_channel(self, name: str) -> Recipient:
+        channel = self.settings.staff_channels.get(name)
+        if channel is None:
+            raise NotStaff(f"{name!r} is not an allow-listed staff channel")
+        return Recipient(name=name, platform=channel.platform, address=channel.channel, is_channel=True)
+
+    def _transport(self, to: Recipient) -> Transport | None:
+        if self.dry_run:
+            return self.console
+        return self.transports.get(to.platform)
+
+    # -------------------------------------------------------------- sending
+
+    async def send(
+        self,
+        to: Recipient,
+        note: Note,
+        *,
+        key: str,
+        questions: list[int] | None = None,
+        prepare: Callable[[int], None] | None = None,
+    ) -> Delivery:
+        """Audit, then send. ``prepare(audit_id)`` runs in the audit's transaction."""
+        self._check(to)
+        transport = self._transport(to)
+        now = self.clock.now()
+        rendered = transport.render(note, key) if transport else Rendered(text=note.as_text())
+        with self.tracker.transaction():
+            audit_id = self.tracker.audit_begin(
+                at=now,
+                kind=note.kind,
+                person=to.name,
+                platform=to.platform,
+                address=to.address,
+                text=rendered.text,
+                payload=rendered.payload,
+                reason=note.reason,
+                questions=questions or ([note.question] if note.question else []),
+                key=key,
+            )
+            if audit_id is None:
+                # Already recorded under this key: this message was handled before.
+                row = self.tracker.audit_by_key(key)
+                log.info("not sending %s again (audit #%s: %s)", key, row["id"], row["result"])
+                return Delivery(ok=row["result"] in ("sent", "dry-run"), ref=row["ref"], error="duplicate")
+            if prepare is not None:
+                prepare(audit_id)
+        if transport is None:
+            delivery = Delivery(ok=False, error=f"no {to.platform} connection is configured", permanent=True)
+        else:
+            delivery = await self._deliver(transport, to, rendered, key, note)
+        self._finish(audit_id, delivery)
+        return delivery
+
+    async def _deliver(self, transport: Transport, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
+        try:
+            return await transport.deliver(to, rendered, key, note)
+        except Exception as exc:  # a transport bug must not take the watchdog down
+            log.exception("sending %s to %s failed", key, to.name)
+            return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+    def _finish(self, audit_id: int, delivery: Delivery) -> None:
+        if delivery.ok:
+            result = "dry-run" if self.dry_run else "sent"
+        else:
+            result = ("failed-permanent: " if delivery.permanent else "failed: ") + (delivery.error or "unknown error")
+        with self.tracker.transaction():
+            self.tracker.audit_finish(audit_id, result, self.clock.now(), delivery.ref)
+        log.info("audit #%s %s", audit_id, result)
+
+    def _check(self, to: Recipient) -> None:
+        if to.is_channel:
+            expected = self.staff_channel(to.name)
+        else:
+            person = self.settings.people.get(to.name)
+            if person is None:
+                raise NotStaff(f"{to.name!r} is not a configured person")
+            allowed = {getattr(person, p) for p in ("slack", "discord") if getattr(person, p)} or {to.name}
+            if to.address not in allowed:
+                raise NotStaff(f"{to.address!r} is not {to.name}'s configured id")
+            return
+        if expected != to:
+            raise NotStaff(f"{to.address!r} is not the allow-listed staff channel {to.name!r}")
+
+    async def update_by_ref(self, ref: str, note: Note) -> None:
+        """Edit a DM we sent earlier (after a button click): our own message in a staff DM only."""
+        row = self.tracker.conn.execute("SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)).fetchone()
+        if row is None or not row["ref"]:
+            log.warning("not editing %s: it is not a message this bot sent", ref)
+            return
+        audit_id = row["id"]
+        to = Recipient(name=row["person"], platform=row["platform"], address=row["address"])
+        self._check(to)
+        transport = self._transport(to)
+        if transport is None:
+            return
+        rendered = transport.render(note, row["key"])
+        with self.tracker.transaction():
+            self.tracker.audit_begin(
+                at=self.clock.now(),
+                kind="update",
+                person=to.name,
+                platform=to.platform,
+                address=to.address,
+                text=rendered.text,
+                payload=rendered.payload,
+                reason=f"edit of audit #{audit_id}",
+                questions=json.loads(row["questions"]),
+                key=f"update:{audit_id}:{self.clock.now().timestamp()}",
+            )
+        try:
+            await transport.update(row["ref"], rendered, note)
+        except Exception:
+            log.exception("editing DM of audit #%s failed", audit_id)
+
+    async def resume_pending(self) -> int:
+        """Settle records left ``pending`` by a crash between audit and result. Returns how many were re-sent."""
+        resent = 0
+        for row in self.tracker.pending_audit():
+            to = Recipient(name=row["person"], platform=row["platform"], address=row["address"], is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge")
+            transport = self._transport(to)
+            if transport is None:
+                continue
+            try:
+                arrived = await transport.was_delivered(to, row["key"])
+            except Exception:
+                log.exception("could not check whether %s arrived", row["key"])
+                continue
+            if arrived:
+                self._finish(row["id"], Delivery(ok=True))
+                continue
+            payload = json.loads(row["payload"]) if row["payload"] else None
+            # Re-send exactly the audited text: what was recorded is what goes out.
+            note = Note(kind=row["kind"], title=row["text"].splitlines()[0] if row["text"] else "", body="")
+            delivery = await self._deliver(transport, to, Rendered(text=row["text"], payload=payload), row["key"], note)
+            self._finish(row["id"], delivery)
+            resent += 1
+        return resent

@@ -1,0 +1,125 @@
+"""The contract between the core and a platform adapter.
+
+An adapter (adapters/<platform>/) is a ``Source``: it connects, catches up from
+history, feeds translated events to the ``Hub`` and may offer a ``Transport`` for
+staff DMs. The hub is all an adapter can reach of the core: it can report what it
+saw and what a moderator clicked, and read where to resume. It cannot send.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Iterable, Protocol
+
+from .config import Settings
+from . import policy
+from .events import Event, StaffAction
+from .outbound import Transport, parse_button_id
+from .tracker import Question, Tracker
+from .watchdog import Watchdog
+
+log = logging.getLogger("unanswered.sources")
+
+
+class Source(Protocol):
+    name: str
+
+    def transport(self) -> Transport | None: ...
+
+    async def start(self, hub: "Hub") -> None:
+        """Connect, catch up on what was missed, and keep feeding events (background tasks)."""
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Health:
+    ok: bool
+    since: datetime
+    detail: str = ""
+
+
+class Hub:
+    def __init__(self, settings: Settings, watchdog: Watchdog, tracker: Tracker, clock: Any, scheduler: Any = None) -> None:
+        self.settings = settings
+        self.watchdog = watchdog
+        self.tracker = tracker
+        self.clock = clock
+        self.scheduler = scheduler
+        self.health: dict[str, Health] = {}
+        self.on_action_done: Callable[[StaffAction, str], Awaitable[None]] | None = None
+
+    # -- what adapters report
+    def ingest(self, event: Event) -> None:
+        self.watchdog.ingest(event)
+
+    def ingest_batch(self, events: Iterable[Event]) -> None:
+        self.watchdog.ingest_batch(events)
+
+    async def act(self, action: StaffAction) -> str:
+        outcome = await self.watchdog.act(action)
+        if self.on_action_done is not None:
+            await self.on_action_done(action, outcome)
+        return outcome
+
+    def report(self, source: str, ok: bool, detail: str = "") -> None:
+        """A source's connection state; changes are logged and kept for `status`."""
+        now = self.clock.now()
+        prev = self.health.get(source)
+        if prev is None or prev.ok != ok:
+            self.health[source] = Health(ok=ok, since=now, detail=detail)
+            (log.info if ok else log.warning)("%s: %s%s", source, "connected" if ok else "failing", f" ({detail})" if detail else "")
+            with self.tracker.transaction():
+                self.tracker.put(f"health:{source}", {"ok": ok, "since": now.isoformat(), "detail": detail})
+        elif detail:
+            prev.detail = detail
+
+    async def handle_button(self, platform: str, user_id: str, custom_id: str, ref: str | None = None) -> str:
+        """A moderator clicked a button in one of our DMs.
+
+        Checks that the clicker is configured staff, applies the action, and edits the
+        DM (``ref`` is the transport's reference of that DM message) to show who did
+        what. Returns the outcome line, for an ephemeral acknowledgement in the DM.
+        Works after a restart: everything needed is in the button's custom id.
+        """
+        parsed = parse_button_id(custom_id)
+        if parsed is None:
+            return "That button is not one of ours."
+        action, qid = parsed
+        person = self.person_for(platform, user_id)
+        if person is None:
+            log.warning("ignored a %s click by %s, who is not configured staff", action, platform)
+            return "Only configured staff can act on these notes."
+        now = self.clock.now()
+        kind, until = action, None
+        if action == "snooze:1h":
+            kind, until = "snooze", now + timedelta(hours=1)
+        elif action == "snooze:morning":
+            kind, until = "snooze", policy.next_morning(self.settings.people[person], now)
+        outcome = await self.act(StaffAction(kind=kind, question=qid, by=person, at=now, until=until))
+        if ref:
+            note = self.watchdog.followup_note(qid, outcome)
+            if note is not None:
+                await self.watchdog.door.update_by_ref(ref, note)
+        return outcome
+
+    # -- what adapters may read
+    def person_for(self, platform: str, user_id: str) -> str | None:
+        return self.watchdog.person_for(platform, user_id)
+
+    def resume_point(self, platform: str, channel: str) -> tuple[str, datetime] | None:
+        """The newest stored message of a channel: history catch-up starts after it."""
+        return self.tracker.last_message(platform, channel)
+
+    def open_questions(self, platform: str) -> list[Question]:
+        return self.tracker.open_questions(platform)
+
+    def watched_routes(self, platform: str) -> list[Any]:
+        return [r for r in self.settings.routes if r.platform == platform and r.mode != "off"]
+
+    def every(self, interval: timedelta, job: Callable[[], Awaitable[None]], *, id: str) -> None:
+        if self.scheduler is None:
+            raise RuntimeError("no scheduler: recurring jobs need a live run")
+        self.scheduler.every(interval, job, id=id)

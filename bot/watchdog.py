@@ -1,0 +1,399 @@
+"""The watchdog: events in, questions tracked, nudges out through the door.
+
+One implementation serves live runs, the demo and replay; they differ only in the
+clock they pass and the door's transports. ``ingest`` is synchronous (SQLite
+writes on the loop thread); ``tick`` is async because it sends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterable
+
+from . import policy
+from .config import Person, Route, Settings, format_duration
+from .conversation import ChannelContext, OpenQuestion
+from .detect import judge
+from .events import Delete, Edit, Event, Message, Reaction, StaffAction, TopicClosed
+from .outbound import NUDGE_BUTTONS, Door, Note, NotStaff
+from .render import age, neutralise, plain_name
+from .tracker import Question, StoreError, Tracker, dt
+
+log = logging.getLogger("unanswered.watchdog")
+
+MAX_TRANSIENT_FAILURES = 3
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
+FLAT_HORIZON = timedelta(minutes=30)  # how far back a flat-channel reply may reach
+MAX_CONTEXTS = 2000  # channels whose conversation context stays in memory
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What the watchdog decided about one top-level message (replay reports these)."""
+
+    platform: str
+    channel: str
+    id: str
+    author: str
+    at: datetime
+    is_question: bool
+    reasons: tuple[str, ...]
+
+
+class Watchdog:
+    def __init__(
+        self,
+        settings: Settings,
+        tracker: Tracker,
+        clock: Any,
+        door: Door,
+        *,
+        fallback_route: Route | None = None,
+    ) -> None:
+        self.settings = settings
+        self.tracker = tracker
+        self.clock = clock
+        self.door = door
+        self.fallback_route = fallback_route
+        self.on_due_changed: Callable[[datetime], None] | None = None
+        self.on_judged: Callable[[Judged], None] | None = None
+        self._routes: dict[tuple[str, str, str | None], Route | None] = {}
+        self._contexts: OrderedDict[tuple[str, str], ChannelContext] = OrderedDict()
+        self._flat_open: dict[tuple[str, str], list[OpenQuestion]] = {}
+        self._staff = {p: settings.staff_ids(p) for p in ("slack", "discord")}
+        self._earliest: datetime | None = None
+        self._earliest_known = False
+        self.malformed = 0
+
+    # ------------------------------------------------------------------ lookups
+
+    def route(self, platform: str, channel: str, channel_name: str | None = None) -> Route | None:
+        key = (platform, channel, channel_name)
+        if key not in self._routes:
+            self._routes[key] = policy.route_for(self.settings, platform, channel, channel_name) or self.fallback_route
+        return self._routes[key]
+
+    def person_for(self, platform: str, user_id: str) -> str | None:
+        """The configured person behind a platform user id (None: not staff)."""
+        return self._staff.get(platform, {}).get(user_id)
+
+    def is_staff(self, platform: str, user_id: str) -> bool:
+        return user_id in self._staff.get(platform, {})
+
+    def _context(self, platform: str, channel: str) -> ChannelContext:
+        key = (platform, channel)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = self._contexts[key] = ChannelContext(horizon=FLAT_HORIZON)
+            if len(self._contexts) > MAX_CONTEXTS:
+                old, _ = self._contexts.popitem(last=False)
+                self._flat_open.pop(old, None)
+        else:
+            self._contexts.move_to_end(key)
+        return ctx
+
+    def _open_flat(self, m: Message) -> list[OpenQuestion]:
+        key = (m.platform, m.channel)
+        cutoff = m.at - FLAT_HORIZON
+        found = self._flat_open.get(key)
+        if found is None:
+            # First look at this channel since start: reload its recent open questions.
+            found = [
+                OpenQuestion(key=r["id"], msg_id=r["msg_id"], author=r["author"], at=dt(r["asked_at"]))
+                for r in self.tracker.open_unanswered(m.platform, m.channel, cutoff)
+            ]
+        found = [q for q in found if q.at >= cutoff]
+        self._flat_open[key] = found
+        return found
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, event: Event) -> None:
+        """Apply one event durably (its own transaction)."""
+        with self.tracker.transaction():
+            self._apply(event)
+
+    def ingest_batch(self, events: Iterable[Event]) -> None:
+        """Apply many events in one transaction (history catch-up, replay)."""
+        with self.tracker.transaction():
+            for event in events:
+                self._apply(event)
+
+    def _apply(self, event: Event) -> None:
+        try:
+            if isinstance(event, Message):
+                self._on_message(event)
+            elif isinstance(event, Edit):
+                self._on_edit(event)
+            elif isinstance(event, Delete):
+                self._on_delete(event)
+            elif isinstance(event, Reaction):
+                self._on_reaction(event)
+            elif isinstance(event, TopicClosed):
+                self._on_closed(event)
+            else:
+                raise TypeError(f"not an event: {type(event).__name__}")
+        except StoreError:
+            raise
+        except Exception as exc:  # a malformed event is skipped, never fatal
+            self.malformed += 1
+            log.warning("skipped a malformed %s event: %s: %s", type(event).__name__, type(exc).__name__, exc)
+
+    def _on_message(self, m: Message) -> None:
+        route = self.route(m.platform, m.channel, m.channel_name)
+        if route is None or route.mode == "off":
+            return  # unwatched: we keep nothing about it
+        if not self.tracker.add_message(m):
+            return  # already seen (redelivery, overlapping catch-up): nothing changes
+        if m.author_is_bot:
+            return  # bots never ask and never answer
+        if not m.is_top_level or m.reply_to:
+            self._structural_reply(m)
+            return
+        ctx = self._context(m.platform, m.channel)
+        hit = None
+        if not m.starts_topic:
+            open_here = self._open_flat(m)
+            hit = ctx.reply_target(m, open_here) if open_here else None
+            if hit is not None:
+                qid, reason = hit
+                self._answer(qid, m, reason)
+                self._flat_open[(m.platform, m.channel)] = [q for q in open_here if q.key != qid]
+        is_question, reasons = False, ()
+        if hit is not None:
+            reasons = (f"a reply in the conversation ({hit[1]})",)
+        elif self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask:
+            reasons = ("posted by staff",)
+        elif route.mode == "all":
+            is_question = True
+            where = "a forum topic" if m.starts_topic else "a new post in a channel where every post is a question"
+            reasons = (f"{where} (route mode 'all')",)
+        else:
+            verdict = judge(m, ctx)
+            is_question, reasons = verdict.is_question, verdict.reasons
+        if not m.starts_topic:
+            ctx.remember(m, is_question=is_question)
+        if self.on_judged is not None:
+            self.on_judged(Judged(m.platform, m.channel, m.id, m.author, m.at, is_question, tuple(reasons)))
+        if is_question:
+            self._open_question(m, route, list(reasons))
+
+    def _open_question(self, m: Message, route: Route, reasons: list[str]) -> None:
+        due = m.at + self.settings.window_for(route)
+        first_time = not self.tracker.has_spoken_before(m.platform, m.author, m.at)
+        qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
+        if not qid:
+            return
+        if not m.starts_topic:
+            self._flat_open.setdefault((m.platform, m.channel), []).append(
+                OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at)
+            )
+        self._due_changed(due)
+
+    def _structural_reply(self, m: Message) -> None:
+        """A thread reply or an explicit reply reference answers the question it points at."""
+        row = None
+        if not m.is_top_level:
+            row = self.tracker.question_at(m.platform, m.channel, m.thread)  # type: ignore[arg-type]
+        if row is None and m.reply_to:
+            row = self.tracker.question_at(m.platform, m.channel, m.reply_to)
+            if row is None:
+                parent = self.tracker.message(m.platform, m.channel, m.reply_to)
+                if parent is not None and parent["thread"]:
+                    row = self.tracker.question_at(m.platform, m.channel, parent["thread"])
+        if row is None or row["author"] == m.author or row["answered_at"] is not None or row["status"] == "deleted":
+            return  # the asker's own follow-ups never count
+        how = "replied in the thread" if not m.is_top_level else "replied to the question"
+        self._answer(row["id"], m, how)
+
+    def _answer(self, qid: int, m: Message, how: str) -> None:
+        self.tracker.mark_answered(qid, m.at, m.author, m.id)
+        log.debug("question %s answered by %s (%s)", qid, m.author, how)
+
+    def _on_edit(self, e: Edit) -> None:
+        row = self.tracker.question_at(e.platform, e.channel, e.id)
+        if row is not None:
+            self.tracker.update_excerpt(row["id"], e.text)
+
+    def _on_delete(self, d: Delete) -> None:
+        self.tracker.mark_message_deleted(d.platform, d.channel, d.id)
+        row = self.tracker.question_at(d.platform, d.channel, d.id)
+        if row is not None:
+            self.tracker.forget_question(row["id"], d.at)
+            key = (d.platform, d.channel)
+            if key in self._flat_open:
+                self._flat_open[key] = [q for q in self._flat_open[key] if q.key != row["id"]]
+
+    def _on_reaction(self, r: Reaction) -> None:
+        handled = self.settings.handled
+        if r.author_is_bot or not handled.reactions or r.emoji not in handled.reactions:
+            return
+        person = self.person_for(r.platform, r.author)
+        if handled.by == "staff" and person is None:
+            return
+        row = self.tracker.question_at(r.platform, r.channel, r.message)
+        if row is None or row["status"] != "open":
+            return
+        self.tracker.close_question(row["id"], "resolved", r.at, person or r.author)
+        self.tracker.add_action(row["id"], "resolve", person or r.author, r.at, None, note=f"reacted {r.emoji}")
+
+    def _on_closed(self, c: TopicClosed) -> None:
+        row = self.tracker.question_at(c.platform, c.channel, c.id)
+        if row is not None:
+            self.tracker.close_question(row["id"], "closed", c.at, None)
+
+    # ------------------------------------------------------------------ deadlines
+
+    def _due_changed(self, at: datetime) -> None:
+        if self._earliest is None or at < self._earliest:
+            self._earliest = at
+            if self.on_due_changed is not None:
+                self.on_due_changed(at)
+
+    def next_due(self) -> datetime | None:
+        """The earliest pending deadline (cached; exact after every tick)."""
+        if not self._earliest_known:
+            self._earliest = self.tracker.next_due()
+            self._earliest_known = True
+        return self._earliest
+
+    async def tick(self) -> int:
+        """Send every nudge that is due now. Returns how many were sent."""
+        now = self.clock.now()
+        sent = 0
+        while True:
+            due = self.tracker.due(now)
+            if not due:
+                break
+            for q in due:
+                sent += await self._fire(q, now)
+        self._earliest = self.tracker.next_due()
+        self._earliest_known = True
+        return sent
+
+    async def _fire(self, q: Question, now: datetime) -> int:
+        route = self.route(q.platform, q.channel, q.channel_name)
+        if route is None or route.mode == "off":
+            with self.tracker.transaction():
+                self.tracker.set_next_due(q.id, None)
+            return 0
+        decision = policy.decide(self.settings, route, q.step, q.nudges_sent, now)
+        if decision.send_to is None:
+            with self.tracker.transaction():
+                self.tracker.set_next_due(q.id, None if decision.stop else decision.wait_until)
+            return 0
+        seq = q.nudges_sent
+        next_due = policy.after_send(self.settings, route, decision.step, seq + 1, now)
+        note = self.nudge_note(q, route, decision, now)
+        try:
+            to = self.door.person(decision.send_to, prefer=route.notify_via or q.platform)
+        except NotStaff:
+            log.error("route %s names %s, who is not configured", route.channel, decision.send_to)
+            return 0
+
+        def prepare(audit_id: int) -> None:
+            self.tracker.add_nudge(q.id, seq, decision.step, decision.send_to or "", now, audit_id)
+            self.tracker.advance(q.id, step=decision.step + 1, nudges_sent=seq + 1, next_due=next_due)
+
+        delivery = await self.door.send(to, note, key=f"nudge:{q.id}:{seq}", questions=[q.id], prepare=prepare)
+        if delivery.ok:
+            if q.failures:
+                with self.tracker.transaction():
+                    self.tracker.set_failures(q.id, 0)
+            return 1
+        with self.tracker.transaction():
+            failures = q.failures + 1
+            if delivery.permanent or failures >= MAX_TRANSIENT_FAILURES:
+                # This person cannot be reached: try the next one on the chain now.
+                more = decision.step + 1 < len(route.chain) or route.repeat
+                self.tracker.set_next_due(q.id, now if more else None)
+                self.tracker.set_failures(q.id, 0)
+            else:
+                self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE, step=decision.step)
+                self.tracker.set_failures(q.id, failures)
+        return 0
+
+    def nudge_note(self, q: Question, route: Route, decision: policy.Decision, now: datetime) -> Note:
+        window = self.settings.window_for(route)
+        where = q.channel_name or q.channel
+        if q.platform in ("slack", "discord") and not where.startswith("#"):
+            where = "#" + where
+        asker = plain_name(q.author_name, q.author)
+        fields = [
+            ("Where", f"{where} ({q.platform})"),
+            ("Asked by", asker + (" (first question here)" if q.first_time else "")),
+            ("Waiting", age((now - q.asked_at).total_seconds()) + " with no reply"),
+        ]
+        if decision.step > 0:
+            fields.append(("Escalation", f"step {decision.step + 1} of {len(route.chain)}: nobody picked it up"))
+        if decision.note:
+            fields.append(("Note", decision.note))
+        reason = f"no reply from anyone but the asker within {format_duration(window)}"
+        if q.reasons:
+            reason += "; flagged as a question because: " + "; ".join(q.reasons)
+        return Note(
+            kind="nudge",
+            title=f"Unanswered question in {where}",
+            fields=tuple(fields),
+            quote=neutralise(q.excerpt),
+            link=q.link,
+            reason=reason,
+            question=q.id,
+            buttons=NUDGE_BUTTONS,
+            footer=f"unanswered · question #{q.id}",
+        )
+
+    # ------------------------------------------------------------------ staff actions
+
+    async def act(self, action: StaffAction) -> str:
+        """Apply a moderator's button click. Returns a line describing the outcome."""
+        if action.by not in self.settings.people:
+            return "Only configured staff can act on these notes."
+        q = self.tracker.question(action.question)
+        if q is None or q.status == "deleted":
+            return "That question no longer exists (it was deleted)."
+        when = action.at.strftime("%Y-%m-%d %H:%M UTC")
+        if q.status != "open":
+            by = q.answered_by or q.closed_by or "someone"
+            return f"Already {q.status} (by {plain_name(by, by)})."
+        with self.tracker.transaction():
+            self.tracker.add_action(q.id, action.kind, action.by, action.at, action.until, action.note)
+            if action.kind == "claim":
+                self.tracker.claim(q.id, action.by, action.at)
+                outcome = f"{action.by} is on it ({when}). No more reminders about this one."
+            elif action.kind == "snooze":
+                until = action.until or action.at + timedelta(hours=1)
+                nudges = self.tracker.nudges_for(q.id)
+                step = nudges[-1]["step"] if nudges else q.step
+                self.tracker.set_next_due(q.id, until, step=step)
+                self._due_changed(until)
+                outcome = f"Snoozed by {action.by} until {until:%Y-%m-%d %H:%M} UTC."
+            elif action.kind == "dismiss":
+                self.tracker.close_question(q.id, "dismissed", action.at, action.by)
+                outcome = f"Marked 'not a question' by {action.by} ({when}). Thanks: this teaches us what to skip."
+            elif action.kind == "resolve":
+                self.tracker.close_question(q.id, "resolved", action.at, action.by)
+                outcome = f"Marked answered elsewhere by {action.by} ({when})."
+            else:
+                raise ValueError(f"unknown action {action.kind!r}")
+        return outcome
+
+    def followup_note(self, qid: int, outcome: str) -> Note | None:
+        """The nudge as it should read after someone acted on it: same facts, no buttons."""
+        q = self.tracker.question(qid)
+        if q is None or q.status == "deleted":
+            return None
+        route = self.route(q.platform, q.channel, q.channel_name) or self.fallback_route
+        if route is None:
+            return None
+        note = self.nudge_note(q, route, policy.Decision(step=0), self.clock.now())
+        return replace(note, title=note.title + " (handled)", fields=note.fields + (("Update", outcome),), buttons=())
+
+    def person(self, name: str) -> Person:
+        return self.settings.people[name]
+
+
+__all__ = ["Watchdog", "Judged"]

@@ -1,0 +1,194 @@
+"""The composition root: settings -> store -> door -> watchdog -> sources -> scheduler.
+
+This is the one module of ``bot`` that knows the adapters exist, and it imports
+them lazily, only when the configuration asks for them: ``import bot`` never pulls
+in a platform library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from .clock import Clock, SystemClock
+from .config import Settings
+from .events import Event
+from .outbound import ConsoleTransport, Door
+from .scheduler import LiveScheduler
+from .sources import Hub, Source
+from .tracker import Tracker
+from .watchdog import Watchdog
+
+log = logging.getLogger("unanswered")
+
+# Replay formats: name -> "module:function" taking (paths, errors) and yielding events.
+FORMATS = {
+    "jsonl": "bot.jsonl:read",
+    "slack-export": "adapters.slack.export:read",
+    "discord-export": "adapters.discord.export:read",
+    "rss": "adapters.feeds.replay:read",
+}
+
+# CLI commands that adapters provide (click commands), loaded only when invoked.
+COMMANDS = {
+    "slack-manifest": "adapters.slack.manifest:command",
+    "discord-invite": "adapters.discord.invite:command",
+}
+
+# Live sources: name -> (is it configured?, "module:factory(settings) -> Source").
+SOURCES: dict[str, tuple[Callable[[Settings], bool], str]] = {
+    "slack": (lambda s: s.slack.bot_token is not None, "adapters.slack:source"),
+    "discord": (lambda s: s.discord.token is not None, "adapters.discord:source"),
+    "feeds": (lambda s: bool(s.feeds), "adapters.feeds:source"),
+}
+
+
+def _load(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def command(name: str) -> Any:
+    return _load(COMMANDS[name])
+
+
+def reader(fmt: str) -> Callable[..., Iterator[Event]]:
+    try:
+        return _load(FORMATS[fmt])
+    except (ImportError, AttributeError) as exc:
+        raise SystemExit(f"error: the {fmt} format is not available in this build ({exc})") from None
+
+
+def sniff_format(path: Path) -> str | None:
+    """Guess a history file's format from its name and first bytes."""
+    if path.is_dir():
+        if (path / "channels.json").exists() or (path / "users.json").exists():
+            return "slack-export"
+        return None
+    name = path.name.lower()
+    if name.endswith(".zip"):
+        return "slack-export"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if name.endswith((".rss", ".atom", ".xml")):
+        return "rss"
+    try:
+        head = path.open("rb").read(4096).lstrip()
+    except OSError:
+        return None
+    if head.startswith(b"<"):
+        return "rss"
+    if head.startswith(b"{") and b'"guild"' in head and b'"messages"' in head:
+        return "discord-export"
+    if head.startswith(b"{"):
+        return "jsonl"
+    return None
+
+
+def read_history(paths: list[Path], fmt: str, errors: list[Any]) -> Iterable[Event]:
+    if fmt == "auto":
+        groups: dict[str, list[Path]] = {}
+        for path in paths:
+            found = sniff_format(path)
+            if found is None:
+                raise SystemExit(f"error: cannot tell the format of {path}; pass --format (jsonl, slack-export, discord-export, rss)")
+            groups.setdefault(found, []).append(path)
+        if len(groups) > 1:
+            # Mixed formats: merge by time so the replay clock never runs backwards.
+            merged = [ev for f, ps in groups.items() for ev in reader(f)(ps, errors)]
+            return sorted(merged, key=lambda e: e.at)
+        fmt, paths = next(iter(groups.items()))
+    return reader(fmt)(paths, errors)
+
+
+def configured_sources(settings: Settings) -> list[Source]:
+    out = []
+    for name, (wanted, factory) in SOURCES.items():
+        if wanted(settings):
+            out.append(_load(factory)(settings))
+    return out
+
+
+def open_store(settings: Settings) -> Tracker:
+    return Tracker(settings.storage.path)
+
+
+@dataclass
+class App:
+    settings: Settings
+    tracker: Tracker
+    clock: Clock
+    door: Door
+    watchdog: Watchdog
+    scheduler: LiveScheduler
+    hub: Hub
+    sources: list[Source] = field(default_factory=list)
+
+
+def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = None, tracker: Tracker | None = None,
+          sources: list[Source] | None = None, console: ConsoleTransport | None = None) -> App:
+    clock = clock or SystemClock()
+    tracker = tracker or open_store(settings)
+    door = Door(settings, tracker, clock, dry_run=dry_run, console=console)
+    watchdog = Watchdog(settings, tracker, clock, door)
+    scheduler = LiveScheduler(watchdog, clock)
+    hub = Hub(settings, watchdog, tracker, clock, scheduler)
+    sources = configured_sources(settings) if sources is None else sources
+    for source in sources:
+        transport = source.transport()
+        if transport is not None:
+            door.add_transport(transport)
+    return App(settings, tracker, clock, door, watchdog, scheduler, hub, sources)
+
+
+async def start(app: App) -> None:
+    """Settle in-doubt sends, connect and catch up every source, then let deadlines fire."""
+    resent = await app.door.resume_pending()
+    if resent:
+        log.info("re-sent %d message(s) that a previous run recorded but may not have delivered", resent)
+    for source in app.sources:
+        await source.start(app.hub)
+    housekeeping = app.settings.storage
+
+    async def purge() -> None:
+        counts = app.tracker.purge(app.clock.now(), housekeeping.retention_days, housekeeping.audit_retention_days)
+        if any(counts.values()):
+            log.info("retention: removed %s", ", ".join(f"{v} {k}" for k, v in counts.items() if v))
+
+    await app.scheduler.start()
+    app.scheduler.every(timedelta(hours=6), purge, id="retention")
+    await purge()
+
+
+async def stop(app: App) -> None:
+    for source in app.sources:
+        try:
+            await source.stop()
+        except Exception:
+            log.exception("stopping %s failed", source.name)
+    app.scheduler.shutdown()
+    app.tracker.close()
+
+
+async def run_forever(app: App) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stopping.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await start(app)
+    names = ", ".join(s.name for s in app.sources) or "no sources"
+    print(f"unanswered is watching ({names}); {'dry run: DMs are printed, not sent' if app.door.dry_run else 'DMs go to staff only'}. Ctrl-C stops.", file=sys.stderr)
+    try:
+        await stopping.wait()
+    finally:
+        await stop(app)
