@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Iterable, Protocol
 from .config import Settings
 from . import policy
 from .events import Event, StaffAction
-from .outbound import Transport, parse_button_id
+from .outbound import Note, NotStaff, Transport, parse_button_id
 from .tracker import Question, Tracker
 from .watchdog import Watchdog
 
@@ -104,6 +104,22 @@ class Hub:
             if note is not None:
                 await self.watchdog.door.update_by_ref(ref, note)
         return outcome
+
+    async def alert(self, key: str, title: str, body: str) -> None:
+        """Tell the staff once about a problem (or its recovery), e.g. a feed failing for hours.
+
+        ``key`` makes it once-only: the same key is never sent twice (the audit log
+        remembers it across restarts). Recipients: [digest].recipients, else everyone in [people].
+        """
+        door = self.watchdog.door
+        names = self.settings.digest.recipients or sorted(self.settings.people)
+        note = Note(kind="health", title=title, body=body, reason=f"source health: {key}")
+        for name in names:
+            try:
+                to = door.person(name)
+            except NotStaff:
+                continue
+            await door.send(to, note, key=f"health:{key}:{name}")
 
     # -- what adapters may read
     def person_for(self, platform: str, user_id: str) -> str | None:

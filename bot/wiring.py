@@ -40,6 +40,7 @@ FORMATS = {
 COMMANDS = {
     "slack-manifest": "adapters.slack.manifest:command",
     "discord-invite": "adapters.discord.invite:command",
+    "digest": "bot.digest_cli:command",
 }
 
 # Live sources: name -> (is it configured?, "module:factory(settings) -> Source").

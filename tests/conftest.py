@@ -1,0 +1,45 @@
+"""Shared fixtures: a real SQLite tracker, a fake clock, settings built from TOML text."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Settings, load_settings
+from bot.tracker import Tracker
+
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)  # a Monday
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def tracker(tmp_path: Path):
+    t = Tracker(tmp_path / "unanswered.db")
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, monkeypatch):
+    """make_settings('''toml text''', **env) -> Settings read through the real loader."""
+
+    def build(toml: str = "", **env: str) -> Settings:
+        for key in list(__import__("os").environ):
+            if key.startswith("UNANSWERED_"):
+                monkeypatch.delenv(key)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        path = tmp_path / "unanswered.toml"
+        path.write_text(textwrap.dedent(toml), encoding="utf-8")
+        settings, _ = load_settings(path)
+        return settings
+
+    return build
