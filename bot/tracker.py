@@ -136,6 +136,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_answerer_name(db: sqlite_utils.Database) -> None:
+    # The digest thanks helpers by name; ids alone mean nothing to a moderator.
+    db.execute("ALTER TABLE questions ADD COLUMN answered_by_name TEXT")
+
+
 def ts(dt: datetime) -> float:
     return dt.timestamp()
 
@@ -171,6 +177,7 @@ class Question:
     failures: int
     next_due: datetime | None
     closed_by: str | None = None
+    answered_by_name: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Question":
@@ -196,6 +203,7 @@ class Question:
             failures=row["failures"],
             next_due=dt(row["next_due"]),
             closed_by=row["closed_by"],
+            answered_by_name=row["answered_by_name"],
         )
 
 
@@ -324,13 +332,13 @@ class Tracker:
             (platform, channel, msg_id),
         ).fetchone()
 
-    def mark_answered(self, qid: int, at: datetime, by: str, answer_id: str) -> None:
+    def mark_answered(self, qid: int, at: datetime, by: str, answer_id: str, by_name: str | None = None) -> None:
         # Escalation stops, but the status of a dismissed/closed question is kept.
         self.conn.execute(
-            "UPDATE questions SET answered_at = ?, answered_by = ?, answer_id = ?, next_due = NULL,"
+            "UPDATE questions SET answered_at = ?, answered_by = ?, answered_by_name = ?, answer_id = ?, next_due = NULL,"
             " status = CASE WHEN status = 'open' THEN 'answered' ELSE status END"
             " WHERE id = ? AND answered_at IS NULL",
-            (at.timestamp(), by, answer_id, qid),
+            (at.timestamp(), by, by_name, answer_id, qid),
         )
 
     def close_question(self, qid: int, status: str, at: datetime, by: str | None) -> None:

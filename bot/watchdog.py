@@ -210,7 +210,7 @@ class Watchdog:
         self._answer(row["id"], m, how)
 
     def _answer(self, qid: int, m: Message, how: str) -> None:
-        self.tracker.mark_answered(qid, m.at, m.author, m.id)
+        self.tracker.mark_answered(qid, m.at, m.author, m.id, m.author_name)
         log.debug("question %s answered by %s (%s)", qid, m.author, how)
 
     def _on_edit(self, e: Edit) -> None:
