@@ -1,0 +1,145 @@
+"""Question-detection benchmark on the #ubuntu IRC logs (questions.csv).
+
+Runs the engine's flat-channel flow over each log, in time order:
+skip bots; ``hit = ctx.reply_target(msg, open)``; if not a hit,
+``v = judge(msg, ctx)``; then ``ctx.remember(msg, is_question=...)``.
+A line is predicted a question when judge says so (a hit is never a new
+question). Lines before 1000 are context only; all 2,327 labelled lines are
+scored, beside the plain "contains ?" rule.
+
+    python bench/detection.py [--verbose] [--errors] [--width N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.irc import IrcLog, load, missing_note  # noqa: E402
+from bot.conversation import ChannelContext, OpenQuestion  # noqa: E402
+from bot.detect import Verdict, judge, text_cues  # noqa: E402
+from bot.events import Message  # noqa: E402
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, pred: bool, gold: bool) -> None:
+        if pred and gold:
+            self.tp += 1
+        elif pred:
+            self.fp += 1
+        elif gold:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    def prf(self) -> tuple[float, float, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return p, r, f
+
+    def line(self, name: str) -> str:
+        p, r, f = self.prf()
+        return (f"{name:<22} P={p:.3f} R={r:.3f} F1={f:.3f}   "
+                f"tp={self.tp:<4} fp={self.fp:<4} fn={self.fn:<4} tn={self.tn}")
+
+
+@dataclass
+class Run:
+    ours: Score = field(default_factory=Score)
+    qmark: Score = field(default_factory=Score)
+    errors: list[tuple[str, Message, Verdict | str]] = field(default_factory=list)
+    judge_calls: int = 0
+    judge_seconds: float = 0.0
+
+
+def run_log(log: IrcLog, run: Run) -> tuple[Score, Score]:
+    ours, qmark = Score(), Score()
+    ctx = ChannelContext()
+    open_q: list[OpenQuestion] = []
+    for msg in log.messages:
+        pred = False
+        verdict: Verdict | str = "posted by a bot"
+        if not msg.author_is_bot:
+            hit = ctx.reply_target(msg, open_q)
+            if hit is not None:
+                open_q = [q for q in open_q if q.key != hit[0]]  # answered: no longer open
+                verdict = f"taken as a reply ({hit[1]})"
+            else:
+                # time judge on text it has not seen (reply_target may have
+                # warmed the text_cues cache): the honest per-message cost
+                text_cues.cache_clear()
+                t0 = time.perf_counter()
+                v = judge(msg, ctx)
+                run.judge_seconds += time.perf_counter() - t0
+                run.judge_calls += 1
+                verdict, pred = v, v.is_question
+                if pred:
+                    open_q.append(OpenQuestion(int(msg.id), msg.id, msg.author, msg.at))
+            ctx.remember(msg, is_question=pred)
+            # forget questions nobody could still be answering
+            open_q = [q for q in open_q if msg.at - q.at <= ctx.horizon]
+        gold = log.labels.get(msg.id)
+        if gold is None:
+            continue  # context line, not scored
+        for s in (ours, run.ours):
+            s.add(pred, gold == 1)
+        for s in (qmark, run.qmark):
+            s.add("?" in msg.text, gold == 1)
+        if pred != (gold == 1):
+            run.errors.append(("FP" if pred else "FN", msg, verdict))
+    return ours, qmark
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--verbose", action="store_true", help="per-file figures")
+    ap.add_argument("--errors", action="store_true", help="list false positives and negatives")
+    ap.add_argument("--width", type=int, default=110, help="truncate texts to this many characters")
+    args = ap.parse_args(argv)
+
+    logs = load()
+    if not logs:
+        print(missing_note())
+        return 0
+    run = Run()
+    per_file = [(log.name, *run_log(log, run)) for log in logs]
+
+    n = sum(len(log.labels) for log in logs)
+    pos = sum(v for log in logs for v in log.labels.values())
+    print(f"Question detection on {len(logs)} IRC logs: {n} labelled lines, {pos} questions")
+    print(run.ours.line("ours (detect.judge)"))
+    print(run.qmark.line("baseline: contains '?'"))
+    if run.judge_calls:
+        us = 1e6 * run.judge_seconds / run.judge_calls
+        print(f"judge: {run.judge_calls} calls, {us:.1f} µs per message on average (text not cached)")
+    if args.verbose:
+        print("\nper file:")
+        for name, ours, qmark in per_file:
+            print(" ", ours.line(name))
+            print(" ", qmark.line("   '?' rule"))
+    if args.errors:
+        w = args.width
+        for kind in ("FP", "FN"):
+            rows = [e for e in run.errors if e[0] == kind]
+            print(f"\n{kind} ({len(rows)}):")
+            for _, msg, verdict in rows:
+                why = verdict if isinstance(verdict, str) else f"{verdict.score:+.2f} {'; '.join(verdict.reasons)}"
+                print(f"  {msg.channel}:{msg.id} <{msg.author}> {msg.text[:w]}")
+                print(f"      -> {why}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Flat-channel context: bounded memory and reply inference (hand-written conversations)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.conversation import REASK_WINDOW, ChannelContext, OpenQuestion
+from bot.events import Message
+
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+_ids = iter(range(1, 10_000))
+
+
+def msg(author: str, text: str, minute: float, *, mentions: tuple[str, ...] = (), bot: bool = False) -> Message:
+    return Message(platform="discord", channel="help", id=str(next(_ids)), author=author,
+                   at=T0 + timedelta(minutes=minute), text=text, mentions=mentions, author_is_bot=bot)
+
+
+def ask(ctx: ChannelContext, key: int, author: str, text: str, minute: float) -> OpenQuestion:
+    m = msg(author, text, minute)
+    ctx.remember(m, is_question=True)
+    return OpenQuestion(key=key, msg_id=m.id, author=author, at=m.at)
+
+
+def busy(ctx: ChannelContext, start: float, n: int = 8) -> None:
+    """Two members chatting with each other: several conversations interleave."""
+    for i in range(n):
+        who, other = ("dana", "eli") if i % 2 == 0 else ("eli", "dana")
+        ctx.remember(msg(who, f"status update number {i}", start + i * 0.3, mentions=(other,)))
+
+
+# --- reply_target ---------------------------------------------------------------
+
+def test_mentioning_the_asker_answers_their_question() -> None:
+    ctx = ChannelContext()
+    busy(ctx, 0)
+    q = ask(ctx, 7, "alice", "How do I pin a message in this channel?", 3)
+    busy(ctx, 3.1)
+    hit = ctx.reply_target(msg("bob", "right-click it and choose Pin", 6, mentions=("alice",)), [q])
+    assert hit == (7, "mentions the asker")
+
+
+def test_mention_picks_the_question_of_the_named_asker() -> None:
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "How do I export my data?", 0)
+    qc = ask(ctx, 2, "carol", "Why does search return nothing for old posts?", 1)
+    assert ctx.reply_target(msg("bob", "Settings > Export", 2, mentions=("alice",)), [qa, qc]) == (
+        1, "mentions the asker")
+    assert ctx.reply_target(msg("bob", "the index is rebuilding", 2, mentions=("carol",)), [qa, qc]) == (
+        2, "mentions the asker")
+
+
+def test_never_the_askers_own_message() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 1, "alice", "How do I export my data?", 0)
+    assert ctx.reply_target(msg("alice", "it is a csv export I need", 0.5), [q]) is None
+    assert ctx.reply_target(msg("alice", "nvm got it @alice", 1, mentions=("alice",)), [q]) is None
+
+
+def test_message_addressed_to_someone_else_is_not_an_answer() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 1, "alice", "How do I export my data?", 0)
+    assert ctx.reply_target(msg("bob", "did you see the release notes?", 0.5, mentions=("dana",)), [q]) is None
+
+
+def test_greeting_or_thanks_to_the_asker_is_not_an_answer() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 1, "alice", "How do I export my data?", 0)
+    assert ctx.reply_target(msg("bob", "hi alice!", 0.5, mentions=("alice",)), [q]) is None
+    assert ctx.reply_target(msg("bob", "yes, Settings > Export", 1, mentions=("alice",)), [q]) == (
+        1, "mentions the asker")
+
+
+def test_next_message_answers_in_a_quiet_channel() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 3, "alice", "is the staging server down?", 0)
+    hit = ctx.reply_target(msg("bob", "yes, it is being rebuilt until noon", 1), [q])
+    assert hit == (3, "next message after the question, by another member")
+
+
+def test_next_message_is_coincidence_in_a_busy_channel() -> None:
+    ctx = ChannelContext()
+    busy(ctx, 0)
+    q = ask(ctx, 3, "alice", "is the staging server down?", 3)
+    assert ctx.reply_target(msg("bob", "yes, it is being rebuilt until noon", 3.5), [q]) is None
+
+
+def test_next_message_that_is_its_own_question_answers_nothing() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 3, "alice", "is the staging server down?", 0)
+    assert ctx.reply_target(msg("carol", "how do I get access to the build logs?", 1), [q]) is None
+
+
+def test_next_message_long_after_is_not_an_answer() -> None:
+    ctx = ChannelContext()
+    q = ask(ctx, 3, "alice", "is the staging server down?", 0)
+    assert ctx.reply_target(msg("bob", "yes it is", 20), [q]) is None
+
+
+def test_questions_beyond_the_horizon_are_not_targets() -> None:
+    ctx = ChannelContext(horizon=timedelta(minutes=30))
+    q = ask(ctx, 3, "alice", "is the staging server down?", 0)
+    assert ctx.reply_target(msg("bob", "yes", 45, mentions=("alice",)), [q]) is None
+
+
+# --- what the detector reads --------------------------------------------------
+
+def test_in_conversation_and_partners() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("bob", "try clearing the cache", 0, mentions=("alice",)))
+    now = T0 + timedelta(minutes=1)
+    assert ctx.in_conversation("alice", now)  # was addressed
+    assert ctx.in_conversation("bob", now)  # addressed someone
+    assert not ctx.in_conversation("carol", now)
+    assert ctx.partners("alice", now) == {"bob"}
+    assert not ctx.in_conversation("alice", now + timedelta(minutes=30))
+
+
+def test_asked_recently_expires() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("alice", "How do I export my data?", 0), is_question=True)
+    assert ctx.asked_recently("alice", T0 + timedelta(minutes=5))
+    assert not ctx.asked_recently("bob", T0 + timedelta(minutes=5))
+    assert not ctx.asked_recently("alice", T0 + REASK_WINDOW + timedelta(minutes=1))
+
+
+def test_asked_recently_survives_a_flood_of_messages() -> None:
+    ctx = ChannelContext(max_messages=10)
+    ctx.remember(msg("alice", "How do I export my data?", 0), is_question=True)
+    busy(ctx, 0.1, n=30)
+    assert len(ctx) == 10
+    assert ctx.asked_recently("alice", T0 + timedelta(minutes=15))
+
+
+def test_said_recently_ignores_greetings() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("alice", "hello everyone", 0))
+    assert not ctx.said_recently("alice", T0 + timedelta(minutes=1))
+    ctx.remember(msg("alice", "my export is stuck at 99 percent", 1))
+    assert ctx.said_recently("alice", T0 + timedelta(minutes=2))
+
+
+def test_bots_are_not_remembered() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("helperbot", "Please use a paste site", 0, mentions=("alice",), bot=True))
+    assert len(ctx) == 0
+    assert not ctx.in_conversation("alice", T0 + timedelta(minutes=1))
+
+
+# --- bounded memory -----------------------------------------------------------
+
+def test_memory_is_bounded_by_count() -> None:
+    ctx = ChannelContext(max_messages=5)
+    for i in range(50):
+        ctx.remember(msg(f"u{i}", "some words here", i * 0.1))
+    assert len(ctx) == 5
+
+
+def test_memory_is_bounded_by_age() -> None:
+    ctx = ChannelContext(horizon=timedelta(minutes=30), max_messages=50)
+    for i in range(10):
+        ctx.remember(msg(f"u{i}", "some words here", i))
+    ctx.remember(msg("late", "back after lunch", 120))
+    assert len(ctx) == 1
+    assert not ctx.spoke_recently("u9", T0 + timedelta(minutes=121))
+
+
+def test_askers_memory_is_bounded() -> None:
+    ctx = ChannelContext(max_messages=3)
+    for i in range(10):
+        ctx.remember(msg(f"asker{i}", "how do I do thing?", i * 0.1), is_question=True)
+    now = T0 + timedelta(minutes=2)
+    assert ctx.asked_recently("asker9", now)
+    assert not ctx.asked_recently("asker0", now)  # dropped: oldest of more than 3 askers

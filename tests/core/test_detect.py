@@ -1,0 +1,212 @@
+"""The question detector: hand-written examples of what is and is not a member question."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.conversation import ChannelContext
+from bot.detect import Verdict, clean, judge, text_cues
+from bot.events import Message
+
+T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+_ids = iter(range(1, 10_000))
+
+
+def msg(author: str, text: str, minute: float = 0, *, mentions: tuple[str, ...] = (), bot: bool = False,
+        starts_topic: bool = False, platform: str = "slack") -> Message:
+    return Message(platform=platform, channel="C1", id=str(next(_ids)), author=author,
+                   at=T0 + timedelta(minutes=minute), text=text, mentions=mentions,
+                   author_is_bot=bot, starts_topic=starts_topic)
+
+
+def busy_channel() -> ChannelContext:
+    """A channel where two other members have been chatting for a while."""
+    ctx = ChannelContext()
+    for i in range(6):
+        ctx.remember(msg("dana", "the deploy finished, dashboards look fine", i, mentions=("eli",)))
+        ctx.remember(msg("eli", "nice, I will close the ticket then", i + 0.5, mentions=("dana",)))
+    return ctx
+
+
+def verdict(text: str, ctx: ChannelContext | None = None, **kw) -> Verdict:
+    return judge(msg("newbie", text, 10, **kw), ctx)
+
+
+# --- questions --------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "How do I mount a network share automatically at boot?",
+    "is there a way to export the whole board as CSV?",
+    "Does anyone know why the importer skips rows with empty dates?",
+    "what's the recommended way to rotate the API keys",
+    "can someone help me get the webhook to fire on merge?",
+])
+def test_plain_questions_without_context(text: str) -> None:
+    v = verdict(text)
+    assert v.is_question, v
+    assert v.score >= 2
+
+
+@pytest.mark.parametrize("text", [
+    "I can't get the backup job to run, it fails with permission denied on /var/lib/app",
+    "need help setting up the reverse proxy for the dashboard",
+    "my laptop keeps dropping the wifi connection every few minutes since the update and I have no idea why",
+])
+def test_help_requests_without_question_mark_in_a_channel(text: str) -> None:
+    v = verdict(text, busy_channel())
+    assert v.is_question, v
+    assert "?" not in text
+
+
+def test_reasons_are_readable() -> None:
+    v = verdict("Does anyone know how to reset the admin password?", busy_channel())
+    assert v.is_question
+    assert "ends with '?'" in v.reasons
+    assert any(r.startswith("asks for help:") and "'anyone know'" in r for r in v.reasons)
+    assert "author's first words in a while" in v.reasons
+
+
+# --- not questions ------------------------------------------------------------
+
+@pytest.mark.parametrize("text, reason", [
+    ("hi everyone!", "greeting only"),
+    ("Good morning all :)", "greeting only"),
+    ("thanks, that fixed it", "thanks"),
+    ("thank you so much!", "thanks"),
+    ("ok cool", "acknowledgement only"),
+    ("anyone here?", "asks if anyone is there, without the question itself"),
+    ("hello? is anybody around?", "asks if anyone is there, without the question itself"),
+    ("can someone help me?", "asks if anyone is there, without the question itself"),
+    ("!ban spammer", "a bot command"),
+    ("/remind me in 10 minutes", "a bot command"),
+    ("* waves", "an action (/me)"),
+])
+def test_chatter_is_not_a_question(text: str, reason: str) -> None:
+    v = verdict(text, busy_channel())
+    assert not v.is_question
+    assert v.reasons == (reason,)
+
+
+def test_bot_output_is_never_a_question() -> None:
+    v = judge(msg("helperbot", "Did you try turning it off and on again?", bot=True))
+    assert not v.is_question
+    assert v.reasons == ("posted by a bot",)
+
+
+def test_question_mark_only_inside_a_url() -> None:
+    v = verdict("the docs are at https://example.org/search?q=proxy&page=2 for reference")
+    assert not v.is_question
+    assert not any("'?'" in r for r in v.reasons)
+    assert "?" not in clean("see https://example.org/a?b=c")
+
+
+def test_question_mark_only_inside_code() -> None:
+    text = "I ran `ls data/*.cs?` and\n```\nif x?.y: pass\n```\nthat listed all the files"
+    v = verdict(text)
+    assert not v.is_question
+    assert not text_cues(text).asks
+
+
+def test_code_block_does_not_hide_the_real_question() -> None:
+    text = "after upgrading I get this:\n```\nTraceback (most recent call last):\nKeyError: 'id'\n```\nhow do I fix it?"
+    assert verdict(text).is_question
+
+
+def test_statement_scores_lower_than_question() -> None:
+    assert verdict("I deployed the new version this morning").score < verdict(
+        "How do I deploy the new version?").score
+
+
+def test_advice_is_not_a_question() -> None:
+    assert not verdict("you need to restart the service after editing the config").is_question
+
+
+# --- context: replies, helpers, re-asks --------------------------------------
+
+def test_addressed_reply_is_not_a_question() -> None:
+    ctx = busy_channel()
+    ctx.remember(msg("alice", "How do I enable debug logging?", 8), is_question=True)
+    v = judge(msg("bob", "which version are you running?", 9, mentions=("alice",)), ctx)
+    assert not v.is_question
+    assert "addressed to another member (a reply)" in v.reasons
+
+
+def test_helper_clarifying_question_mid_conversation() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("alice", "How do I enable debug logging?", 0), is_question=True)
+    ctx.remember(msg("bob", "set LOG_LEVEL=debug in the env file", 1, mentions=("alice",)))
+    ctx.remember(msg("alice", "did that, nothing changed", 2, mentions=("bob",)))
+    # bob's unaddressed follow-up question is part of helping alice
+    v = judge(msg("bob", "did you restart the worker after changing it?", 3), ctx)
+    assert not v.is_question
+    assert "author is already in a conversation" in v.reasons
+
+
+def test_reask_by_the_same_asker() -> None:
+    ctx = busy_channel()
+    first = msg("carol", "how can I change the default branch of a repo?", 7)
+    assert judge(first, ctx).is_question
+    ctx.remember(first, is_question=True)
+    again = judge(msg("carol", "how can I change the default branch?? anyone", 15), ctx)
+    assert not again.is_question
+    assert "same author asked recently (a re-ask or follow-up)" in again.reasons
+
+
+def test_reask_long_after_is_a_new_question() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("carol", "how can I change the default branch of a repo?", 0), is_question=True)
+    later = msg("carol", "how do I archive an old project without deleting it?", 120)
+    assert judge(later, ctx).is_question
+
+
+def test_short_question_about_what_was_just_said() -> None:
+    assert not verdict("what was that for?", busy_channel()).is_question
+
+
+def test_same_text_is_a_question_from_a_newcomer_but_not_from_a_helper() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("alice", "My export button does nothing", 0), is_question=True)
+    ctx.remember(msg("bob", "which browser?", 1, mentions=("alice",)))
+    text = "is the export broken for everyone on the new version?"
+    assert judge(msg("newcomer", text, 2), ctx).is_question
+    assert not judge(msg("bob", text, 2), ctx).is_question
+
+
+def test_forum_topic_ignores_the_channel_chatter() -> None:
+    ctx = busy_channel()
+    ctx.remember(msg("dan", "I will look at it tomorrow", 9, mentions=("eli",)))
+    topic = msg("dan", "Bot crashes on startup after upgrading to 2.0, traceback and config below", 10,
+                starts_topic=True)
+    v = judge(topic, ctx)
+    assert v.is_question
+    assert "opens a new topic" in v.reasons
+
+
+def test_text_alone_needs_a_real_cue() -> None:
+    assert not verdict("the office is closed on friday").is_question
+    assert verdict("is the office closed on friday?").is_question
+
+
+def test_judge_is_fast() -> None:
+    import time
+    ctx = busy_channel()
+    texts = [f"message number {i}: how do I configure the thing number {i} on my server?" for i in range(500)]
+    t0 = time.perf_counter()
+    for i, t in enumerate(texts):
+        judge(msg("u%d" % (i % 7), t, 10), ctx)
+    per = (time.perf_counter() - t0) / len(texts)
+    assert per < 500e-6  # generous bound for slow CI; the bench reports ~20 µs
+
+
+def test_a_path_is_not_a_bot_command() -> None:
+    v = verdict("/etc/fstab entry for my second disk is ignored at boot, how do I debug it?")
+    assert v.is_question
+    assert "a bot command" not in v.reasons
+
+
+def test_mentioned_name_does_not_hide_thanks() -> None:
+    ctx = busy_channel()
+    v = judge(msg("newbie", "dana: thanks a lot!", 10, mentions=("dana",)), ctx)
+    assert v.reasons == ("thanks",)
