@@ -318,7 +318,7 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
             ]
         record = {
             "platform": j.platform,
-            "channel": (q.channel_name if q and q.channel_name else None) or j.channel,
+            "channel": j.channel_name or j.channel,
             "id": j.id,
             "author": j.author,
             "at": _iso(j.at),

@@ -41,6 +41,7 @@ class Judged:
     at: datetime
     is_question: bool
     reasons: tuple[str, ...]
+    channel_name: str | None = None
 
 
 class Watchdog:
@@ -177,7 +178,7 @@ class Watchdog:
         if not m.starts_topic:
             ctx.remember(m, is_question=is_question)
         if self.on_judged is not None:
-            self.on_judged(Judged(m.platform, m.channel, m.id, m.author, m.at, is_question, tuple(reasons)))
+            self.on_judged(Judged(m.platform, m.channel, m.id, m.author, m.at, is_question, tuple(reasons), m.channel_name))
         if is_question:
             self._open_question(m, route, list(reasons))
 

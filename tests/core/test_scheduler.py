@@ -1,0 +1,89 @@
+"""The live APScheduler loop: deadlines fire on time without polling; missed ones fire once at start."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from bot.clock import SystemClock
+from bot.wiring import build
+
+from .helpers import RecordingTransport, msg
+
+TOML = """
+[defaults]
+window = "0.4s"
+escalate_after = "0.4s"
+[people.alice]
+slack = "UALICE"
+[people.bob]
+slack = "UBOB"
+[[routes]]
+platform = "slack"
+channel = "C1"
+chain = ["alice", "bob"]
+"""
+
+
+class Source:
+    """The smallest possible source: contributes the recording DM transport."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.t = RecordingTransport()
+
+    def transport(self):
+        return self.t
+
+    async def start(self, hub) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+async def wait_for(condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        if loop.time() > end:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_deadlines_fire_on_time_through_apscheduler(make_settings, tracker):
+    settings = make_settings(TOML)
+    source = Source()
+    app = build(settings, clock=SystemClock(), tracker=tracker, sources=[source])
+    await app.scheduler.start()
+    try:
+        now = datetime.now(timezone.utc)
+        app.watchdog.ingest(msg_at("1.0", now))
+        await wait_for(lambda: source.t.recipients() == ["alice", "bob"])
+        nudges = tracker.nudges_for(1)
+        sent_at = [datetime.fromtimestamp(r["sent_at"], timezone.utc) for r in nudges]
+        lateness = [(sent_at[0] - (now + timedelta(seconds=0.4))).total_seconds(), (sent_at[1] - sent_at[0]).total_seconds() - 0.4]
+        assert all(-0.05 < x < 0.5 for x in lateness), lateness
+    finally:
+        app.scheduler.shutdown()
+
+
+async def test_missed_deadlines_fire_once_at_start(make_settings, tracker):
+    settings = make_settings(TOML.replace('window = "0.4s"', 'window = "1m"').replace('escalate_after = "0.4s"', 'escalate_after = "1h"'))
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=3)
+    source = Source()
+    app = build(settings, clock=SystemClock(), tracker=tracker, sources=[source])
+    app.watchdog.ingest(msg_at("1.0", long_ago))
+    await app.scheduler.start()
+    try:
+        assert source.t.recipients() == ["alice"]  # at start-up, before anything else runs
+        await asyncio.sleep(0.2)
+        assert source.t.recipients() == ["alice"]
+    finally:
+        app.scheduler.shutdown()
+
+
+def msg_at(mid: str, when: datetime):
+    return replace(msg(mid, "UMEMBER", 0), at=when)

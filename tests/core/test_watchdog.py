@@ -1,0 +1,295 @@
+"""The watchdog end to end on a real SQLite file: questions, answers, deadlines, escalation, restarts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.events import Delete, Edit, Message, Reaction, StaffAction
+from bot.outbound import Delivery
+
+from .helpers import BASE_TOML, RecordingTransport, advance, at, build, msg
+
+
+@pytest.fixture
+def settings(make_settings):
+    return make_settings(BASE_TOML)
+
+
+async def test_unanswered_question_nudges_first_person_once_after_the_window(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    assert await advance(dog, clock, 59) == 0
+    assert await advance(dog, clock, 2) == 1
+    assert sent.recipients() == ["alice"]
+    (to, rendered, key) = sent.delivered[0]
+    assert to.address == "UALICE" and key.startswith("nudge:")
+    assert "How do I reset my password?" in rendered.text
+    assert "no reply from anyone but the asker within 1h" in rendered.text
+    # The audit log holds exactly what was sent, marked sent.
+    (row,) = tracker.audit_rows(kind="nudge")
+    assert row["text"] == rendered.text and row["result"] == "sent" and row["person"] == "alice"
+
+
+async def test_escalates_along_the_chain_then_stops(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 60 + 29)
+    assert sent.recipients() == ["alice"]
+    await advance(dog, clock, 2)
+    assert sent.recipients() == ["alice", "bob"]
+    await advance(dog, clock, 24 * 60)
+    assert sent.recipients() == ["alice", "bob"]  # no repeat configured
+    nudges = tracker.nudges_for(1)
+    assert [(n["step"], n["person"]) for n in nudges] == [(0, "alice"), (1, "bob")]
+
+
+async def test_repeat_cycles_until_max_nudges(make_settings, tracker, clock):
+    settings = make_settings(BASE_TOML.replace('chain = ["alice", "bob"]', 'chain = ["alice", "bob"]\nrepeat = true\nmax_nudges = 5'))
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 24 * 60)
+    assert sent.recipients() == ["alice", "bob", "alice", "bob", "alice"]
+
+
+@pytest.mark.parametrize("reply", [
+    dict(thread="1.0"),  # a thread reply
+    dict(reply_to="1.0"),  # a platform reply reference
+    dict(text="UMEMBER: open Settings > Account and click Reset", mentions=("UMEMBER",)),  # flat: addresses the asker
+])
+async def test_a_reply_from_another_human_answers(settings, tracker, clock, reply):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    dog.ingest(msg("2.0", "UHELPER", 12, **{"text": "Settings > Account > Reset", **reply}))
+    await advance(dog, clock, 24 * 60)
+    assert sent.delivered == []
+    q = tracker.question(1)
+    assert q.status == "answered" and q.answered_by == "UHELPER"
+    assert q.answered_at == at(12)
+
+
+@pytest.mark.parametrize("follow_up", [
+    msg("2.0", "UMEMBER", 5, text="I'm on version 2.1 btw", thread="1.0"),  # the asker's own follow-up
+    msg("2.0", "UBOT", 5, text="Have you read the FAQ?", thread="1.0", author_is_bot=True),  # a bot
+])
+async def test_asker_follow_ups_and_bots_never_answer(settings, tracker, clock, follow_up):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    dog.ingest(follow_up)
+    await advance(dog, clock, 61)
+    assert sent.recipients() == ["alice"]
+    assert tracker.question(1).answered_at is None
+
+
+async def test_greetings_thanks_and_bot_output_are_not_questions(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    for i, (author, text, bot) in enumerate([("U1", "hi all!", False), ("U2", "thanks everyone, that fixed it", False),
+                                             ("UB", "Deploy finished. Any questions?", True), ("U3", "anyone here?", False)]):
+        dog.ingest(msg(f"{i}.0", author, i, text=text, author_is_bot=bot))
+    await advance(dog, clock, 24 * 60)
+    assert tracker.questions() == [] and sent.delivered == []
+
+
+async def test_same_event_twice_changes_nothing(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    for _ in range(3):
+        dog.ingest(msg("1.0", "UMEMBER", 0))
+    assert tracker.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 1
+    assert len(tracker.questions()) == 1
+    await advance(dog, clock, 61)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 10)
+    assert sent.recipients() == ["alice"]
+
+
+async def test_unwatched_channels_are_not_stored(settings, tracker, clock):
+    dog, _ = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0, channel="C-RANDOM"))
+    assert tracker.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
+
+
+async def test_deleted_question_is_forgotten_and_never_nudged(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0, text="How do I fix my secret thing?"))
+    dog.ingest(Delete("slack", "C1", "1.0", at(10)))
+    await advance(dog, clock, 24 * 60)
+    assert sent.delivered == []
+    q = tracker.question(1)
+    assert q.status == "deleted" and q.excerpt == ""
+
+
+async def test_edit_updates_the_excerpt_in_the_dm(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    dog.ingest(Edit("slack", "C1", "1.0", at(3), "How do I reset my password on the mobile app?"))
+    await advance(dog, clock, 61)
+    assert "mobile app" in sent.delivered[0][1].text
+
+
+async def test_claim_stops_escalation_but_is_not_an_answer(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 61)
+    outcome = await dog.act(StaffAction("claim", 1, "alice", clock.now()))
+    assert "alice is on it" in outcome
+    await advance(dog, clock, 24 * 60)
+    assert sent.recipients() == ["alice"]
+    q = tracker.question(1)
+    assert q.claimed_by == "alice" and q.answered_at is None and q.status == "open"
+
+
+async def test_snooze_renudges_the_same_person_later(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 61)
+    await dog.act(StaffAction("snooze", 1, "alice", clock.now(), until=clock.now() + timedelta(hours=2)))
+    await advance(dog, clock, 119)
+    assert sent.recipients() == ["alice"]
+    await advance(dog, clock, 2)
+    assert sent.recipients() == ["alice", "alice"]
+
+
+async def test_dismiss_closes_and_outsiders_cannot_act(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    assert "Only configured staff" in await dog.act(StaffAction("dismiss", 1, "mallory", clock.now()))
+    await dog.act(StaffAction("dismiss", 1, "bob", clock.now()))
+    await advance(dog, clock, 24 * 60)
+    assert sent.delivered == [] and tracker.question(1).status == "dismissed"
+
+
+async def test_staff_reaction_marks_handled_when_opted_in(make_settings, tracker, clock):
+    settings = make_settings(BASE_TOML + '\n[handled]\nreactions = ["white_check_mark"]\n')
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    dog.ingest(Reaction("slack", "C1", "1.0", "UMEMBER", "white_check_mark", at(5)))  # not staff: ignored
+    assert tracker.question(1).status == "open"
+    dog.ingest(Reaction("slack", "C1", "1.0", "UBOB", "white_check_mark", at(6)))
+    await advance(dog, clock, 24 * 60)
+    assert sent.delivered == [] and tracker.question(1).status == "resolved"
+
+
+async def test_staff_posts_are_not_member_questions(settings, tracker, clock):
+    dog, _ = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UALICE", 0, text="How is everyone finding the new release?"))
+    assert tracker.questions() == []
+
+
+async def test_quiet_hours_wait_for_the_morning_in_their_zone(make_settings, tracker, clock):
+    toml = BASE_TOML.replace('[people.alice]\nslack = "UALICE"\ntimezone = "UTC"',
+                             '[people.alice]\nslack = "UALICE"\ntimezone = "Asia/Tokyo"\nquiet_hours = "22:00-08:00"')
+    settings = make_settings(toml)
+    dog, sent = build(settings, tracker, clock)
+    # 14:00 UTC = 23:00 in Tokyo: due at 15:00 UTC (midnight there), Alice wakes at 08:00 JST = 23:00 UTC.
+    clock.set(at(4 * 60))
+    dog.ingest(msg("1.0", "UMEMBER", 4 * 60))
+    await advance(dog, clock, 60 + 8 * 60 - 1)
+    assert sent.delivered == []
+    await advance(dog, clock, 2)
+    assert sent.recipients() == ["alice"]
+    assert tracker.nudges_for(1)[0]["due_at"] == at(13 * 60).timestamp()
+
+
+async def test_quiet_hours_next_awake_goes_to_the_next_person(make_settings, tracker, clock):
+    toml = BASE_TOML.replace('[people.alice]\nslack = "UALICE"\ntimezone = "UTC"',
+                             '[people.alice]\nslack = "UALICE"\ntimezone = "UTC"\nquiet_hours = "09:00-12:00"')
+    settings = make_settings(toml + '\nduring_quiet_hours = "next-awake"\n')
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))  # due 11:00 UTC: alice is quiet, bob is awake
+    await advance(dog, clock, 61)
+    assert sent.recipients() == ["bob"]
+
+
+async def test_closed_dms_fall_through_to_the_next_person(settings, tracker, clock):
+    transport = RecordingTransport()
+    dog, _ = build(settings, tracker, clock, transport)
+    closed = Delivery(ok=False, error="alice has DMs closed", permanent=True)
+    transport.on_deliver = lambda to, key: setattr(transport, "fail_with", closed if to.name == "alice" else None)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 61)
+    assert transport.recipients() == ["bob"]  # straight away, not after escalate_after
+    results = [r["result"] for r in tracker.audit_rows(kind="nudge")]
+    assert results[0].startswith("failed-permanent") and results[1] == "sent"
+
+
+async def test_a_restart_never_resends_and_fires_missed_deadlines_once(settings, tmp_path, clock):
+    from bot.tracker import Tracker
+
+    path = tmp_path / "db.sqlite"
+    first = Tracker(path)
+    dog, sent = build(settings, first, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    dog.ingest(msg("2.0", "UOTHER", 30, text="Does anyone know why my upload fails with error 413?"))
+    await advance(dog, clock, 61)
+    assert sent.recipients() == ["alice"]
+    first.close()
+    # Down for three hours: question 2's first deadline and question 1's escalation both passed.
+    clock.advance(timedelta(hours=3))
+    second = Tracker(path)
+    dog2, sent2 = build(settings, second, clock)
+    assert await dog2.tick() == 2  # missed deadlines fire once: q1 → bob, q2 → alice
+    assert await dog2.tick() == 0
+    assert sorted(sent2.recipients()) == ["alice", "bob"]
+    # q2's escalation gives alice a full interval from her (late) nudge, not zero.
+    await advance(dog2, clock, 29)
+    assert len(sent2.recipients()) == 2
+    await advance(dog2, clock, 2)
+    assert sorted(sent2.recipients()) == ["alice", "bob", "bob"]
+    keys = [r["key"] for r in second.audit_rows(kind="nudge")]
+    assert len(keys) == len(set(keys)) == 4
+
+
+async def test_a_crash_between_audit_and_send_is_settled_once(settings, tracker, clock):
+    """The record is written, then the process dies before sending: the next start sends it once."""
+    transport = RecordingTransport()
+
+    class Crash(BaseException):
+        pass
+
+    def die(to, key):
+        raise Crash()
+
+    transport.on_deliver = die
+    dog, _ = build(settings, tracker, clock, transport)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    with pytest.raises(Crash):
+        await advance(dog, clock, 61)
+    (row,) = tracker.audit_rows(kind="nudge")
+    assert row["result"] == "pending"
+    transport.on_deliver = None
+    dog2, _ = build(settings, tracker, clock, transport)
+    assert await dog2.door.resume_pending() == 1
+    assert await dog2.door.resume_pending() == 0
+    assert await dog2.tick() == 0  # the step itself was recorded: no second nudge for it
+    assert transport.recipients() == ["alice"]
+    assert tracker.audit_rows(kind="nudge")[0]["result"] == "sent"
+
+
+async def test_a_crash_after_send_is_not_resent(settings, tracker, clock):
+    """Sent, but the result was never recorded: the platform's DM history says it arrived."""
+    transport = RecordingTransport()
+    dog, _ = build(settings, tracker, clock, transport)
+    dog.ingest(msg("1.0", "UMEMBER", 0))
+    await advance(dog, clock, 61)
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")  # as if we died before recording the result
+    assert await dog.door.resume_pending() == 0
+    assert transport.recipients() == ["alice"]
+
+
+async def test_malformed_events_are_skipped(settings, tracker, clock):
+    dog, _ = build(settings, tracker, clock)
+    dog.ingest(Message("slack", "C1", "1.0", "U1", None, "How?"))  # type: ignore[arg-type]
+    dog.ingest("not an event")  # type: ignore[arg-type]
+    dog.ingest(msg("2.0", "UMEMBER", 1))
+    assert dog.malformed == 2 and len(tracker.questions()) == 1
+
+
+async def test_huge_and_odd_text_is_stored_truncated(settings, tracker, clock):
+    dog, sent = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0, text="How do I fix this? " + "\u202e\x00Ω" * 100_000))
+    q = tracker.question(1)
+    assert len(q.excerpt) <= 500 and "\x00" not in q.excerpt
+    await advance(dog, clock, 61)
+    text = sent.delivered[0][1].text
+    assert "\u202e" not in text and len(text) < 2000
