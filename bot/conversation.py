@@ -138,42 +138,40 @@ class ChannelContext:
                       if q.author != msg.author and timedelta(0) <= now - q.at <= self.horizon]
         if not candidates:
             return None
-        latest_first = sorted(candidates, key=lambda q: q.at, reverse=True)
+        # Open questions arrive in the order they were asked: newest last.
+        latest_first = candidates[::-1]
 
-        cues = text_cues(without_names(msg.text, msg.mentions) if msg.mentions else msg.text)
         # 1. Naming the asker is the clearest sign (an IRC address, an @mention),
-        #    unless it only greets or thanks them.
+        #    unless it only greets or thanks them. Naming someone else answers nobody.
         if msg.mentions:
+            target = next((q for q in latest_first if q.author in msg.mentions), None)
+            if target is None:
+                return None
+            cues = text_cues(without_names(msg.text, msg.mentions))
             if cues.chatter and cues.reasons[0] in ("greeting only", "thanks"):
                 return None
-            for q in latest_first:
-                if q.author in msg.mentions:
-                    return q.key, "mentions the asker"
-            return None  # talking to someone else
-
-        if cues.chatter:
-            return None  # greetings, thanks, "anyone here?" answer nobody
-
-        # An unaddressed line by someone who is talking with others (they
-        # addressed each other lately) belongs to that talk. On real logs this
-        # holds even when the partner is the asker: a follow-up exchange, not
-        # the answer, so it is no signal of its own.
-        partners = self.partners(msg.author, now, CONVERSATION_WINDOW)
+            return target.key, "mentions the asker"
 
         # 2. The next thing said after the question, soon, by someone not busy
         #    in another conversation -- only in a quiet channel: where several
         #    conversations interleave, adjacency is mostly coincidence.
-        if cues.score >= 1.0 or partners:
-            return None  # reads as their own question, or they talk to others
+        #    (Cheap checks first; every condition must hold.)
         last = self._recent[-1] if self._recent else None
         if last is None or now - last.at > ADJACENT_WINDOW:
             return None
-        for q in latest_first:
-            if last.id == q.msg_id or (last.author == q.author and last.at >= q.at):
-                if self._busy(q.at):
-                    return None
-                return q.key, "next message after the question, by another member"
-        return None
+        target = next((q for q in latest_first if last.id == q.msg_id or (last.author == q.author and last.at >= q.at)), None)
+        if target is None or self._busy(target.at):
+            return None
+        cues = text_cues(msg.text)
+        if cues.chatter or cues.score >= 1.0:
+            return None  # greetings and thanks answer nobody; a question of their own is not an answer
+        # An unaddressed line by someone who is talking with others (they
+        # addressed each other lately) belongs to that talk. On real logs this
+        # holds even when the partner is the asker: a follow-up exchange, not
+        # the answer, so it is no signal of its own.
+        if self.partners(msg.author, now, CONVERSATION_WINDOW):
+            return None
+        return target.key, "next message after the question, by another member"
 
     def _busy(self, at: datetime) -> bool:
         """Several messages in the minutes before ``at``: conversations interleave."""

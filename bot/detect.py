@@ -188,13 +188,20 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|my|me|mine)\b")
 _SENTENCE_Q = re.compile(r"\?+(?:[\s\"')\]]|$)")  # a `?` that ends a sentence
 
 
+@lru_cache(maxsize=8192)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    # Cached here: a busy community has thousands of names, more than re's own cache holds.
+    return re.compile(r"@?(?<![\w])" + re.escape(name) + r"(?![\w])[:,]?", re.I)
+
+
 def without_names(text: str, names: tuple[str, ...] | list[str]) -> str:
     """text with the named members taken out ("alice: thanks!" -> ": thanks!"), so
     an address does not hide a greeting or a thanks. Platform mention tokens
     (<@U123>) are already dropped by clean()."""
+    lowered = text.lower()
     for name in names:
-        if name and name.lower() in text.lower():
-            text = re.sub(r"@?(?<![\w])" + re.escape(name) + r"(?![\w])[:,]?", " ", text, flags=re.I)
+        if name and name.lower() in lowered:
+            text = _name_pattern(name).sub(" ", text)
     return text
 
 

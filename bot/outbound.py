@@ -140,13 +140,13 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO | None = None, *, quiet: bool = False) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.sent: list[tuple[Recipient, Rendered, str]] = []
+        self.keys: set[str] = set()  # only keys: a replay of a big history must not keep every text
 
     def render(self, note: Note, key: str) -> Rendered:
         return Rendered(text=note.as_text())
 
     async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
-        self.sent.append((to, rendered, key))
+        self.keys.add(key)
         if not self.quiet:
             out = self.stream or sys.stdout
             where = f"#{to.name} (staff channel)" if to.is_channel else f"{to.name} ({to.platform} DM)"
@@ -155,7 +155,7 @@ class ConsoleTransport:
         return Delivery(ok=True, ref=f"console:{key}")
 
     async def was_delivered(self, to: Recipient, key: str) -> bool | None:
-        return any(k == key for _, _, k in self.sent)
+        return key in self.keys
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
         if not self.quiet:

@@ -20,7 +20,7 @@ from .outbound import ConsoleTransport, Door
 from .tracker import Tracker
 from .watchdog import Judged, Watchdog
 
-BATCH = 5000  # events per transaction: replay needs speed, not per-event durability
+BATCH = 20000  # events per transaction: replay needs speed, not per-event durability
 REPLAY_MODERATOR = "moderator"
 
 

@@ -27,7 +27,8 @@ log = logging.getLogger("unanswered.watchdog")
 MAX_TRANSIENT_FAILURES = 3
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 FLAT_HORIZON = timedelta(minutes=30)  # how far back a flat-channel reply may reach
-MAX_CONTEXTS = 2000  # channels whose conversation context stays in memory
+MAX_CONTEXTS = 2000
+DUE_BATCH = 200  # questions fired per due-scan  # channels whose conversation context stays in memory
 
 
 @dataclass(frozen=True)
@@ -266,11 +267,11 @@ class Watchdog:
         now = self.clock.now()
         sent = 0
         while True:
-            due = self.tracker.due(now)
-            if not due:
-                break
+            due = self.tracker.due(now, limit=DUE_BATCH)
             for q in due:
                 sent += await self._fire(q, now)
+            if len(due) < DUE_BATCH:
+                break  # that was everything due at `now`
         self._earliest = self.tracker.next_due()
         self._earliest_known = True
         return sent
