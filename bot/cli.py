@@ -208,7 +208,7 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
     rows = []
     for q in questions:
         nudges = [
-            {"to": n["person"], "at": datetime.fromtimestamp(n["due_at"], timezone.utc).isoformat(), "step": n["step"], "result": n["result"]}
+            {"to": n["person"], "at": datetime.fromtimestamp(n["sent_at"] or n["due_at"], timezone.utc).isoformat(), "step": n["step"], "result": n["result"]}
             for n in tracker.nudges_for(q.id)
         ]
         rows.append({
@@ -313,7 +313,7 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
         nudges = []
         if q is not None:
             nudges = [
-                {"to": n["person"], "at": _iso(datetime.fromtimestamp(n["due_at"], timezone.utc)), "step": n["step"]}
+                {"to": n["person"], "at": _iso(datetime.fromtimestamp(n["sent_at"], timezone.utc)), "step": n["step"]}
                 for n in tracker.nudges_for(q.id)
             ]
         record = {
@@ -353,7 +353,7 @@ def _replay_text(tracker: Tracker, result: Any) -> None:
         else:
             fate = f"{q.status}, no reply"
         click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{q.channel_name or q.channel} {q.author_name or q.author}: {one_line(q.excerpt, 70)}")
-        click.echo(f"      {fate}" + "".join(f"; nudge {n['person']} at {datetime.fromtimestamp(n['due_at'], timezone.utc):%H:%M}" for n in nudges))
+        click.echo(f"      {fate}" + "".join(f"; nudge {n['person']} at {datetime.fromtimestamp(n['sent_at'], timezone.utc):%H:%M}" for n in nudges))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -219,6 +219,11 @@ class Feed(Strict):
     url: str
     kind: Literal["discourse", "rss"] = "rss"
     interval: Duration = timedelta(minutes=5)
+    timeout: Duration = Field(timedelta(seconds=20), description="Give up on one HTTP request after this long")
+    bots: list[str] = Field(default_factory=list, description='Usernames whose posts never count as answers (Discourse\'s "system" always)')
+    failing_alert_after: Duration = Field(timedelta(hours=1), description="Tell staff (once) when the feed has failed this long")
+    max_topic_age: Duration = Field(timedelta(days=14), description="Stop watching a topic's replies after this long")
+    max_bytes: int = Field(5_000_000, ge=10_000, le=100_000_000, description="Refuse responses larger than this")
 
 
 class Digest(Strict):

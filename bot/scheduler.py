@@ -35,6 +35,7 @@ class LiveScheduler:
         self.aps = AsyncIOScheduler(timezone=timezone.utc)
         self._wake_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.ticks = 0
         self.last_tick: datetime | None = None
         watchdog.on_due_changed = self.poke
@@ -58,13 +59,24 @@ class LiveScheduler:
     def _schedule(self, wall: datetime) -> None:
         self._wake_at = wall
         self.aps.add_job(
-            self.run_due,
+            self._wake,
             trigger=DateTrigger(run_date=wall),
             id=DEADLINES,
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    async def _wake(self) -> None:
+        """The APScheduler job: start a tick and return at once.
+
+        The tick runs as its own task. Were it the job itself, a deadline that passes
+        while it is still sending would reschedule "deadlines" while that job is
+        still running, and APScheduler skips (and so loses) such a run.
+        """
+        task = asyncio.create_task(self.run_due())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def run_due(self) -> None:
         async with self._lock:  # a poke during a long send must not run a second tick beside it

@@ -129,8 +129,8 @@ class Hub:
         """The newest stored message of a channel: history catch-up starts after it."""
         return self.tracker.last_message(platform, channel)
 
-    def open_questions(self, platform: str) -> list[Question]:
-        return self.tracker.open_questions(platform)
+    def open_questions(self, platform: str, channel: str | None = None) -> list[Question]:
+        return self.tracker.open_questions(platform, channel)
 
     def watched_routes(self, platform: str) -> list[Any]:
         return [r for r in self.settings.routes if r.platform == platform and r.mode != "off"]

@@ -242,6 +242,9 @@ class Tracker:
             conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache keeps the indexes hot
             conn.execute("PRAGMA foreign_keys = OFF")
             migrations.apply(self.db)
+            # No implicit transactions: a statement outside `transaction()` commits at once,
+            # and `in_transaction` is true only inside our own BEGIN (which `transaction()` joins).
+            conn.isolation_level = None
         except sqlite3.DatabaseError as exc:
             raise StoreError(self._explain(exc)) from None
         self.conn = self.db.conn
@@ -419,12 +422,15 @@ class Tracker:
             (platform, channel, since.timestamp()),
         ).fetchall()
 
-    def open_questions(self, platform: str | None = None) -> list[Question]:
+    def open_questions(self, platform: str | None = None, channel: str | None = None) -> list[Question]:
         sql = "SELECT * FROM questions WHERE status = 'open'"
         args: tuple[Any, ...] = ()
         if platform:
             sql += " AND platform = ?"
             args = (platform,)
+        if platform and channel:
+            sql += " AND channel = ?"
+            args += (channel,)
         return [Question.from_row(r) for r in self.conn.execute(sql + " ORDER BY asked_at", args)]
 
     def questions(self) -> list[Question]:

@@ -297,7 +297,8 @@ class Watchdog:
             return 0
 
         def prepare(audit_id: int) -> None:
-            self.tracker.add_nudge(q.id, seq, decision.step, decision.send_to or "", now, audit_id)
+            # due_at is the deadline; the audit row has the send time: the gap is the lateness.
+            self.tracker.add_nudge(q.id, seq, decision.step, decision.send_to or "", q.next_due or now, audit_id)
             self.tracker.advance(q.id, step=decision.step + 1, nudges_sent=seq + 1, next_due=next_due)
 
         delivery = await self.door.send(to, note, key=f"nudge:{q.id}:{seq}", questions=[q.id], prepare=prepare)

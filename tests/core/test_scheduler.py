@@ -85,5 +85,27 @@ async def test_missed_deadlines_fire_once_at_start(make_settings, tracker):
         app.scheduler.shutdown()
 
 
-def msg_at(mid: str, when: datetime):
-    return replace(msg(mid, "UMEMBER", 0), at=when)
+def msg_at(mid: str, when: datetime, author: str = "UMEMBER"):
+    return replace(msg(mid, author, 0), at=when)
+
+
+async def test_deadlines_that_pass_during_a_slow_send_are_not_lost(make_settings, tracker):
+    """Regression: rescheduling the deadline job while it ran made APScheduler skip (lose) the run."""
+    settings = make_settings(TOML.replace('window = "0.4s"', 'window = "0.2s"'))
+    source = Source()
+    original = source.t.deliver
+
+    async def slow(*args):
+        await asyncio.sleep(0.15)  # a slow platform: more deadlines pass meanwhile
+        return await original(*args)
+
+    source.t.deliver = slow
+    app = build(settings, clock=SystemClock(), tracker=tracker, sources=[source])
+    await app.scheduler.start()
+    try:
+        start = datetime.now(timezone.utc)
+        for i in range(8):
+            app.watchdog.ingest(msg_at(f"{i}.0", start + timedelta(milliseconds=30 * i), author=f"UMEMBER{i}"))
+        await wait_for(lambda: len(source.t.recipients()) == 16, timeout=15)
+    finally:
+        app.scheduler.shutdown()

@@ -188,7 +188,9 @@ async def test_quiet_hours_wait_for_the_morning_in_their_zone(make_settings, tra
     assert sent.delivered == []
     await advance(dog, clock, 2)
     assert sent.recipients() == ["alice"]
-    assert tracker.nudges_for(1)[0]["due_at"] == at(13 * 60).timestamp()
+    (nudge,) = tracker.nudges_for(1)
+    assert nudge["sent_at"] == at(13 * 60).timestamp()  # Alice's 08:00 in Tokyo
+    assert nudge["due_at"] == nudge["sent_at"]  # it became due when she woke: not late
 
 
 async def test_quiet_hours_next_awake_goes_to_the_next_person(make_settings, tracker, clock):
