@@ -164,6 +164,8 @@ async def start(app: App) -> None:
             log.info("retention: removed %s", ", ".join(f"{v} {k}" for k, v in counts.items() if v))
 
     await app.scheduler.start()
+    if app.settings.digest.enabled:
+        await _load("bot.digest_delivery:install")(app)
     app.scheduler.every(timedelta(hours=6), purge, id="retention")
     await purge()
 

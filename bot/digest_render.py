@@ -1,0 +1,265 @@
+"""The digest in words: text (to forward to a team), HTML, JSON, and the DM note.
+
+Every member-supplied string (names, excerpts) was neutralised when the figures
+were computed (``bot.digest``); HTML output escapes again, because HTML is a new
+context. The bot never thanks anyone itself: "people to thank" is worded as a
+suggestion to the moderator reading it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+
+from .digest import DigestData, Group, Rates, Waiting, arrow
+from .outbound import Note
+from .render import age
+
+DM_UNANSWERED = 3  # oldest unanswered questions quoted in the DM; the rest are counted
+THANKS_FRAME = "People to thank (a personal thank-you from you means more than any bot could)"
+
+
+def pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def wait(seconds: float | None) -> str:
+    """A time to first response, precise enough to compare two of them: 45s, 1m30s, 14m, 2h05m, 3d4h."""
+    if seconds is None:
+        return "n/a"
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 600:
+        m, rest = divmod(s, 60)
+        return f"{m}m{rest:02d}s" if rest else f"{m}m"
+    return age(s)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _was(now: Rates, before: Rates, attr: str, fmt) -> str:
+    """' ↑ (was 40%)': the change against the period before, when there is one (→ = about the same)."""
+    a, b = getattr(now, attr), getattr(before, attr)
+    if a is None or b is None:
+        return ""
+    return f" {arrow(a, b, relative=attr.endswith('_s'))} (was {fmt(b)})"
+
+
+def headline(d: DigestData) -> list[str]:
+    t, p = d.totals, d.previous
+    asked = plural(t.questions, "question") + f" asked (the {'week' if d.period.is_week else 'period'} before: {p.questions})"
+    lines = [
+        asked,
+        f"Answered: {t.answered} of {t.questions} ({pct(t.answered_share)}){_was(t, p, 'answered_share', pct)} · "
+        f"within the window: {pct(t.within_window_share)}{_was(t, p, 'within_window_share', pct)}",
+        f"Time to first response: median {wait(t.median_first_response_s)}{_was(t, p, 'median_first_response_s', wait)} · "
+        f"p90 {wait(t.p90_first_response_s)}",
+    ]
+    if t.not_a_question:
+        lines.append(f"({plural(t.not_a_question, 'message')} marked 'not a question' by moderators left out of these figures)")
+    return lines
+
+
+def _group_line(g: Group, width: int) -> str:
+    f = g.figures
+    where = g.name if g.channel is not None else g.platform
+    label = f"{g.platform} {where}" if g.channel is not None else where
+    return (f"  {label:<{width}} {f.questions:>5}  {pct(f.answered_share):>8}  {pct(f.within_window_share):>9}"
+            f"  {wait(f.median_first_response_s):>8}")
+
+
+def table(groups: list[Group]) -> list[str]:
+    labels = [f"{g.platform} {g.name}" if g.channel is not None else g.platform for g in groups]
+    width = max([len(x) for x in labels] + [12])
+    head = f"  {'where':<{width}} {'asked':>5}  {'answered':>8}  {'in window':>9}  {'median':>8}"
+    return [head] + [_group_line(g, width) for g in groups]
+
+
+def waiting_line(w: Waiting) -> str:
+    flags = []
+    if w.first_time:
+        flags.append("first question here")
+    if w.claimed_by:
+        flags.append(f"claimed by {w.claimed_by}")
+    if w.answered_since:
+        flags.append("answered since")
+    extra = f" ({', '.join(flags)})" if flags else ""
+    return f"{age(w.age_s):>7}  {w.platform} {w.channel} · {w.asker}: {w.excerpt}{extra}"
+
+
+def fairness_lines(d: DigestData) -> list[str]:
+    f = d.fairness
+    if not f.first_time.questions or not f.returning.questions:
+        who = "first-time askers" if f.first_time.questions else "returning members"
+        return [f"  All questions came from {who}: nothing to compare."]
+
+    def row(label: str, r: Rates) -> str:
+        return f"  {label}: {plural(r.questions, 'question')}, {pct(r.answered_share)} answered, median wait {wait(r.median_first_response_s)}"
+
+    lines = [row("First-time askers", f.first_time), row("Returning members", f.returning)]
+    care = " (few questions: read with care)" if f.small_sample else ""
+    if f.newcomers_wait_longer:
+        lines.append(f"  ⚠ Newcomers waited longer: median {wait(f.first_time.median_first_response_s)} "
+                     f"vs {wait(f.returning.median_first_response_s)}{care}.")
+    if f.newcomers_answered_less:
+        lines.append(f"  ⚠ Newcomers were answered less often: {pct(f.first_time.answered_share)} "
+                     f"vs {pct(f.returning.answered_share)}{care}.")
+    if not (f.newcomers_wait_longer or f.newcomers_answered_less):
+        lines.append("  Newcomers were answered as well as returning members.")
+    return lines
+
+
+def bot_line(d: DigestData) -> str:
+    b = d.bot
+    parts = [
+        f"{plural(b.nudges, 'nudge')} to moderators" + (f" about {plural(b.nudged_questions, 'question')}" if b.nudges else ""),
+        plural(b.claims, "claim"),
+        plural(b.snoozes, "snooze"),
+        f"{b.dismissals} marked not a question",
+        f"{b.resolves} marked answered elsewhere",
+    ]
+    if b.failed_sends:
+        parts.append(f"{plural(b.failed_sends, 'DM')} failed to send (see `unanswered audit`)")
+    return " · ".join(parts)
+
+
+def text(d: DigestData) -> str:
+    p = d.period
+    title = f"{'Weekly digest' if p.is_week else 'Digest'} · {p.id} · {p.label} ({p.tz})"
+    out = [title, "=" * min(len(title), 78), ""]
+    if d.empty:
+        out.append(f"No questions this {'week' if p.is_week else 'period'} in the watched channels.")
+        if d.previous.questions:
+            out.append(f"(The {'week' if p.is_week else 'period'} before had {plural(d.previous.questions, 'question')}, "
+                       f"{pct(d.previous.answered_share)} answered.)")
+    else:
+        out += headline(d)
+        if len(d.by_channel) > 1 or len(d.by_platform) > 1:
+            out += ["", "By platform"] + table(d.by_platform)
+            out += ["", "By channel / feed"] + table(d.by_channel)
+    if d.unanswered_total:
+        out += ["", "Still unanswered at the end of the period (oldest first)"]
+        for w in d.unanswered:
+            out.append("  " + waiting_line(w))
+            if w.link:
+                out.append(f"           {w.link}")
+        tail = []
+        if d.unanswered_more:
+            tail.append(f"…and {d.unanswered_more} more")
+        if d.older_open:
+            tail.append(f"plus {plural(d.older_open, 'older question')} still open from before")
+        if tail:
+            out.append("  " + "; ".join(tail) + ". (`unanswered status` lists them all.)")
+    elif d.older_open:
+        out += ["", f"Still open from before: {plural(d.older_open, 'older question')} without a reply. (`unanswered status` lists them.)"]
+    if not d.empty:
+        out += ["", "Newcomers vs returning members"] + fairness_lines(d)
+        out += ["", THANKS_FRAME + ":" if d.thanks else "People to thank:"]
+        if d.thanks:
+            out += [f"  • {h.name} ({h.platform}): {plural(h.first_responses, 'first response')}" for h in d.thanks]
+        else:
+            out.append("  No member answered a question first this time.")
+        out.append(f"  {plural(d.first_responses_by_members, 'first response')} came from members, {d.first_responses_by_staff} from staff.")
+    out += ["", "What the bot did: " + bot_line(d)]
+    return "\n".join(out) + "\n"
+
+
+def as_json(d: DigestData) -> str:
+    return json.dumps(d.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%}
+td,th{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
+.warn{color:#a33}.muted{color:#666}img{max-width:100%}"""
+
+
+def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
+    """A self-contained page (inline CSS, chart as a data URI): forwardable as one file."""
+    e = html.escape
+    p = d.period
+    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>unanswered digest {e(p.id)}</title>",
+             f"<style>{_CSS}</style><body>",
+             f"<h1>{'Weekly digest' if p.is_week else 'Digest'} · {e(p.id)}</h1><p class=muted>{e(p.label)} ({e(p.tz)})</p>"]
+    if d.empty:
+        parts.append(f"<p><strong>No questions this {'week' if p.is_week else 'period'}</strong> in the watched channels.</p>")
+    else:
+        parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in headline(d)) + "</ul>")
+        if chart_png:
+            parts.append(f"<img alt='answered share and median wait, last 12 weeks' src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>")
+        parts.append("<h2>By channel / feed</h2><table><tr><th>where</th><th>asked</th><th>answered</th><th>in window</th><th>median</th></tr>")
+        for g in d.by_channel:
+            f = g.figures
+            parts.append(f"<tr><td>{e(g.platform)} {e(g.name)}</td><td>{f.questions}</td><td>{pct(f.answered_share)}</td>"
+                         f"<td>{pct(f.within_window_share)}</td><td>{wait(f.median_first_response_s)}</td></tr>")
+        parts.append("</table>")
+    if d.unanswered:
+        parts.append("<h2>Still unanswered (oldest first)</h2><ol>")
+        for w in d.unanswered:
+            line = e(waiting_line(w).strip())
+            # Feed links come from outside: only web links become clickable (no javascript: URLs).
+            safe = w.link and w.link.lower().startswith(("https://", "http://"))
+            parts.append(f"<li><a href='{e(w.link or '')}'>{line}</a></li>" if safe else f"<li>{line}</li>")
+        parts.append("</ol>")
+        if d.unanswered_more:
+            parts.append(f"<p>…and {d.unanswered_more} more.</p>")
+    if not d.empty:
+        parts.append("<h2>Newcomers vs returning members</h2>")
+        parts += [f"<p{' class=warn' if '⚠' in line else ''}>{e(line.strip())}</p>" for line in fairness_lines(d)]
+        parts.append(f"<h2>{e(THANKS_FRAME)}</h2><ul>")
+        parts += [f"<li>{e(h.name)} ({e(h.platform)}): {plural(h.first_responses, 'first response')}</li>" for h in d.thanks]
+        parts.append("</ul>")
+    parts.append(f"<h2>What the bot did</h2><p>{e(bot_line(d))}</p></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def note(d: DigestData, chart_png: bytes | None = None) -> Note:
+    """The short DM version: key figures as fields, the oldest unanswered and whom to thank in the body."""
+    p, t, prev = d.period, d.totals, d.previous
+    what = "week" if p.is_week else "period"
+    footer = f"unanswered · full report: `unanswered digest --period {p.id}`"
+    reason = f"the {what}ly digest for {p.id} ({p.label}, {p.tz})" if p.is_week else f"the digest for {p.id}"
+    if d.empty:
+        body = f"Nobody asked a question in the watched channels during {p.label}."
+        if d.older_open:
+            body += f" {plural(d.older_open, 'older question')} from before still had no reply."
+        return Note(kind="digest", title=f"No questions this {what} ({p.id})", body=body, footer=footer, reason=reason,
+                    image=chart_png, image_name=f"digest-{p.id}.png")
+    fields = [
+        ("Questions", f"{t.questions}" + (f" (was {prev.questions})" if prev.questions else "")),
+        ("Answered", f"{pct(t.answered_share)}{_was(t, prev, 'answered_share', pct)} · {pct(t.within_window_share)} within the window"),
+        ("First response", f"median {wait(t.median_first_response_s)} · p90 {wait(t.p90_first_response_s)}"),
+    ]
+    if d.unanswered_total:
+        oldest = d.unanswered[0]
+        fields.append(("Still unanswered", f"{d.unanswered_total} · oldest waited {age(oldest.age_s)}"))
+    f = d.fairness
+    if f.first_time.questions and f.returning.questions:
+        flag = " ⚠" if f.newcomers_wait_longer or f.newcomers_answered_less else ""
+        fields.append(("Newcomers", f"{pct(f.first_time.answered_share)} answered, median {wait(f.first_time.median_first_response_s)} "
+                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}"))
+    fields.append(("The bot", bot_line(d)))
+    body: list[str] = []
+    if d.unanswered:
+        body.append("Oldest unanswered:")
+        for w in d.unanswered[:DM_UNANSWERED]:
+            body.append(f"• {w.channel} · {w.asker}: {w.excerpt} ({age(w.age_s)})" + (f" {w.link}" if w.link else ""))
+        rest = d.unanswered_total - min(len(d.unanswered), DM_UNANSWERED)
+        if rest:
+            body.append(f"…and {rest} more.")
+    if d.thanks:
+        body.append("Worth a personal thank-you from you: " + ", ".join(f"{h.name} ({h.first_responses})" for h in d.thanks) + ".")
+    return Note(
+        kind="digest",
+        title=f"Your {what} in the community · {p.id}: {plural(t.questions, 'question')}, {pct(t.answered_share)} answered",
+        fields=tuple(fields),
+        body="\n".join(body),
+        footer=footer,
+        reason=reason,
+        image=chart_png,
+        image_name=f"digest-{p.id}.png",
+    )
