@@ -1,0 +1,487 @@
+"""Slack inbound: the Bolt app, its listeners, and history catch-up.
+
+Listeners ask Bolt only for ``body`` (and ``ack`` for buttons): never ``say``,
+``respond`` or ``client``, so nothing here can write to a channel. Everything
+received goes through ``translate`` and then to the hub.
+
+Connection: Socket Mode by default (app-level token, no public URL), or HTTP
+(Events API with signature verification) when ``slack.mode = "http"``.
+
+Catch-up runs on start and after every reconnect. While it runs, live events are
+held back and applied after it, so a reply never reaches the core before the
+question it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ConfigError, Settings
+from bot.events import Event, Message
+
+from . import translate
+from .outbound import SlackTransport
+
+log = logging.getLogger("unanswered.slack")
+
+BOT_TOKEN_VAR = "UNANSWERED_SLACK__BOT_TOKEN"
+APP_TOKEN_VAR = "UNANSWERED_SLACK__APP_TOKEN"
+SIGNING_VAR = "UNANSWERED_SLACK__SIGNING_SECRET"
+WHERE_BOT = "api.slack.com/apps → your app → OAuth & Permissions → Bot User OAuth Token (starts with xoxb-)"
+WHERE_APP = "api.slack.com/apps → your app → Basic Information → App-Level Tokens (starts with xapp-, scope connections:write)"
+WHERE_SIGNING = "api.slack.com/apps → your app → Basic Information → App Credentials → Signing Secret"
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"})
+
+PAGE = 200  # messages per history page (Slack recommends <= 200)
+SEEN_EVENTS = 5000  # event ids remembered to drop Events API redeliveries
+MAX_USER_LOOKUPS = 500  # users.info calls per catch-up, so a huge backlog cannot stall start
+HTTP_PATH = "/slack/events"
+
+
+def retry_handlers() -> list[Any]:
+    """Rate limits (429 + Retry-After) are waited out; 5xx and dropped connections retried."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
+    kwargs: dict[str, Any] = {}
+    if settings.slack.api_url:
+        kwargs["base_url"] = settings.slack.api_url.rstrip("/") + "/"
+    return AsyncWebClient(token=token, retry_handlers=retry_handlers(), timeout=30, **kwargs)
+
+
+def check_tokens(settings: Settings) -> list[str]:
+    """Problems with the tokens' presence and kind, phrased with the variable and where to get it."""
+    s = settings.slack
+    problems = []
+    bot = s.bot_token.get_secret_value() if s.bot_token else ""
+    if not bot:
+        problems.append(f"{BOT_TOKEN_VAR} is not set; copy the Bot User OAuth Token from {WHERE_BOT}")
+    elif not bot.startswith("xoxb-"):
+        problems.append(f"{BOT_TOKEN_VAR} is not a bot token (it must start with xoxb-); copy it from {WHERE_BOT}")
+    if s.mode == "socket":
+        app = s.app_token.get_secret_value() if s.app_token else ""
+        if not app:
+            problems.append(f"{APP_TOKEN_VAR} is not set (Socket Mode needs it); create one at {WHERE_APP}, or set slack.mode = \"http\"")
+        elif not app.startswith("xapp-"):
+            problems.append(f"{APP_TOKEN_VAR} is not an app-level token (it must start with xapp-); create one at {WHERE_APP}")
+    elif not (s.signing_secret and s.signing_secret.get_secret_value()):
+        problems.append(f"{SIGNING_VAR} is not set (HTTP mode verifies every request with it); copy it from {WHERE_SIGNING}")
+    return problems
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+
+
+class SlackSource:
+    name = "slack"
+
+    def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, http_port: int | None = None,
+                 http_host: str = "0.0.0.0") -> None:
+        problems = check_tokens(settings)
+        if problems:
+            raise ConfigError(problems)
+        self.settings = settings
+        self.mode = settings.slack.mode
+        self.client = client or make_client(settings)
+        self.ctx = translate.Context()
+        staff = [c.channel for c in settings.staff_channels.values() if c.platform == "slack"]
+        self._transport = SlackTransport(self.client, staff_channels=staff)
+        self.watched: dict[str, str | None] = {}  # channel id -> name
+        self._unresolved: dict[str, int] = {}  # route channel name -> route index, not seen yet
+        self._checked: set[str] = set()  # channel ids looked up lazily
+        self._looked_up: set[str] = set()  # user ids already asked about
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._held: list[Event] | None = None  # live events held back during catch-up
+        self._catchup_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._hellos = 0
+        self.hub: Any = None
+        self.socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.http_host = http_host
+        self.http_port = http_port if http_port is not None else settings.slack.http_port
+        self.catchups = 0
+        self.last_catch_up: dict[str, float] = {}
+        self.app = self._build_app()
+
+    # ------------------------------------------------------------------ Bolt
+
+    def _build_app(self) -> AsyncApp:
+        secret = self.settings.slack.signing_secret.get_secret_value() if self.settings.slack.signing_secret else ""
+        app = AsyncApp(
+            name="unanswered",
+            client=self.client,
+            signing_secret=secret,
+            request_verification_enabled=self.mode == "http",
+            ignoring_self_events_enabled=True,
+        )
+        app.event("message")(self._on_message)
+        app.event("reaction_added")(self._on_reaction)
+        app.action(re.compile(r"^unanswered:"))(self._on_button)
+        return app
+
+    async def _on_message(self, body: dict[str, Any]) -> None:
+        await self._live(body)
+
+    async def _on_reaction(self, body: dict[str, Any]) -> None:
+        await self._live(body)
+
+    async def _on_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()  # first: Slack shows an error to the moderator after 3 seconds without it
+        user = _obj(body.get("user")).get("id")
+        container = _obj(body.get("container"))
+        channel = container.get("channel_id") or _obj(body.get("channel")).get("id")
+        ts = container.get("message_ts") or _obj(body.get("message")).get("ts")
+        ref = f"{channel}:{ts}" if isinstance(channel, str) and isinstance(ts, str) else None
+        if not isinstance(user, str):
+            log.warning("skipped a button click without a user")
+            return
+        actions = body.get("actions")
+        for action in actions if isinstance(actions, list) else []:
+            custom = _obj(action).get("action_id") or _obj(action).get("value")
+            if isinstance(custom, str):
+                outcome = await self.hub.handle_button("slack", user, custom, ref)
+                log.info("button %s: %s", custom[:60], outcome)
+
+    # ------------------------------------------------------------------ live events
+
+    def _first_time(self, event_id: Any) -> bool:
+        """False for an Events API redelivery (X-Slack-Retry-Num) of an event already applied."""
+        if not isinstance(event_id, str):
+            return True
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    async def _live(self, body: dict[str, Any]) -> None:
+        evt = body.get("event")
+        kind = evt.get("type") if isinstance(evt, dict) else None
+        channel = translate.event_channel(evt)
+        if channel is None or not await self._is_watched(channel):
+            return
+        if not self._first_time(body.get("event_id")):
+            log.debug("dropped a redelivered event %s", body.get("event_id"))
+            return
+        if isinstance(evt, dict) and isinstance(evt.get("user"), str):
+            await self._learn_user(evt["user"])
+        try:
+            events = translate.event(evt, self.ctx)
+        except translate.Malformed as exc:
+            log.warning("skipped a Slack %s event: %s", str(kind)[:40], exc)
+            return
+        if self._held is not None:
+            self._held.extend(events)
+            return
+        for e in events:
+            self.hub.ingest(e)
+
+    async def _is_watched(self, channel: str) -> bool:
+        if channel in self.watched:
+            return True
+        if not self._unresolved or channel in self._checked or channel.startswith("D"):
+            return False
+        # A channel named in a route that the app was invited to after start.
+        self._checked.add(channel)
+        try:
+            info = (await self.client.conversations_info(channel=channel)).get("channel") or {}
+        except SlackApiError:
+            return False
+        name = info.get("name")
+        if isinstance(name, str) and name.lower() in self._unresolved:
+            self._unresolved.pop(name.lower())
+            self._watch(channel, name)
+            return True
+        return False
+
+    def _watch(self, channel: str, name: str | None) -> None:
+        self.watched[channel] = name
+        if name:
+            self.ctx.channel_names[channel] = name
+
+    async def _learn_user(self, user: str) -> None:
+        """Name and bot-ness of a user, once: DMs say who asked, and app users never count as members."""
+        if user in self._looked_up or user in self.ctx.user_names:
+            return
+        self._looked_up.add(user)
+        try:
+            info = (await self.client.users_info(user=user)).get("user") or {}
+        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError):
+            return
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
+        if isinstance(name, str) and name:
+            self.ctx.user_names[user] = name
+        if info.get("is_bot") or info.get("is_app_user"):
+            self.ctx.bot_users.add(user)
+
+    # ------------------------------------------------------------------ start / stop
+
+    def transport(self) -> SlackTransport:
+        return self._transport
+
+    async def start(self, hub: Any) -> None:
+        self.hub = hub
+        await self._authenticate()
+        await self._resolve_channels()
+        self._held = []  # hold live events until the first catch-up is applied
+        try:
+            if self.mode == "http":
+                await self._serve_http()
+            else:
+                await self._connect_socket()
+            await self.catch_up()
+        finally:
+            self._release()
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self.socket is not None:
+            await self.socket.close_async()
+            self.socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _authenticate(self) -> None:
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            if _error(exc) in AUTH_ERRORS:
+                raise ConfigError([f"{BOT_TOKEN_VAR} was refused by Slack ({_error(exc)}); copy a current token from {WHERE_BOT}"]) from None
+            raise
+        self.ctx.self_user = auth.get("user_id")
+        self.ctx.self_bot = auth.get("bot_id")
+        if self.ctx.self_user:
+            self.ctx.bot_users.add(self.ctx.self_user)
+        url = auth.get("url")
+        self.ctx.workspace_url = url if isinstance(url, str) and url.startswith("https://") else None
+
+    async def _resolve_channels(self) -> None:
+        """Route channels (ids or names) -> the ids the app can see; warn about the rest."""
+        visible: dict[str, dict[str, Any]] = {}
+        cursor = None
+        while True:
+            try:
+                resp = await self.client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
+                )
+            except SlackApiError as exc:
+                if _error(exc) == "missing_scope":
+                    needed = exc.response.get("needed") or "channels:read,groups:read"
+                    raise ConfigError([
+                        f"the Slack app lacks the scope(s) {needed}; recreate it from `unanswered slack-manifest` "
+                        "(or add them under OAuth & Permissions), then reinstall it to the workspace"
+                    ]) from None
+                raise
+            for ch in resp.get("channels") or []:
+                if isinstance(ch, dict) and isinstance(ch.get("id"), str):
+                    visible[ch["id"]] = ch
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        by_name = {str(ch.get("name", "")).lower(): cid for cid, ch in visible.items()}
+        for i, route in enumerate(self.hub.watched_routes("slack")):
+            wanted = route.channel
+            cid = wanted if wanted in visible else by_name.get(wanted.lstrip("#").lower())
+            if cid is None:
+                if re.fullmatch(r"[CG][A-Z0-9]{2,}", wanted):
+                    self._watch(wanted, None)  # may still deliver events; history will tell
+                else:
+                    self._unresolved[wanted.lstrip("#").lower()] = i
+                log.warning(
+                    "Slack channel %s (a [[routes]] entry) is not visible to the app: in Slack, open that channel and type "
+                    "`/invite @unanswered` (private channels must invite the app before it can see them)", wanted,
+                )
+                continue
+            ch = visible[cid]
+            self._watch(cid, ch.get("name"))
+            if ch.get("is_member") is False:
+                log.warning(
+                    "the app is not a member of Slack channel #%s, so Slack sends it no messages from there: "
+                    "open the channel and type `/invite @unanswered`", ch.get("name") or cid,
+                )
+
+    async def _connect_socket(self) -> None:
+        app_token = self.settings.slack.app_token.get_secret_value()  # type: ignore[union-attr]
+        try:
+            # Asking for the URL ourselves checks the app token once, clearly, instead of
+            # letting the socket client retry a refused token forever.
+            opened = await self.client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            if _error(exc) in AUTH_ERRORS:
+                raise ConfigError([f"{APP_TOKEN_VAR} was refused by Slack ({_error(exc)}); create a new one at {WHERE_APP}"]) from None
+            raise
+        self.socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        self.socket.client.wss_uri = opened.get("url")
+        self.socket.client.on_message_listeners.append(self._on_socket_message)
+        self.socket.client.on_close_listeners.append(self._on_socket_close)
+        await self.socket.connect_async()
+        self.hub.report("slack", True, "connected (Socket Mode)")
+
+    async def _on_socket_message(self, message: Any) -> None:
+        try:
+            data = json.loads(message.data)
+        except (TypeError, ValueError):
+            return
+        if not isinstance(data, dict) or data.get("type") != "hello":
+            return
+        self._hellos += 1
+        self.hub.report("slack", True, "connected (Socket Mode)")
+        if self._hellos > 1:
+            # A new connection after a drop: read what was said while we were away.
+            self._spawn(self._catch_up_holding())
+
+    async def _on_socket_close(self, message: Any) -> None:
+        self.hub.report("slack", False, "Socket Mode connection closed; reconnecting")
+
+    async def _serve_http(self) -> None:
+        async def handle(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+        web_app = web.Application()
+        web_app.add_routes([web.post(HTTP_PATH, handle)])
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.http_host, self.http_port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            self.http_port = server.sockets[0].getsockname()[1]
+        self.hub.report("slack", True, f"listening for Events API requests on port {self.http_port}{HTTP_PATH}")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _release(self) -> None:
+        held, self._held = self._held or [], None
+        for e in held:
+            self.hub.ingest(e)
+
+    async def _catch_up_holding(self) -> None:
+        self._held = self._held if self._held is not None else []
+        try:
+            await self.catch_up()
+        except Exception as exc:
+            log.warning("catch-up after reconnect failed: %s", type(exc).__name__)
+        finally:
+            self._release()
+
+    # ------------------------------------------------------------------ catch-up
+
+    async def catch_up(self) -> int:
+        """Read what was said while we were away and apply it with its real times. Returns events applied."""
+        async with self._catchup_lock:
+            started = time.perf_counter()
+            now = self.hub.clock.now()
+            raw: list[tuple[str, dict[str, Any]]] = []
+            threads: set[tuple[str, str]] = set()
+            for channel in list(self.watched):
+                oldest = self._oldest(channel, now)
+                try:
+                    page = await self._pages("conversations_history", channel=channel, oldest=oldest)
+                except SlackApiError as exc:
+                    log.warning("cannot read the history of Slack channel %s (%s); invite the app with `/invite @unanswered`",
+                                self.watched[channel] or channel, _error(exc))
+                    continue
+                for msg in page:
+                    raw.append((channel, msg))
+                    if msg.get("reply_count") and Decimal(str(msg.get("latest_reply") or msg.get("ts") or 0)) > Decimal(oldest):
+                        threads.add((channel, msg["ts"]))
+            for q in self.hub.open_questions("slack"):
+                if q.channel in self.watched:
+                    threads.add((q.channel, q.msg_id))
+            for channel, root in sorted(threads):
+                try:
+                    replies = await self._pages("conversations_replies", channel=channel, ts=root)
+                except SlackApiError as exc:
+                    log.debug("no replies for a thread in %s (%s)", channel, _error(exc))
+                    continue
+                raw.extend((channel, m) for m in replies)
+            users = {m["user"] for _, m in raw if isinstance(m.get("user"), str)}
+            for user in sorted(users)[:MAX_USER_LOOKUPS]:
+                await self._learn_user(user)
+            events = self._translate(raw, now)
+            fetched = time.perf_counter()
+            self.hub.ingest_batch(events)
+            done = time.perf_counter()
+            self.catchups += 1
+            self.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
+            log.info("Slack catch-up: %d event(s) from %d channel(s) and %d thread(s): %.1fs reading Slack, %.1fs applying",
+                     len(events), len(self.watched), len(threads), fetched - started, done - fetched)
+            return len(events)
+
+    def _oldest(self, channel: str, now: Any) -> str:
+        resume = self.hub.resume_point("slack", channel)
+        if resume is not None:
+            return resume[0] if re.fullmatch(r"\d+\.\d+", resume[0]) else f"{resume[1].timestamp():.6f}"
+        # First start: look back one window, so a question asked just before install is watched.
+        windows = [self.settings.window_for(r) for r in self.hub.watched_routes("slack")] or [timedelta(hours=1)]
+        return f"{(now - max(windows)).timestamp():.6f}"
+
+    async def _pages(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        cursor = None
+        call = getattr(self.client, method)
+        while True:
+            resp = await call(limit=PAGE, cursor=cursor, **kwargs)
+            out.extend(m for m in resp.get("messages") or [] if isinstance(m, dict))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or not resp.get("has_more", True):
+                return out
+
+    def _translate(self, raw: list[tuple[str, dict[str, Any]]], now: Any) -> list[Event]:
+        events: list[Event] = []
+        seen: set[tuple[str, str]] = set()
+        for channel, msg in raw:
+            key = (channel, str(msg.get("ts")))
+            if key in seen:  # a thread root comes back in its replies
+                continue
+            seen.add(key)
+            try:
+                found = translate.message(msg, channel, self.ctx)
+                if found is not None:
+                    events.append(found)
+                # When a reaction was added is not recorded: apply it as of now, after the messages.
+                events.extend(translate.stored_reactions(msg, channel, self.ctx, now))
+            except translate.Malformed as exc:
+                log.warning("skipped a Slack history message in %s: %s", channel, exc)
+        events.sort(key=lambda e: (e.at, translate.ts_key(e.id) if isinstance(e, Message) else Decimal(0)))
+        return events

@@ -1,0 +1,182 @@
+"""Slack transport: private DMs to configured staff, and nothing else.
+
+The only Slack write methods this module calls are:
+- ``conversations.open`` (users=<a configured moderator>) to get the D… channel,
+- ``chat.postMessage`` to that D… channel (or to an allow-listed staff channel id),
+- ``chat.update`` of a message we posted there (after a button click),
+- ``files_upload_v2`` (the digest chart) to that same D… channel.
+Never a thread reply, an ephemeral message, a reaction, or a post to a member channel.
+
+Every DM carries message ``metadata`` with its audit key, so after a crash
+``was_delivered`` can read the DM's history (im:history) and tell whether it arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Iterable
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
+
+log = logging.getLogger("unanswered.slack.outbound")
+
+METADATA_TYPE = "unanswered_note"
+HEADER_LIMIT = 150  # Block Kit header text limit
+SECTION_LIMIT = 3000  # Block Kit section text limit
+# Errors that the same request will always get again: move on to the next person.
+PERMANENT_ERRORS = frozenset({
+    "user_not_found", "users_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "channel_not_found",
+    "not_in_channel", "is_archived", "restricted_action", "messages_tab_disabled", "invalid_auth", "not_authed",
+    "missing_scope", "no_permission", "team_access_not_granted", "invalid_blocks", "msg_too_long", "token_revoked",
+    "not_allowed_token_type", "ekm_access_denied",
+})
+
+
+def mrkdwn_escape(text: str) -> str:
+    """Slack's own control characters: with these escaped, <!channel> or <@U…> cannot form."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": text or " ", "emoji": False}
+
+
+def _chunks(text: str, limit: int = SECTION_LIMIT) -> Iterable[str]:
+    for start in range(0, len(text), limit):
+        yield text[start : start + limit]
+
+
+def _safe_link(url: str | None) -> str | None:
+    """Only links we built (https permalinks); nothing that could break out of <url|label>."""
+    if not url or not url.startswith("https://") or any(c in url for c in "<>| \n"):
+        return None
+    return url
+
+
+def blocks_for(note: Note) -> list[dict[str, Any]]:
+    """The Block Kit body of a note. Member text is neutralised already; mrkdwn escaping goes on top."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(note.title, HEADER_LIMIT)}]
+    if note.fields:
+        blocks.append({
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": f"*{mrkdwn_escape(label)}*\n{mrkdwn_escape(value)}"[:2000]} for label, value in note.fields[:10]],
+        })
+    if note.quote:
+        quoted = "\n".join("> " + mrkdwn_escape(line) for line in note.quote.splitlines())
+        for part in _chunks(quoted):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
+    link = _safe_link(note.link)
+    if link:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Open the question in Slack>"}})
+    if note.body:
+        for part in _chunks(mrkdwn_escape(note.body)):
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
+    context = [f"*Why:* {mrkdwn_escape(note.reason)}"] if note.reason else []
+    if note.footer:
+        context.append(mrkdwn_escape(note.footer))
+    if context:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": c[:2000]} for c in context]})
+    if note.buttons and note.question is not None:
+        elements = []
+        for action in note.buttons:
+            bid = button_id(action, note.question)
+            button: dict[str, Any] = {"type": "button", "text": _plain(BUTTON_LABELS[action], 75), "action_id": bid, "value": bid}
+            if action == "claim":
+                button["style"] = "primary"
+            elements.append(button)
+        blocks.append({"type": "actions", "block_id": f"unanswered:{note.question}", "elements": elements})
+    return blocks
+
+
+class SlackTransport:
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, staff_channels: Iterable[str] = ()) -> None:
+        self.client = client
+        self.staff_channels = frozenset(staff_channels)
+        self._dm: dict[str, str] = {}  # user id -> D… channel id
+
+    # -------------------------------------------------------------- rendering
+
+    def render(self, note: Note, key: str) -> Rendered:
+        text = note.as_text()
+        return Rendered(text=text, payload={"text": mrkdwn_escape(text), "blocks": blocks_for(note)})
+
+    # -------------------------------------------------------------- sending
+
+    async def _channel_for(self, to: Recipient) -> str:
+        if to.is_channel:
+            if to.address not in self.staff_channels:
+                raise PermissionError("not an allow-listed staff channel")
+            return to.address
+        cached = self._dm.get(to.address)
+        if cached:
+            return cached
+        resp = await self.client.conversations_open(users=to.address)
+        channel = (resp.get("channel") or {}).get("id")
+        if not isinstance(channel, str) or not channel.startswith("D"):
+            raise PermissionError("conversations.open did not return a DM channel")
+        self._dm[to.address] = channel
+        return channel
+
+    async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
+        payload = rendered.payload or {"text": mrkdwn_escape(rendered.text)}
+        try:
+            channel = await self._channel_for(to)
+            resp = await self.client.chat_postMessage(
+                channel=channel,
+                text=payload.get("text") or mrkdwn_escape(rendered.text),
+                blocks=payload.get("blocks"),
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            ts = resp.get("ts")
+            if note.image:
+                await self._upload(channel, note)
+            return Delivery(ok=True, ref=f"{channel}:{ts}")
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+            permanent = error in PERMANENT_ERRORS
+            return Delivery(ok=False, error=f"slack: {error}", permanent=permanent)
+        except PermissionError as exc:
+            return Delivery(ok=False, error=f"slack: {exc}", permanent=True)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            return Delivery(ok=False, error=f"slack: {type(exc).__name__}")
+
+    async def _upload(self, channel: str, note: Note) -> None:
+        # A failed chart must not turn a delivered digest into a failed one.
+        try:
+            await self.client.files_upload_v2(channel=channel, file=note.image, filename=note.image_name, title=note.title)
+        except SlackApiError as exc:
+            log.warning("the chart could not be attached to the DM: %s", exc.response.get("error"))
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            log.warning("the chart could not be attached to the DM: %s", type(exc).__name__)
+
+    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+        """Look for our key in the DM's recent history; None when Slack cannot tell us."""
+        try:
+            channel = await self._channel_for(to)
+            resp = await self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except (SlackApiError, PermissionError, aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            return None
+        for msg in resp.get("messages") or []:
+            meta = msg.get("metadata") if isinstance(msg, dict) else None
+            if isinstance(meta, dict) and meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:
+                return True
+        return False
+
+    async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
+        """Edit our own DM (after a button click): chat.update of that message only."""
+        channel, _, ts = ref.partition(":")
+        if not ts or not (channel.startswith("D") or channel in self.staff_channels):
+            log.warning("not editing %s: not a DM or staff channel", channel)
+            return
+        payload = rendered.payload or {"text": mrkdwn_escape(rendered.text)}
+        await self.client.chat_update(channel=channel, ts=ts, text=payload.get("text") or "", blocks=payload.get("blocks") or [])

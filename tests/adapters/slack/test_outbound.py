@@ -1,0 +1,74 @@
+"""SlackTransport against the fake Slack: failures, crash recovery, the digest chart, staff channels."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from adapters.slack.inbound import make_client
+from adapters.slack.outbound import SlackTransport
+from bot.outbound import Note, Recipient
+
+from .conftest import eventually
+from .payloads import ALICE, BOB, message, ts
+
+NOTE = Note(kind="notice", title="Hello staff", body="A <b> & c")
+
+
+async def test_unreachable_moderator_is_permanent_and_the_chain_moves_on(fake, start_slack, clock, tracker):
+    fake.dm_errors[ALICE] = "cannot_dm_bot"
+    app, _ = await start_slack()
+    asked = ts(1)
+    await fake.push_event(message("How do I renew the TLS cert?", when=asked))
+    await eventually(lambda: tracker.questions())
+    clock.advance(timedelta(hours=1, minutes=2))
+    await app.watchdog.tick()  # alice cannot be reached: bob is due now
+    assert app.watchdog.next_due() == clock.now()
+    await app.watchdog.tick()  # (the live scheduler runs this at once)
+    posted = fake.called("chat.postMessage")
+    assert [c.args["channel"] for c in posted] == [fake.dms[BOB]]  # straight to bob, nobody waits 30 minutes
+    failed = [r["result"] for r in tracker.audit_rows(kind="nudge")]
+    assert "failed-permanent: slack: cannot_dm_bot" in failed
+
+
+async def test_transient_errors_are_not_permanent(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.failing["chat.postMessage"] = "internal_error"
+    to = Recipient("alice", "slack", ALICE)
+    delivery = await transport.deliver(to, transport.render(NOTE, "k"), "k", NOTE)
+    assert not delivery.ok and not delivery.permanent and delivery.error == "slack: internal_error"
+
+
+async def test_a_crash_between_send_and_record_does_not_send_twice(fake, start_slack, tracker):
+    app, _ = await start_slack()
+    to = app.door.person("alice")
+    await app.door.send(to, NOTE, key="notice:1")
+    assert len(fake.called("chat.postMessage")) == 1
+    # As if the process died right after Slack accepted the message.
+    tracker.conn.execute("UPDATE audit SET result = 'pending' WHERE key = 'notice:1'")
+    tracker.conn.commit()
+    fresh = SlackTransport(make_client(app.settings))  # a new process knows no DM ids yet
+    app.door.add_transport(fresh)
+    assert await fresh.was_delivered(to, "notice:1") is True
+    assert await fresh.was_delivered(to, "notice:2") is False
+    assert await app.door.resume_pending() == 0
+    assert len(fake.called("chat.postMessage")) == 1
+    assert tracker.audit_by_key("notice:1")["result"] == "sent"
+
+
+async def test_digest_chart_goes_to_the_same_dm(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    note = Note(kind="digest", title="Weekly digest", body="3 questions", image=b"\x89PNG fake chart", image_name="week.png")
+    delivery = await transport.deliver(Recipient("bob", "slack", BOB), transport.render(note, "d1"), "d1", note)
+    assert delivery.ok and delivery.ref.startswith(fake.dms[BOB] + ":")
+    assert fake.called("upload")[0].args["bytes"] == len(note.image)
+    assert fake.called("files.completeUploadExternal")[0].args["channel_id"] == fake.dms[BOB]
+
+
+async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
+    fake.staff_channels.add("C0MODS0001")
+    transport = SlackTransport(make_client(slack_settings()), staff_channels=["C0MODS0001"])
+    ok = await transport.deliver(Recipient("mods", "slack", "C0MODS0001", is_channel=True), transport.render(NOTE, "s1"), "s1", NOTE)
+    assert ok.ok and ok.ref.startswith("C0MODS0001:")
+    refused = await transport.deliver(Recipient("help", "slack", "C0HELP0001", is_channel=True), transport.render(NOTE, "s2"), "s2", NOTE)
+    assert not refused.ok and refused.permanent
+    assert [c.args["channel"] for c in fake.called("chat.postMessage")] == ["C0MODS0001"]
