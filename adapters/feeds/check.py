@@ -1,0 +1,83 @@
+"""check-config's feed test: fetch each configured feed once and say plainly what is wrong.
+
+``check_feeds`` returns problems (each names the feed, its URL without secrets,
+and the fix); the CLI prints them as errors. Optional ``notes`` collects what is
+worth knowing but not wrong (how "answered" will be detected, unrouted feeds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from bot.config import Feed, Settings
+
+from . import translate
+from .fetch import FetchError, fetch, new_session, safe_url
+from .parse import NotAFeed, parse
+from .poller import ANSWERS_DETAIL, routed_feeds
+from .translate import FeedSpec
+
+DISCOURSE_HINT = "for Discourse use https://<forum>/latest.rss or a category feed https://<forum>/c/<slug>/<id>.rss"
+
+
+async def check_feeds(settings: Settings, *, notes: list[str] | None = None,
+                      session: aiohttp.ClientSession | None = None) -> list[str]:
+    """Problems with the configured feeds, one line each; empty when all are usable feeds."""
+    if not settings.feeds:
+        return []
+    own = session is None
+    http = session or new_session()
+    try:
+        results = await asyncio.gather(*(_check(http, i, feed) for i, feed in enumerate(settings.feeds)))
+    finally:
+        if own:
+            await http.close()
+    problems = [p for found, _ in results for p in found]
+    if notes is not None:
+        notes += [n for _, said in results for n in said]
+        routed = {f.name for f in routed_feeds(settings)}
+        for feed in settings.feeds:
+            if feed.name not in routed:
+                notes.append(f"feeds {feed.name!r}: no [[routes]] entry with platform = \"forum\" and channel = "
+                             f"{feed.name!r} (mode not \"off\"): it will not be polled")
+    return problems
+
+
+async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tuple[list[str], list[str]]:
+    label = f"feeds[{index}] ({feed.name!r})"
+    where = safe_url(feed.url)
+    if not feed.url.startswith(("http://", "https://")):
+        return [f"{label}: url {where!r} is not an http(s) URL; write the full address, e.g. "
+                f"\"https://forum.example.org/latest.rss\""], []
+    try:
+        resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
+        parsed = parse(resp.body, url=feed.url, content_type=resp.content_type)
+    except FetchError as exc:
+        return [f"{label}: {where}: {exc}"], []
+    except NotAFeed as exc:
+        return [f"{label}: {where} is not a feed: {exc}; {DISCOURSE_HINT}; other forums: the page's RSS/Atom link"], []
+    looks_discourse = translate.is_discourse(parsed)
+    if feed.kind == "discourse":
+        if translate.is_discourse_topic_feed(parsed) or _is_posts_feed(parsed):
+            return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
+        if not looks_discourse:
+            return [f"{label}: {where} does not look like a Discourse topic list (no \"<host>-topic-<id>\" guids); "
+                    f"set kind = \"rss\", or {DISCOURSE_HINT}"], []
+    notes = []
+    if feed.kind == "rss" and looks_discourse:
+        notes.append(f"{label}: {where} looks like Discourse; set kind = \"discourse\" so replies are read from topic feeds")
+    listed = translate.listing(parsed, FeedSpec.from_config(feed))
+    if listed.answers is not None:
+        notes.append(f"{label}: {ANSWERS_DETAIL[listed.answers]}")
+    if listed.skipped:
+        notes.append(f"{label}: {len(listed.skipped)} item(s) would be skipped: " + "; ".join(listed.skipped[:3]))
+    return [], notes
+
+
+def _is_posts_feed(parsed: Any) -> bool:
+    """Discourse's /posts.rss: post guids from many topics."""
+    ids = [str(e.get("id", "")) for e in parsed.get("entries") or []]
+    return bool(ids) and all("-post-" in i for i in ids)

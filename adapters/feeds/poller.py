@@ -1,0 +1,387 @@
+"""The live feeds source: polls every routed feed on its own interval.
+
+One poll of a feed:
+1. GET the listing (conditional: an unchanged feed costs a 304 and no parse);
+2. parse and translate it off the event loop (a big feed never stalls the others),
+   ingest its topics;
+3. for each open question of that feed, GET its thread feed (Discourse topic feed,
+   comment feed) unless the listing's reply count shows nothing new, and ingest
+   the replies: the watchdog decides whether one answers.
+
+Failures back off exponentially with jitter, per URL. The feed's health is
+reported to the hub (``status`` shows it); when the listing has failed for longer
+than ``failing_alert_after`` the staff are told once, and once more on recovery.
+
+Only feeds that a ``[[routes]]`` entry (platform "forum", channel = the feed's
+name, mode not "off") watches are polled: a route is what decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+import aiohttp
+
+from bot.config import Feed, Settings, format_duration
+from bot.render import age
+from bot.tracker import StoreError
+
+from . import translate
+from .backoff import UrlState
+from .fetch import FetchError, Response, fetch, new_session, safe_url
+from .parse import NotAFeed, leniently_parsed, parse
+from .translate import FORUM, FeedSpec
+
+log = logging.getLogger("unanswered.feeds")
+
+THREAD_FETCHES_PER_FEED = 4  # concurrent topic-feed GETs per forum: polite, and a slow topic delays no feed
+KV_PREFIX = "feeds:"
+
+ANSWERS_DETAIL = {
+    translate.BY_THREAD_FEED: "answered = a reply by someone other than the author, read from each topic's own feed",
+    translate.BY_COMMENT_COUNT: (
+        "answered = the item's comment count rose above 0 (a count cannot tell the author's own follow-up from an answer)"
+    ),
+    translate.CANNOT_TELL: (
+        "cannot tell when answered: the feed has no comment feed or comment count, so every new item is nudged "
+        "after the window unless staff mark it answered"
+    ),
+}
+
+
+@dataclass
+class PollStats:
+    fetches: int = 0
+    not_modified: int = 0
+    parses: int = 0
+    bytes: int = 0
+    failures: int = 0
+    thread_fetches: int = 0
+    thread_skips: int = 0  # topic feeds not fetched because the listing showed no new reply
+
+
+@dataclass
+class FeedRuntime:
+    feed: Feed
+    spec: FeedSpec
+    state: UrlState = field(default_factory=UrlState)
+    threads: dict[str, str] = field(default_factory=dict)  # topic id -> thread feed URL
+    counts: dict[str, int] = field(default_factory=dict)  # topic id -> reply count in the last listing
+    read_at_count: dict[str, int] = field(default_factory=dict)  # topic id -> count when its thread was last read
+    thread_states: dict[str, UrlState] = field(default_factory=dict)  # thread URL -> state
+    listed: set[str] = field(default_factory=set)  # topic ids with a thread URL in the last listing
+    answers: str | None = None
+    alerted: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def health_key(self) -> str:
+        return f"feed:{self.feed.name}"
+
+
+def routed_feeds(settings: Settings) -> list[Feed]:
+    watched = {r.channel for r in settings.routes if r.platform == FORUM and r.mode != "off"}
+    return [f for f in settings.feeds if f.name in watched]
+
+
+class FeedsSource:
+    name = "feeds"
+
+    def __init__(self, settings: Settings, *, rng: random.Random | None = None,
+                 session: aiohttp.ClientSession | None = None) -> None:
+        self.settings = settings
+        self.rng = rng or random.Random()
+        self.session = session
+        self._own_session = session is None
+        self.hub: Any = None
+        self.stats = PollStats()
+        self.feeds = {f.name: FeedRuntime(feed=f, spec=FeedSpec.from_config(f)) for f in routed_feeds(settings)}
+        self.unrouted = [f.name for f in settings.feeds if f.name not in self.feeds]
+
+    def transport(self) -> None:
+        return None  # forum questions are DMed on Slack/Discord; we never write to the forum
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self, hub: Any) -> None:
+        """Load remembered validators, poll every feed once (the catch-up), then poll on each feed's interval."""
+        self.attach(hub)
+        for name in self.unrouted:
+            log.warning("feed %s has no [[routes]] entry (platform = \"forum\", channel = %r): not polled", name, name)
+        if not self.feeds:
+            return
+        await self.poll_all()
+        for name, rt in self.feeds.items():
+            hub.every(rt.feed.interval, self._job(name), id=f"feed:{name}")
+
+    def attach(self, hub: Any) -> None:
+        self.hub = hub
+        if self.session is None:
+            self.session = new_session()
+        for rt in self.feeds.values():
+            self._load(rt)
+
+    async def stop(self) -> None:
+        if self.session is not None and self._own_session:
+            await self.session.close()
+            self.session = None
+
+    def _job(self, name: str) -> Callable[[], Awaitable[None]]:
+        async def poll() -> None:
+            await self.poll_feed(name)
+
+        return poll
+
+    async def poll_all(self) -> dict[str, str]:
+        """Poll every feed concurrently; returns each feed's outcome."""
+        names = list(self.feeds)
+        outcomes = await asyncio.gather(*(self.poll_feed(n) for n in names))
+        return dict(zip(names, outcomes))
+
+    # ------------------------------------------------------------ one feed
+
+    async def poll_feed(self, name: str) -> str:
+        """One poll. Returns "ok", "not-modified", "failed", "backoff" or "busy". Never raises."""
+        rt = self.feeds[name]
+        if rt.lock.locked():
+            return "busy"  # the previous poll of this feed is still running
+        async with rt.lock:
+            now = self.hub.clock.now()
+            if not rt.state.due(now):
+                return "backoff"
+            since = rt.state.failing_since
+            try:
+                outcome = await self._poll_listing(rt, now)
+            except (FetchError, NotAFeed) as exc:
+                await self._listing_failed(rt, now, str(exc), getattr(exc, "retry_after", None))
+                return "failed"
+            except StoreError as exc:
+                log.error("feed %s: the database refused the update: %s", name, exc)
+                return "failed"
+            except Exception as exc:  # a bug must not stop the other feeds or the scheduler
+                await self._listing_failed(rt, now, f"internal error ({_where(exc)})", None)
+                return "failed"
+            await self._recovered(rt, now, since)
+            try:
+                await self._poll_threads(rt, now)
+            except StoreError as exc:
+                log.error("feed %s: the database refused the update: %s", name, exc)
+            except Exception as exc:
+                log.error("feed %s: polling topic feeds failed: internal error (%s)", name, _where(exc))
+            self._save(rt)
+            return outcome
+
+    async def _poll_listing(self, rt: FeedRuntime, now: datetime) -> str:
+        feed = rt.feed
+        resp = await self._fetch(feed.url, rt.state, feed)
+        if resp.status == 304:
+            rt.state.succeeded(resp.etag, resp.last_modified)
+            self._report_ok(rt, lenient=False)
+            return "not-modified"
+        parsed, result = await asyncio.to_thread(self._translate_listing, rt, resp, now)
+        self.stats.parses += 1
+        if result.skipped:
+            # Reasons only (ids, "no date"), never item text.
+            log.info("feed %s (%s): skipped %d item(s): %s", feed.name, safe_url(feed.url), len(result.skipped),
+                     "; ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else ""))
+        self.hub.ingest_batch(translate.by_time(result.events))
+        rt.threads.update(result.threads)
+        rt.listed = set(result.threads)
+        rt.counts = result.counts
+        if result.answers is not None:
+            rt.answers = result.answers
+        # Validators only after the ingest: a crash in between re-reads the feed instead of skipping it.
+        rt.state.succeeded(resp.etag, resp.last_modified)
+        self._report_ok(rt, lenient=leniently_parsed(parsed))
+        return "ok"
+
+    def _translate_listing(self, rt: FeedRuntime, resp: Response, now: datetime) -> tuple[Any, translate.Listing]:
+        # Runs in a worker thread: pure functions only, no database.
+        parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
+        return parsed, translate.listing(parsed, rt.spec, observed_at=now, not_before=now - rt.feed.max_topic_age)
+
+    async def _fetch(self, url: str, state: UrlState, feed: Feed) -> Response:
+        self.stats.fetches += 1
+        resp = await fetch(self.session, url, etag=state.etag, last_modified=state.last_modified,  # type: ignore[arg-type]
+                           timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
+        if resp.status == 304:
+            self.stats.not_modified += 1
+        self.stats.bytes += len(resp.body)
+        return resp
+
+    # ------------------------------------------------------------ thread feeds
+
+    def _thread_url(self, rt: FeedRuntime, topic: str, link: str | None) -> str | None:
+        url = rt.threads.get(topic)
+        if url is None and rt.spec.kind == "discourse" and link:
+            url = translate.discourse_topic_feed({"link": link})
+        return url
+
+    async def _poll_threads(self, rt: FeedRuntime, now: datetime) -> None:
+        cutoff = now - rt.feed.max_topic_age
+        # A Discourse listing counts the topic's first post; a comment count does not count the item.
+        no_replies = 1 if rt.spec.kind == "discourse" else 0
+        wanted: list[tuple[str, str, int | None]] = []
+        watching: set[str] = set()
+        keep_urls: set[str] = set()
+        for q in self.hub.open_questions(FORUM, rt.feed.name):
+            if q.asked_at < cutoff:
+                continue  # too old to keep polling
+            url = self._thread_url(rt, q.msg_id, q.link)
+            if url is None:
+                continue  # nothing to read replies from (comment count or "cannot tell")
+            watching.add(q.msg_id)
+            keep_urls.add(url)
+            count = rt.counts.get(q.msg_id)
+            if count is not None and (count <= no_replies or rt.read_at_count.get(q.msg_id) == count):
+                self.stats.thread_skips += 1
+                continue  # the listing shows no reply, or none since we last read the thread
+            state = rt.thread_states.setdefault(url, UrlState())
+            if state.due(now):
+                wanted.append((q.msg_id, url, count))
+        limit = asyncio.Semaphore(THREAD_FETCHES_PER_FEED)
+
+        async def one(topic: str, url: str, count: int | None) -> None:
+            async with limit:
+                await self._poll_thread(rt, topic, url, count, now)
+
+        await asyncio.gather(*(one(*w) for w in wanted))
+        # Forget threads of questions that are answered, closed or too old: state stays bounded.
+        rt.threads = {t: u for t, u in rt.threads.items() if t in watching or t in rt.listed}
+        rt.read_at_count = {t: c for t, c in rt.read_at_count.items() if t in watching}
+        rt.thread_states = {u: s for u, s in rt.thread_states.items() if u in keep_urls}
+
+    async def _poll_thread(self, rt: FeedRuntime, topic: str, url: str, count: int | None, now: datetime) -> None:
+        state = rt.thread_states.setdefault(url, UrlState())
+        self.stats.thread_fetches += 1
+        try:
+            resp = await self._fetch(url, state, rt.feed)
+            if resp.status != 304:
+                parsed, result = await asyncio.to_thread(self._translate_thread, rt, topic, resp, now)
+                self.stats.parses += 1
+                if result.skipped:
+                    log.info("feed %s: topic feed %s: skipped %d item(s): %s", rt.feed.name, safe_url(url),
+                             len(result.skipped), "; ".join(result.skipped[:5]))
+                self.hub.ingest_batch(result.events)
+        except (FetchError, NotAFeed) as exc:
+            self.stats.failures += 1
+            wait = state.failed(now, rt.feed.interval, str(exc), retry_after=getattr(exc, "retry_after", None), rng=self.rng)
+            log.warning("feed %s: topic feed %s: %s; next try in %s", rt.feed.name, safe_url(url), exc, format_duration(wait))
+            return
+        state.succeeded(resp.etag, resp.last_modified)
+        if count is not None:
+            rt.read_at_count[topic] = count
+
+    def _translate_thread(self, rt: FeedRuntime, topic: str, resp: Response, now: datetime) -> tuple[Any, translate.Thread]:
+        parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
+        return parsed, translate.thread(parsed, rt.spec, topic, observed_at=now)
+
+    # ------------------------------------------------------------ health and alerts
+
+    def _report_ok(self, rt: FeedRuntime, *, lenient: bool) -> None:
+        detail = ANSWERS_DETAIL.get(rt.answers or "", "no items yet")
+        if lenient:
+            detail += "; the feed is not well-formed (or mislabels its encoding) and was read leniently"
+        self.hub.report(rt.health_key, True, detail)
+
+    async def _listing_failed(self, rt: FeedRuntime, now: datetime, reason: str, retry_after: float | None) -> None:
+        self.stats.failures += 1
+        state = rt.state
+        wait = state.failed(now, rt.feed.interval, reason, retry_after=retry_after, rng=self.rng)
+        since = state.failing_since or now
+        where = safe_url(rt.feed.url)
+        log.warning("feed %s (%s): %s; failure %d in a row, next try in %s", rt.feed.name, where, reason, state.failures,
+                    format_duration(wait))
+        try:
+            self.hub.report(rt.health_key, False, f"{reason} ({where}); failing since {since:%Y-%m-%d %H:%M} UTC")
+        except StoreError as exc:
+            log.error("feed %s: could not record its health: %s", rt.feed.name, exc)
+        failing_for = now - since
+        if not rt.alerted and failing_for >= rt.feed.failing_alert_after:
+            rt.alerted = True  # set first: a failing send must not turn into an alert every poll
+            await self._alert(
+                f"feed:{rt.feed.name}:failing:{int(since.timestamp())}",
+                f"Forum feed {rt.feed.name!r} has been failing for {age(failing_for.total_seconds())}",
+                f"{where}: {reason}.\nUntil it works again, new topics there are not seen and nobody is nudged about them. "
+                f"Retrying with backoff; you will get one more note when it recovers.",
+            )
+        self._save(rt)
+
+    async def _recovered(self, rt: FeedRuntime, now: datetime, since: datetime | None) -> None:
+        if not rt.alerted:
+            return
+        rt.alerted = False
+        down = age((now - since).total_seconds()) if since else "a while"
+        await self._alert(
+            f"feed:{rt.feed.name}:recovered:{int(since.timestamp()) if since else 0}",
+            f"Forum feed {rt.feed.name!r} works again",
+            f"{safe_url(rt.feed.url)} answered normally after failing for {down}. Topics posted meanwhile were caught up.",
+        )
+
+    async def _alert(self, key: str, title: str, body: str) -> None:
+        try:
+            await self.hub.alert(key, title, body)
+        except Exception as exc:
+            log.error("could not tell staff about %s: %s", key, type(exc).__name__)
+
+    # ------------------------------------------------------------ memory across restarts
+
+    def _load(self, rt: FeedRuntime) -> None:
+        raw = self.hub.tracker.get(KV_PREFIX + rt.feed.name) or {}
+        if not isinstance(raw, dict) or raw.get("url") != _fingerprint(rt.feed.url):
+            return  # a new URL starts afresh: its validators would be meaningless
+        rt.state = UrlState.load(raw.get("listing"))
+        threads = raw.get("threads")
+        if isinstance(threads, dict):
+            rt.threads = {str(k): v for k, v in threads.items() if isinstance(v, str)}
+        http = raw.get("thread_http")
+        if isinstance(http, dict):
+            rt.thread_states = {u: UrlState.load(s) for u, s in http.items() if isinstance(u, str)}
+        rt.alerted = bool(raw.get("alerted"))
+        for key, target in (("counts", rt.counts), ("read_at_count", rt.read_at_count)):
+            found = raw.get(key)
+            if isinstance(found, dict):
+                target.update({str(k): v for k, v in found.items() if isinstance(v, int)})
+        listed = raw.get("listed")
+        if isinstance(listed, list):
+            rt.listed = {str(t) for t in listed}
+        if raw.get("answers") in ANSWERS_DETAIL:
+            rt.answers = raw["answers"]
+
+    def _save(self, rt: FeedRuntime) -> None:
+        value = {
+            "url": _fingerprint(rt.feed.url),  # the URL may carry a key: store only a fingerprint
+            "listing": rt.state.dump(),
+            "threads": rt.threads,
+            "thread_http": {u: {"etag": s.etag, "last_modified": s.last_modified} for u, s in rt.thread_states.items()
+                            if s.etag or s.last_modified},
+            "alerted": rt.alerted,
+            "answers": rt.answers,
+            # The last listing's reply counts: after a restart a 304 still tells which threads need no fetch.
+            "counts": rt.counts,
+            "read_at_count": rt.read_at_count,
+            "listed": sorted(rt.listed),
+        }
+        try:
+            with self.hub.tracker.transaction():
+                self.hub.tracker.put(KV_PREFIX + rt.feed.name, value)
+        except StoreError as exc:
+            log.error("feed %s: could not remember its poll state: %s", rt.feed.name, exc)
+
+
+def _fingerprint(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _where(exc: BaseException) -> str:
+    """Exception type and innermost frame, without the message (it could quote feed content)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    return f"{type(exc).__name__} at {last.filename.rsplit('/', 1)[-1]}:{last.lineno}" if last else type(exc).__name__

@@ -1,0 +1,164 @@
+"""A loopback HTTP server standing in for a forum: real sockets, port 0, every call recorded.
+
+It serves a ``Forum`` (Discourse-shaped feeds), a ``Blog`` (WordPress-shaped RSS
+with comment feeds) and arbitrary bytes at ``/raw/<name>``; answers 304 to a
+matching ``If-None-Match``/``If-Modified-Since``; and misbehaves on purpose per
+path (``misbehave[path] = "500" | "html" | "hang" | "loop" | "huge" | …``).
+Anything but GET/HEAD is a member-visible write: it is recorded as a violation
+and the test fixture fails the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email.utils import formatdate
+
+from aiohttp import web
+
+from .forum import Blog, Forum
+
+HTML_PAGE = b"""<!DOCTYPE html>
+<html lang="en"><head><title>Log in - Example Community</title></head>
+<body><form action="/session" method="post"><input name="login"><input name="password" type="password"></form></body></html>
+"""
+HUGE = 50 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    if_none_match: str | None
+    user_agent: str | None
+    status: int = 0
+
+
+@dataclass
+class FakeForumServer:
+    forum: Forum = field(default_factory=Forum)
+    blog: Blog | None = None
+    raw: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # name -> (body, content type)
+    misbehave: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    huge_bytes_sent: int = 0
+    hanging: int = 0
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.release = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def calls_to(self, path: str) -> list[Call]:
+        return [c for c in self.calls if c.path == path]
+
+    async def start(self) -> "FakeForumServer":
+        app = web.Application(middlewares=[self._record])
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.forum.base = self.base
+        if self.blog is not None:
+            self.blog.base = self.base
+        return self
+
+    async def stop(self) -> None:
+        self.release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ plumbing
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
+        call = Call(request.method, request.path, request.headers.get("If-None-Match"), request.headers.get("User-Agent"))
+        self.calls.append(call)
+        if request.method not in ("GET", "HEAD"):
+            # A feed reader has no business writing to a forum: that would be member-visible.
+            self.violations.append(f"{request.method} {request.path}")
+            call.status = 405
+            return web.Response(status=405)
+        try:
+            resp = await handler(request)
+        except web.HTTPException as exc:  # redirects are raised
+            call.status = exc.status
+            raise
+        call.status = resp.status
+        return resp
+
+    def _feed(self, request: web.Request, body: bytes, content_type: str = "application/rss+xml") -> web.Response:
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        last_modified = formatdate(int.from_bytes(hashlib.sha1(body).digest()[:3], "big"), usegmt=True)
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(body=body, headers={"ETag": etag, "Last-Modified": last_modified,
+                                                "Content-Type": f"{content_type}; charset=utf-8"})
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        trouble = self.misbehave.get(path)
+        if trouble is not None:
+            return await self._misbehave(request, trouble)
+        if path == "/login":
+            return web.Response(body=HTML_PAGE, content_type="text/html")
+        if path == "/latest.rss":
+            return self._feed(request, self.forum.latest_rss())
+        if m := re.fullmatch(r"/c/[^/]+/(\d+)\.rss", path):
+            return self._feed(request, self.forum.latest_rss(category_id=int(m.group(1))))
+        if m := re.fullmatch(r"/t/[^/]+/(\d+)\.rss", path):
+            if int(m.group(1)) not in self.forum.topics:
+                return web.Response(status=404, body=HTML_PAGE, content_type="text/html")
+            return self._feed(request, self.forum.topic_rss(int(m.group(1))))
+        if self.blog is not None and path == "/blog/feed/":
+            return self._feed(request, self.blog.feed())
+        if self.blog is not None and (m := re.fullmatch(r"/blog/(\d+)/feed/", path)):
+            return self._feed(request, self.blog.comments_feed(int(m.group(1))))
+        if path.startswith("/raw/") and path[5:] in self.raw:
+            body, ctype = self.raw[path[5:]]
+            return web.Response(body=body, headers={"Content-Type": ctype})
+        return web.Response(status=404, body=HTML_PAGE, content_type="text/html")
+
+    async def _misbehave(self, request: web.Request, trouble: str) -> web.StreamResponse:
+        if trouble.isdigit():
+            headers = {"Retry-After": "3600"} if trouble == "429" else {}
+            return web.Response(status=int(trouble), body=HTML_PAGE, content_type="text/html", headers=headers)
+        if trouble == "html":
+            return web.Response(body=HTML_PAGE, content_type="text/html")
+        if trouble == "login":
+            raise web.HTTPFound("/login")
+        if trouble == "loop":
+            raise web.HTTPFound(request.path)
+        if trouble == "hang":
+            self.hanging += 1
+            await self.release.wait()
+            return web.Response(status=503)
+        if trouble in ("huge", "huge-declared"):
+            resp = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+            if trouble == "huge-declared":
+                resp.content_length = HUGE
+            else:
+                resp.enable_chunked_encoding()
+            await resp.prepare(request)
+            chunk = b"<rss version='2.0'><channel>" + b" " * (CHUNK - 28)
+            try:
+                while self.huge_bytes_sent < HUGE:
+                    await resp.write(chunk)
+                    self.huge_bytes_sent += len(chunk)
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            return resp
+        raise AssertionError(f"unknown misbehaviour {trouble!r}")
