@@ -167,9 +167,14 @@ def check_config(config: str | None) -> None:
     active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
     click.echo("Sources: " + (", ".join(active) if active else "none configured: `unanswered run` starts the demo"))
     warnings = _warnings(settings, active)
-    for w in warnings:
+    problems, notes = asyncio.run(wiring.run_checks(settings, active)) if active else ([], [])
+    for w in warnings + notes:
         click.echo(f"warning: {w}")
-    click.echo("OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
+    for problem in problems:
+        click.echo(f"config error: {problem}", err=True)
+    if problems:
+        raise SystemExit(EXIT_CONFIG)
+    click.echo("OK" + (f" ({len(warnings) + len(notes)} warning(s))" if warnings or notes else ""))
 
 
 def _warnings(settings: Settings, active: list[str]) -> list[str]:
@@ -183,9 +188,6 @@ def _warnings(settings: Settings, active: list[str]) -> list[str]:
     for name, p in settings.people.items():
         if not p.slack and not p.discord:
             out.append(f"people.{name} has no slack or discord id: the bot cannot DM them")
-    for feed in settings.feeds:
-        if feed.kind == "rss":
-            out.append(f"feeds {feed.name!r}: a generic feed may not say when a topic is answered; see README (\"cannot tell when answered\")")
     return out
 
 

@@ -73,8 +73,10 @@ class Hub:
             (log.info if ok else log.warning)("%s: %s%s", source, "connected" if ok else "failing", f" ({detail})" if detail else "")
             with self.tracker.transaction():
                 self.tracker.put(f"health:{source}", {"ok": ok, "since": now.isoformat(), "detail": detail})
-        elif detail:
-            prev.detail = detail
+        elif detail and detail != prev.detail:
+            prev.detail = detail  # same state, newer detail: keep `status` current
+            with self.tracker.transaction():
+                self.tracker.put(f"health:{source}", {"ok": ok, "since": prev.since.isoformat(), "detail": detail})
 
     async def handle_button(self, platform: str, user_id: str, custom_id: str, ref: str | None = None) -> str:
         """A moderator clicked a button in one of our DMs.

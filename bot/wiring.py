@@ -43,6 +43,12 @@ COMMANDS = {
     "digest": "bot.digest_cli:command",
 }
 
+# Checks that need the network or a platform library, run by `check-config`:
+# "module:function(settings, notes=list) -> awaitable list of problems".
+CHECKS = {
+    "feeds": "adapters.feeds.check:check_feeds",
+}
+
 # Live sources: name -> (is it configured?, "module:factory(settings) -> Source").
 SOURCES: dict[str, tuple[Callable[[Settings], bool], str]] = {
     "slack": (lambda s: s.slack.bot_token is not None, "adapters.slack:source"),
@@ -72,6 +78,11 @@ def sniff_format(path: Path) -> str | None:
     if path.is_dir():
         if (path / "channels.json").exists() or (path / "users.json").exists():
             return "slack-export"
+        names = {p.suffix.lower() for p in path.iterdir() if p.is_file()}
+        if names & {".rss", ".atom", ".xml"}:
+            return "rss"
+        if ".json" in names:
+            return "discord-export"
         return None
     name = path.name.lower()
     if name.endswith(".zip"):
@@ -107,6 +118,16 @@ def read_history(paths: list[Path], fmt: str, errors: list[Any]) -> Iterable[Eve
             return sorted(merged, key=lambda e: e.at)
         fmt, paths = next(iter(groups.items()))
     return reader(fmt)(paths, errors)
+
+
+async def run_checks(settings: Settings, active: list[str]) -> tuple[list[str], list[str]]:
+    """Problems and notes from the checks of the configured sources."""
+    problems: list[str] = []
+    notes: list[str] = []
+    for name in active:
+        if name in CHECKS:
+            problems += await _load(CHECKS[name])(settings, notes=notes)
+    return problems, notes
 
 
 def configured_sources(settings: Settings) -> list[Source]:

@@ -56,7 +56,7 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tupl
         resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
         parsed = parse(resp.body, url=feed.url, content_type=resp.content_type)
     except FetchError as exc:
-        return [f"{label}: {where}: {exc}"], []
+        return [f"{label}: {where}: {exc}; check the url (open it in a browser) and that this machine can reach it"], []
     except NotAFeed as exc:
         return [f"{label}: {where} is not a feed: {exc}; {DISCOURSE_HINT}; other forums: the page's RSS/Atom link"], []
     looks_discourse = translate.is_discourse(parsed)
