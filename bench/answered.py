@@ -19,6 +19,7 @@ Baseline: the next message by any other human after the question is the answer.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 from dataclasses import dataclass
@@ -26,7 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import row as emit  # noqa: E402
 from bench.irc import FIRST_ANNOTATED, IrcLog, load, missing_note  # noqa: E402
+from bot import replay  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.tracker import Tracker  # noqa: E402
 from bot.conversation import ChannelContext, OpenQuestion  # noqa: E402
 from bot.detect import judge  # noqa: E402
 from bot.events import Message  # noqa: E402
@@ -110,18 +115,52 @@ def report(name: str, cases: list[Case], pick) -> None:
               f"p90 {p90:.1f} min (on {len(errs)} both call answered)")
 
 
+def pipeline_answers(log: IrcLog) -> dict[str, Message | None]:
+    """End to end: the log replayed through bot.replay; for each question the engine itself
+    detected, the message it recorded as the first response (or None)."""
+    settings, _ = load_settings(None, environ={})
+    tracker = Tracker(None)
+    asyncio.run(replay.run(log.messages, settings, tracker, drain=None, keep_judged=False))
+    by_id = {m.id: m for m in log.messages}
+    out = {}
+    for row in tracker.conn.execute("SELECT msg_id, answer_id FROM questions"):
+        out[row["msg_id"]] = by_id.get(row["answer_id"]) if row["answer_id"] else None
+    tracker.close()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--errors", action="store_true", help="list questions where our responder is wrong")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
     args = ap.parse_args(argv)
     logs = load()
     if not logs:
         print(missing_note())
         return 0
     cases = [c for log in logs for c in run_log(log)]
+    if args.json:
+        def share(pick, subset=None):
+            subset = cases if subset is None else subset
+            ok = sum((pick(c) is not None) == (c.truth is not None) for c in subset)
+            who = sum((pick(c).author if pick(c) else None) == (c.truth.author if c.truth else None) for c in subset)
+            return ok / len(subset), who / len(subset)
+        ours_ok, ours_who = share(lambda c: c.ours)
+        naive_ok, naive_who = share(lambda c: c.naive)
+        errs = sorted(_minutes(c.ours, c.truth) for c in cases if c.truth is not None and c.ours is not None)
+        emit("flat-channel answered accuracy (IRC reply links)", round(ours_ok, 3), "", f"next-message baseline {naive_ok:.3f}")
+        emit("flat-channel first-responder accuracy", round(ours_who, 3), "", f"next-message baseline {naive_who:.3f}")
+        emit("time-to-first-response error (median / p90)", f"{statistics.median(errs):.1f} / {errs[int(0.9 * (len(errs) - 1))]:.1f}", "min")
+        return 0
     print(f"Flat-channel reply inference on {len(cases)} gold questions in {len(logs)} IRC logs")
     report("ours (ChannelContext.reply_target)", cases, lambda c: c.ours)
     report("baseline: next message by another human", cases, lambda c: c.naive)
+    engine: dict[tuple[str, str], Message | None] = {}
+    for log in logs:
+        engine.update({(log.name, k): v for k, v in pipeline_answers(log).items()})
+    detected = [c for c in cases if (c.log, c.question.id) in engine]
+    report(f"end to end through the replay pipeline (on the {len(detected)} gold questions it detected)",
+           detected, lambda c: engine[(c.log, c.question.id)])
     if args.errors:
         print("\nresponder mismatches:")
         for c in cases:

@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
 
 from bot.config import Settings, load_settings  # noqa: E402
 
-AS_JSON = "--json" in sys.argv
+AS_JSON = "--json" in sys.argv  # every bench script takes --json
 
 
 def settings_from(toml: str, **storage: str) -> Settings:

@@ -13,6 +13,7 @@ scored, beside the plain "contains ?" rule.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -20,10 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import row as emit  # noqa: E402
 from bench.irc import IrcLog, load, missing_note  # noqa: E402
-from bot.conversation import ChannelContext, OpenQuestion  # noqa: E402
+from bot import replay  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.conversation import ChannelContext  # noqa: E402
 from bot.detect import Verdict, judge, text_cues  # noqa: E402
 from bot.events import Message  # noqa: E402
+from bot.tracker import Tracker  # noqa: E402
+from bot.watchdog import Judged  # noqa: E402
 
 
 @dataclass
@@ -64,32 +70,40 @@ class Run:
     judge_seconds: float = 0.0
 
 
+def pipeline_verdicts(log: IrcLog) -> dict[str, "Judged"]:
+    """The engine's own verdicts: the log replayed through bot.replay (detect mode, the catch-all route).
+
+    This is the code path live runs use, so the figures are the product's, not a re-implementation's.
+    """
+    settings, _ = load_settings(None, environ={})
+    tracker = Tracker(None)
+    result, _ = asyncio.run(replay.run(log.messages, settings, tracker, drain=None))
+    tracker.close()
+    return {j.id: j for j in result.judged}
+
+
+def time_judge(log: IrcLog, run: Run) -> None:
+    """The detector's own cost per message, on text it has not seen (cache cleared)."""
+    ctx = ChannelContext()
+    for msg in log.messages:
+        if msg.author_is_bot:
+            continue
+        text_cues.cache_clear()
+        t0 = time.perf_counter()
+        v = judge(msg, ctx)
+        run.judge_seconds += time.perf_counter() - t0
+        run.judge_calls += 1
+        ctx.remember(msg, is_question=v.is_question)
+
+
 def run_log(log: IrcLog, run: Run) -> tuple[Score, Score]:
     ours, qmark = Score(), Score()
-    ctx = ChannelContext()
-    open_q: list[OpenQuestion] = []
+    judged = pipeline_verdicts(log)
+    time_judge(log, run)
     for msg in log.messages:
-        pred = False
-        verdict: Verdict | str = "posted by a bot"
-        if not msg.author_is_bot:
-            hit = ctx.reply_target(msg, open_q)
-            if hit is not None:
-                open_q = [q for q in open_q if q.key != hit[0]]  # answered: no longer open
-                verdict = f"taken as a reply ({hit[1]})"
-            else:
-                # time judge on text it has not seen (reply_target may have
-                # warmed the text_cues cache): the honest per-message cost
-                text_cues.cache_clear()
-                t0 = time.perf_counter()
-                v = judge(msg, ctx)
-                run.judge_seconds += time.perf_counter() - t0
-                run.judge_calls += 1
-                verdict, pred = v, v.is_question
-                if pred:
-                    open_q.append(OpenQuestion(int(msg.id), msg.id, msg.author, msg.at))
-            ctx.remember(msg, is_question=pred)
-            # forget questions nobody could still be answering
-            open_q = [q for q in open_q if msg.at - q.at <= ctx.horizon]
+        j = judged.get(msg.id)
+        pred = bool(j and j.is_question)
+        verdict: Verdict | str = "posted by a bot" if msg.author_is_bot else "; ".join(j.reasons) if j else "not judged"
         gold = log.labels.get(msg.id)
         if gold is None:
             continue  # context line, not scored
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", action="store_true", help="per-file figures")
     ap.add_argument("--errors", action="store_true", help="list false positives and negatives")
     ap.add_argument("--width", type=int, default=110, help="truncate texts to this many characters")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
     args = ap.parse_args(argv)
 
     logs = load()
@@ -118,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
 
     n = sum(len(log.labels) for log in logs)
     pos = sum(v for log in logs for v in log.labels.values())
+    if args.json:
+        p, r, f = run.ours.prf()
+        qp, qr, qf = run.qmark.prf()
+        emit("question detection F1 (IRC, 2,327 labelled msgs)", round(f, 3), "",
+             f"'contains ?' rule F1 {qf:.3f} (P {qp:.2f} R {qr:.2f})", f"ours P {p:.2f} R {r:.2f}")
+        emit("detector cost per message", round(1e6 * run.judge_seconds / max(1, run.judge_calls), 1), "µs")
+        return 0
     print(f"Question detection on {len(logs)} IRC logs: {n} labelled lines, {pos} questions")
-    print(run.ours.line("ours (detect.judge)"))
+    print(run.ours.line("ours (replay pipeline)"))
     print(run.qmark.line("baseline: contains '?'"))
     if run.judge_calls:
         us = 1e6 * run.judge_seconds / run.judge_calls
@@ -135,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = [e for e in run.errors if e[0] == kind]
             print(f"\n{kind} ({len(rows)}):")
             for _, msg, verdict in rows:
-                why = verdict if isinstance(verdict, str) else f"{verdict.score:+.2f} {'; '.join(verdict.reasons)}"
+                why = verdict
                 print(f"  {msg.channel}:{msg.id} <{msg.author}> {msg.text[:w]}")
                 print(f"      -> {why}")
     return 0

@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=Path("/tmp/unanswered-bench-digest.db"))
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.db)))
@@ -152,9 +153,19 @@ def main() -> None:
     if args.rebuild or not args.db.exists():
         t0 = time.perf_counter()
         build(args.db)
-        print(f"built {args.db} in {time.perf_counter() - t0:.1f}s")
+        if not args.json:
+            print(f"built {args.db} in {time.perf_counter() - t0:.1f}s")
     out = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--measure"], capture_output=True, text=True, check=True)
     r = json.loads(out.stdout)
+    if args.json:
+        rows = [
+            ("digest compute over 1M tracked messages", round(r["compute_s"] * 1000), "ms", f"warm {r['compute_warm_s'] * 1000:.0f} ms", "<= 2 s"),
+            ("digest chart (PNG, 12 weeks)", round(r["chart_s"] * 1000), "ms", f"{r['png_bytes'] // 1024} KB", ""),
+            ("digest peak memory (after compute / with chart)", f"{r['rss_after_compute_mb']:.0f} / {r['peak_rss_mb']:.0f}", "MB", "", "<= 200 MB"),
+        ]
+        for figure, value, unit, reference, target in rows:
+            print(json.dumps({"figure": figure, "value": value, "unit": unit, "reference": reference, "target": target}))
+        return
     print(f"tracker: {r['messages']:,} messages, {r['questions']:,} questions, {r['audit']:,} audit rows; "
           f"last week: {r['week_questions']} questions")
     print(f"digest compute (cold): {r['compute_s'] * 1000:.0f} ms · warm: {r['compute_warm_s'] * 1000:.0f} ms · "

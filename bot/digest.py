@@ -1,7 +1,7 @@
 """The weekly response-rate digest: pure figures from the tracker.
 
 Definitions (they follow CHAOSS "time to first response" and github issue-metrics;
-docs/digest.md explains them for people):
+the README's "Weekly digest" section explains them for people):
 
 - A question belongs to the period in which it was *asked* (``questions.asked_at``).
   Deleted questions are gone; questions a moderator marked "not a question"
@@ -342,7 +342,7 @@ class DigestData:
         return self.unanswered_total - len(self.unanswered)
 
     def to_json(self) -> dict[str, Any]:
-        """The stable shape documented in docs/digest.md (``schema`` bumps on any breaking change)."""
+        """The stable shape documented in the README ("Weekly digest" → JSON shape) (``schema`` bumps on any breaking change)."""
         return {
             "schema": SCHEMA_VERSION,
             "period": _period_json(self.period),

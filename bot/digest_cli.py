@@ -28,7 +28,7 @@ def _chart(data: digest.DigestData) -> bytes:
               help="last-week, this-week, an ISO week (2026-W02) or dates FROM..TO (2026-01-05..2026-01-11), "
                    "in [digest] timezone.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Same as --format json: every figure, in the shape docs/digest.md documents.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json: every figure, in the shape the README documents.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to this file instead of printing.")
 @click.option("--send", is_flag=True, help="DM it now to the digest recipients (needs Slack/Discord tokens); once per period.")
 @click.option("--db", type=click.Path(dir_okay=False), default=None,

@@ -13,7 +13,7 @@ Two shapes of feed are understood:
   a ``Message`` whose ``thread`` is the topic id. The watchdog decides whether a
   reply answers (the asker's own follow-ups never do; bots never do).
 
-Decisions (documented in SETUP.md):
+Decisions (documented in the README, "Forums"):
 - an item with no date is skipped: a question needs an honest "asked at", and
   dating old items "now" would turn a feed's back catalogue into fresh nudges;
 - an item with no author (and no feed-level author) is skipped: without the
