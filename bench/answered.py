@@ -19,7 +19,6 @@ Baseline: the next message by any other human after the question is the answer.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import sys
 from dataclasses import dataclass
@@ -28,10 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import row as emit  # noqa: E402
-from bench.irc import FIRST_ANNOTATED, IrcLog, load, missing_note  # noqa: E402
-from bot import replay  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from bot.tracker import Tracker  # noqa: E402
+from bench.irc import FIRST_ANNOTATED, IrcLog, load, missing_note, replay_log  # noqa: E402
 from bot.conversation import ChannelContext, OpenQuestion  # noqa: E402
 from bot.detect import judge  # noqa: E402
 from bot.events import Message  # noqa: E402
@@ -118,9 +114,7 @@ def report(name: str, cases: list[Case], pick) -> None:
 def pipeline_answers(log: IrcLog) -> dict[str, Message | None]:
     """End to end: the log replayed through bot.replay; for each question the engine itself
     detected, the message it recorded as the first response (or None)."""
-    settings, _ = load_settings(None, environ={})
-    tracker = Tracker(None)
-    asyncio.run(replay.run(log.messages, settings, tracker, drain=None, keep_judged=False))
+    _, tracker = replay_log(log, keep_judged=False)
     by_id = {m.id: m for m in log.messages}
     out = {}
     for row in tracker.conn.execute("SELECT msg_id, answer_id FROM questions"):

@@ -13,7 +13,6 @@ scored, beside the plain "contains ?" rule.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,13 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import row as emit  # noqa: E402
-from bench.irc import IrcLog, load, missing_note  # noqa: E402
-from bot import replay  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from bench.irc import IrcLog, load, missing_note, replay_log  # noqa: E402
 from bot.conversation import ChannelContext  # noqa: E402
 from bot.detect import Verdict, judge, text_cues  # noqa: E402
 from bot.events import Message  # noqa: E402
-from bot.tracker import Tracker  # noqa: E402
 from bot.watchdog import Judged  # noqa: E402
 
 
@@ -75,9 +71,7 @@ def pipeline_verdicts(log: IrcLog) -> dict[str, "Judged"]:
 
     This is the code path live runs use, so the figures are the product's, not a re-implementation's.
     """
-    settings, _ = load_settings(None, environ={})
-    tracker = Tracker(None)
-    result, _ = asyncio.run(replay.run(log.messages, settings, tracker, drain=None))
+    result, tracker = replay_log(log)
     tracker.close()
     return {j.id: j for j in result.judged}
 

@@ -213,3 +213,20 @@ def load(directory: Path | None = None) -> list[IrcLog]:
 def missing_note() -> str:
     return (f"IRC data not found at {data_dir()} (set UNANSWERED_IRC_DATA to its folder); "
             "nothing to measure.")
+
+
+def replay_log(log: IrcLog, *, keep_judged: bool = True):
+    """Run a log through the real replay pipeline (the catch-all detect route, no config).
+
+    Returns (replay result, the in-memory tracker); the caller closes the tracker.
+    """
+    import asyncio
+
+    from bot import replay
+    from bot.config import load_settings
+    from bot.tracker import Tracker
+
+    settings, _ = load_settings(None, environ={})
+    tracker = Tracker(None)
+    result, _ = asyncio.run(replay.run(log.messages, settings, tracker, drain=None, keep_judged=keep_judged))
+    return result, tracker
