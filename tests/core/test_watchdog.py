@@ -295,3 +295,18 @@ async def test_huge_and_odd_text_is_stored_truncated(settings, tracker, clock):
     await advance(dog, clock, 61)
     text = sent.delivered[0][1].text
     assert "\u202e" not in text and len(text) < 2000
+
+
+async def test_retention_forgets_old_messages_and_closed_questions_but_keeps_open_ones(settings, tracker, clock):
+    dog, _ = build(settings, tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0))  # answered below: closed, purged later
+    dog.ingest(msg("2.0", "UHELPER", 5, text="Settings > Account", thread="1.0"))
+    dog.ingest(msg("3.0", "UOTHER", 10, text="Does anyone know how to export my data?"))  # stays open
+    await advance(dog, clock, 75)
+    assert len(tracker.audit_rows()) == 1  # question 3's nudge
+    later = clock.now() + timedelta(days=91)
+    removed = tracker.purge(later, retention_days=90, audit_retention_days=365)
+    assert removed["messages"] == 3 and removed["questions"] == 1
+    assert [q.msg_id for q in tracker.questions()] == ["3.0"]  # open questions still matter
+    assert tracker.audit_rows()  # the audit log has its own, longer retention
+    assert tracker.purge(later + timedelta(days=365), 90, 365)["audit"] >= 1
