@@ -222,8 +222,12 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
         })
     health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
     failed = [dict(r) for r in tracker.conn.execute("SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT 10")]
+    from .health import from_store
+
+    itself = from_store(tracker, settings)
     if as_json:
-        click.echo(json.dumps({"now": now.isoformat(), "questions": rows, "sources": health, "failed_sends": failed}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"now": now.isoformat(), "questions": rows, "sources": health, "failed_sends": failed, "health": itself},
+                              indent=2, ensure_ascii=False))
         return
     if not rows:
         click.echo("No open questions. 🎉")
@@ -236,6 +240,23 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
         click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({h['detail']})" if h.get("detail") else ""))
     for f in failed:
         click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {f['result']}")
+    _status_itself(itself, now)
+
+
+def _status_itself(itself: dict[str, Any], now: datetime) -> None:
+    """The bot's own state: the deadline loop, DM failure streaks, what staff were told."""
+    sched = itself["scheduler"]
+    if itself["checked_at"] is None:
+        click.echo("self-check: never ran (the bot has not run with this database since it learned to)")
+    else:
+        checked = datetime.fromisoformat(itself["checked_at"])
+        click.echo(f"self-check: {itself['status']} at {itself['checked_at']} ({age(max(0, (now - checked).total_seconds()))} ago)")
+        tick = sched.get("last_tick")
+        click.echo(f"deadline loop: last tick {tick or 'not yet'} ({sched.get('ticks', 0)} ticks); next deadline {sched.get('next_due') or 'none'}")
+    for problem in itself["problems"]:
+        click.echo(f"problem: {problem['title']} (since {problem['since']})")
+    for name, streak in itself["dm_failures"].items():
+        click.echo(f"DMs to {name}: {streak['failures']} failed in a row since {streak['since']} (last: {one_line(streak['last_error'], 100)})")
 
 
 def _kv(tracker: Tracker, prefix: str) -> list[tuple[str, Any]]:
@@ -351,7 +372,7 @@ def _replay_text(tracker: Tracker, result: Any) -> None:
             continue
         nudges = tracker.nudges_for(q.id)
         if q.answered_at:
-            fate = f"answered by {q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
+            fate = f"answered by {q.answered_by_name or q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
         else:
             fate = f"{q.status}, no reply"
         click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{q.channel_name or q.channel} {q.author_name or q.author}: {one_line(q.excerpt, 70)}")

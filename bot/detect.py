@@ -69,6 +69,8 @@ _URL = re.compile(r"<?(?:https?|ftp|mms|file)://[^\s>]+>?|<[^>\s]+\|[^>]*>|\bwww
 _SLACK_MENTION = re.compile(r"<[@#!][^>]*>")  # <@U123>, <#C1|general>, <!here>
 _DISCORD_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
 _QUOTE_LINE = re.compile(r"^\s*>.*$", re.M)  # quoted earlier text (markdown)
+# Emoji as Slack/Discord write them (":wave:", "<:blob:123>", "<a:party:456>"): decoration, not words.
+_EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|:[a-z0-9_+'-]{1,40}:")
 _SPACES = re.compile(r"\s+")
 
 
@@ -84,6 +86,8 @@ def clean(text: str) -> str:
         text = _DISCORD_MENTION.sub(" ", text)
     if ">" in text:
         text = _QUOTE_LINE.sub(" ", text)
+    if text.count(":") >= 2:
+        text = _EMOJI_CODE.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 
 

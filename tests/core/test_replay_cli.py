@@ -95,3 +95,14 @@ def test_python_dash_m_bot_is_the_same_cli():
 
     out = subprocess.run([sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, cwd=ROOT, check=True)
     assert "replay" in out.stdout and "check-config" in out.stdout
+
+
+def test_the_bundled_exports_replay_through_auto_detection():
+    result = invoke("replay", str(ROOT / "examples/slack-export"), str(ROOT / "examples/discord-export/support.json"), "--json")
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert {r["platform"] for r in rows} == {"slack", "discord"}
+    assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)  # merged by time across formats
+    questions = [r for r in rows if r["is_question"]]
+    assert len(questions) == 4 and sum(r["answered_by"] is not None for r in questions) == 2
+    greeting = next(r for r in rows if r["author"] == "U0HANA001")
+    assert greeting["reasons"] == ["greeting only"]
