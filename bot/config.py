@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings.exceptions import SettingsError
 
 DEFAULT_CONFIG = Path("unanswered.toml")
 ENV_PREFIX = "UNANSWERED_"
@@ -75,7 +76,7 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer
 def _check_zone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    except Exception:  # not found, a bad name, one too long for a file (OSError), "a.b.c…" deeper than imports go (RecursionError)
         raise ValueError(
             f"{value!r} is not a time zone; use an IANA name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\""
         ) from None
@@ -240,6 +241,30 @@ class Digest(Strict):
         return v
 
 
+class HealthSettings(Strict):
+    """The bot watching itself: when staff are told that something is wrong (and, once, that it works again)."""
+
+    source_down_after: Duration = Field(timedelta(minutes=10), description="Tell staff when a source has been disconnected or failing this long")
+    dm_failures_alert: int = Field(3, ge=1, le=1000, description="Failed DMs in a row to one person before the other staff are told")
+    scheduler_stall_after: Duration = Field(timedelta(minutes=5), description="Tell staff when a due nudge has waited this long for the deadline loop")
+    http_port: int | None = Field(None, ge=0, le=65535, description="Serve GET /healthz on this port (off when unset; 0 = any free port)")
+    http_host: str = Field("127.0.0.1", description="Address /healthz listens on; \"0.0.0.0\" for hosting platforms' probes")
+
+    @field_validator("source_down_after", "scheduler_stall_after")
+    @classmethod
+    def _positive(cls, v: timedelta) -> timedelta:
+        if v <= timedelta(0):
+            raise ValueError("must be longer than zero, e.g. \"10m\"")
+        return v
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        if not v.strip() or any(c.isspace() for c in v.strip()):
+            raise ValueError("not an address to listen on; write \"127.0.0.1\" (this machine only) or \"0.0.0.0\" (all interfaces)")
+        return v.strip()
+
+
 class Demo(Strict):
     speed: float = Field(120.0, gt=0, description="Demo time runs this many times faster than real time")
 
@@ -271,6 +296,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     feeds: list[Feed] = Field(default_factory=list)
     digest: Digest = Field(default_factory=Digest)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     demo: Demo = Field(default_factory=Demo)
 
     @model_validator(mode="after")
@@ -279,18 +305,18 @@ class Settings(BaseSettings):
         for i, route in enumerate(self.routes):
             for j, who in enumerate(route.chain):
                 if who not in self.people:
-                    known = ", ".join(names) or "none yet"
+                    known = _shown_literal(", ".join(names)) if names else "none yet"
                     raise _KeyedError(
                         f"routes[{i}].chain[{j}]",
-                        f"{who!r} is not a configured person (configured: {known}); add a [people.{who}] table or fix the name",
+                        f"{_shown(who)} is not a configured person (configured: {known}); add a [people.{_table(who)}] table or fix the name",
                     )
         for name in self.digest.recipients or []:
             if name not in self.people:
-                raise _KeyedError("digest.recipients", f"{name!r} is not a configured person; add [people.{name}] or remove it")
+                raise _KeyedError("digest.recipients", f"{_shown(name)} is not a configured person; add [people.{_table(name)}] or remove it")
         feed_names = {f.name for f in self.feeds}
         for i, route in enumerate(self.routes):
             if route.platform == "forum" and self.feeds and route.channel not in feed_names:
-                raise _KeyedError(f"routes[{i}].channel", f"no [[feeds]] entry is named {route.channel!r}; use one of {sorted(feed_names)}")
+                raise _KeyedError(f"routes[{i}].channel", f"no [[feeds]] entry is named {_shown(route.channel)}; use one of {_shown_literal(str(sorted(feed_names)))}")
         return self
 
     # -- derived views the core uses
@@ -371,6 +397,36 @@ def _env_name(loc: tuple[Any, ...]) -> str:
     return ENV_PREFIX + "__".join(str(p).upper() for p in loc if not isinstance(p, int))
 
 
+# Token shapes (Slack xoxb-/xapp-..., Discord's three dotted parts): never quoted back, wherever they were written.
+_SECRET_SHAPE = re.compile(r"xox[a-z]-|xapp-|[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
+_SHOWN_LIMIT = 60
+# Our validators start their message with the value's repr, in either kind of quotes.
+_LEADING_REPR = re.compile(r"""^(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def _shown(value: Any) -> str:
+    """A bad value as a problem line quotes it: short, and never a secret."""
+    if isinstance(value, str) and (_SECRET_SHAPE.search(value) or value in _secret_values()):
+        return "(a value shaped like a secret, not shown)"
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LIMIT else text[: _SHOWN_LIMIT - 1] + "…"
+
+
+def _shown_literal(literal: str) -> str:
+    if _SECRET_SHAPE.search(literal) or any(v in literal for v in _secret_values()):
+        return "(a value shaped like a secret, not shown)"
+    return literal if len(literal) <= _SHOWN_LIMIT else literal[: _SHOWN_LIMIT - 2] + "…" + literal[0]
+
+
+def _table(name: str) -> str:
+    """A name as it would go in a [people.<name>] header, or a placeholder when it is long or odd."""
+    return name if re.fullmatch(r"[\w-]{1,40}", name) else "<name>"
+
+
+def _secret_values() -> set[str]:
+    return {os.environ[env] for env in SECRETS.values() if os.environ.get(env)}
+
+
 def _hint(error: dict[str, Any], known: list[str]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -378,10 +434,15 @@ def _hint(error: dict[str, Any], known: list[str]) -> str:
     if kind == "missing":
         return "this key is required; add it"
     if kind == "literal_error":
-        return f"{error['input']!r} is not allowed; {error['msg'].lower()}"
+        return f"{_shown(error['input'])} is not allowed; {error['msg'].lower()}"
     if kind == "value_error":
-        return str(error["ctx"].get("error", error["msg"])) if error.get("ctx") else error["msg"]
-    return f"{error['msg']} (got {error.get('input')!r})"
+        message = str(error["ctx"].get("error", error["msg"])) if error.get("ctx") else error["msg"]
+        # Our validators quote the value (repr): shorten it, or hide it if it looks like a token.
+        whole = repr(error.get("input"))
+        if message.startswith(whole):
+            return _shown(error.get("input")) + message[len(whole):]
+        return _LEADING_REPR.sub(lambda m: _shown_literal(m.group(0)), message, count=1)  # a piece of it
+    return f"{error['msg']} (got {_shown(error.get('input'))})"
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
@@ -417,7 +478,9 @@ def load_settings(path: Path | str | None = None, *, environ: dict[str, str] | N
         file = None  # built-in defaults
     if file is not None:
         try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+            # Bytes decoded as they are: read_text would turn a lone "\r" into a newline, and the
+            # settings source (which reads bytes) would then fail where this check passed.
+            raw = tomllib.loads(file.read_bytes().decode("utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{where}: not valid TOML: {exc}; fix the syntax at that line (strings need quotes, tables [name])"]) from None
         except UnicodeDecodeError:
@@ -443,11 +506,21 @@ def load_settings(path: Path | str | None = None, *, environ: dict[str, str] | N
         raise ConfigError(_describe(exc, where if file else "(built-in defaults and environment)")) from None
     except _KeyedError as exc:
         raise ConfigError([f"{where}: {exc.key}: {exc.message}"]) from None
+    except SettingsError as exc:  # an UNANSWERED_<SECTION> variable that is not JSON
+        raise ConfigError([_env_json_problem(str(exc), where if file else "(environment)")]) from None
     finally:
         if env_before is not None:
             os.environ.clear()
             os.environ.update(env_before)
     return settings, file
+
+
+def _env_json_problem(message: str, where: str) -> str:
+    found = re.search(r'field "(\w+)"', message)
+    field = found.group(1) if found else "settings"
+    env = ENV_PREFIX + field.upper()
+    return (f"{where}: {field} (set by environment variable {env}): not valid JSON; a whole section set from the "
+            f"environment must be JSON, or set one key at a time with {env}__<KEY>")
 
 
 def _describe(exc: ValidationError, where: str) -> list[str]:

@@ -107,21 +107,30 @@ class Hub:
                 await self.watchdog.door.update_by_ref(ref, note)
         return outcome
 
-    async def alert(self, key: str, title: str, body: str) -> None:
+    async def alert(self, key: str, title: str, body: str, *, exclude: Iterable[str] = ()) -> int:
         """Tell the staff once about a problem (or its recovery), e.g. a feed failing for hours.
 
         ``key`` makes it once-only: the same key is never sent twice (the audit log
-        remembers it across restarts). Recipients: [digest].recipients, else everyone in [people].
+        remembers it across restarts). Recipients: [digest].recipients, else everyone in [people],
+        minus ``exclude`` (someone whose DMs are the problem); when that leaves nobody,
+        everyone else in [people]. Returns how many were told.
         """
         door = self.watchdog.door
-        names = self.settings.digest.recipients or sorted(self.settings.people)
+        skip = set(exclude)
+        names = [n for n in self.settings.digest.recipients or sorted(self.settings.people) if n not in skip]
+        if not names:
+            names = [n for n in sorted(self.settings.people) if n not in skip]
         note = Note(kind="health", title=title, body=body, reason=f"source health: {key}")
+        told = 0
         for name in names:
             try:
                 to = door.person(name)
             except NotStaff:
                 continue
-            await door.send(to, note, key=f"health:{key}:{name}")
+            told += (await door.send(to, note, key=f"health:{key}:{name}")).ok
+        if not told:
+            log.error("nobody could be told about %s", key)
+        return told
 
     # -- what adapters may read
     def person_for(self, platform: str, user_id: str) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .clock import Clock, SystemClock
 from .config import Settings
 from .events import Event
+from .health import HealthMonitor
 from .outbound import ConsoleTransport, Door
 from .scheduler import LiveScheduler
 from .sources import Hub, Source
@@ -152,6 +153,7 @@ class App:
     scheduler: LiveScheduler
     hub: Hub
     sources: list[Source] = field(default_factory=list)
+    health: HealthMonitor | None = None
 
 
 def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = None, tracker: Tracker | None = None,
@@ -167,7 +169,8 @@ def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = No
         transport = source.transport()
         if transport is not None:
             door.add_transport(transport)
-    return App(settings, tracker, clock, door, watchdog, scheduler, hub, sources)
+    health = HealthMonitor(settings, hub, scheduler, clock)
+    return App(settings, tracker, clock, door, watchdog, scheduler, hub, sources, health)
 
 
 async def start(app: App) -> None:
@@ -189,9 +192,14 @@ async def start(app: App) -> None:
         await _load("bot.digest_delivery:install")(app)
     app.scheduler.every(timedelta(hours=6), purge, id="retention")
     await purge()
+    if app.health is not None:
+        # Last: overdue deadlines from the downtime have just fired, so none looks stalled.
+        await app.health.start()
 
 
 async def stop(app: App) -> None:
+    if app.health is not None:
+        await app.health.stop()
     for source in app.sources:
         try:
             await source.stop()
