@@ -74,7 +74,7 @@ async def run_demo(*, speed: float | None = None, out: TextIO | None = None, db_
             while (due := app.watchdog.next_due()) is not None and due <= horizon:
                 await asyncio.sleep(max(0.05, (clock.to_wall(due) - clock.to_wall(clock.now())).total_seconds() + 0.05))
         finally:
-            app.scheduler.shutdown()
+            await app.scheduler.close()
         qs = [q for q in tracker.questions() if q.status != "deleted"]
         figures = {
             "questions": len(qs),

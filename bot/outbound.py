@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +54,26 @@ def parse_button_id(custom_id: str) -> tuple[str, int] | None:
     if action not in BUTTON_LABELS or not qid.isdigit():
         return None
     return action, int(qid)
+
+
+# Test hook for the crash trials (tests/reliability, bench/crash_trials.py), inert unless the
+# variable is set: UNANSWERED_TEST_CRASH_POINT="after-audit:2" SIGKILLs this process the 2nd time
+# a send reaches "after-audit" (audit committed, nothing sent) or "after-send" (sent, result not
+# yet recorded): the two windows a random kill rarely hits, and the ones the guarantee is about.
+CRASH_POINT_VAR = "UNANSWERED_TEST_CRASH_POINT"
+_crash_hits: dict[str, int] = {}
+
+
+def _crash_point(name: str) -> None:
+    wanted = os.environ.get(CRASH_POINT_VAR)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _crash_hits[name] = _crash_hits.get(name, 0) + 1
+    if _crash_hits[name] >= int(nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class NotStaff(Exception):
@@ -248,10 +270,12 @@ class Door:
                 return Delivery(ok=row["result"] in ("sent", "dry-run"), ref=row["ref"], error="duplicate")
             if prepare is not None:
                 prepare(audit_id)
+        _crash_point("after-audit")
         if transport is None:
             delivery = Delivery(ok=False, error=f"no {to.platform} connection is configured", permanent=True)
         else:
             delivery = await self._deliver(transport, to, rendered, key, note)
+        _crash_point("after-send")
         self._finish(audit_id, delivery)
         return delivery
 
@@ -299,7 +323,7 @@ class Door:
             return
         rendered = transport.render(note, row["key"])
         with self.tracker.transaction():
-            self.tracker.audit_begin(
+            update_id = self.tracker.audit_begin(
                 at=self.clock.now(),
                 kind="update",
                 person=to.name,
@@ -313,13 +337,23 @@ class Door:
             )
         try:
             await transport.update(row["ref"], rendered, note)
-        except Exception:
+        except Exception as exc:
             log.exception("editing DM of audit #%s failed", audit_id)
+            result = f"failed: {type(exc).__name__}"
+        else:
+            result = "dry-run" if self.dry_run else "sent"
+        if update_id is not None:
+            with self.tracker.transaction():
+                self.tracker.audit_finish(update_id, result, self.clock.now(), row["ref"])
 
     async def resume_pending(self) -> int:
         """Settle records left ``pending`` by a crash between audit and result. Returns how many were re-sent."""
         resent = 0
         for row in self.tracker.pending_audit():
+            if row["kind"] == "update":
+                # An interrupted edit of an old DM: sending it as a new DM would be wrong.
+                self._finish(row["id"], Delivery(ok=False, error="interrupted edit, not repeated", permanent=True))
+                continue
             to = Recipient(name=row["person"], platform=row["platform"], address=row["address"], is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge")
             transport = self._transport(to)
             if transport is None:

@@ -49,6 +49,18 @@ class LiveScheduler:
         if self.aps.running:
             self.aps.shutdown(wait=False)
 
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop scheduling, then let a tick that is mid-send finish (up to ``grace`` seconds)
+        before the caller closes the store; a tick still running after that is cancelled
+        (its send stays `pending` in the audit log and is settled at the next start)."""
+        self.shutdown()
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+
     def poke(self, at: datetime) -> None:
         """A deadline at ``at`` exists: wake up for it if that is sooner than planned."""
         wall = self.clock.to_wall(at)

@@ -205,7 +205,7 @@ async def stop(app: App) -> None:
             await source.stop()
         except Exception:
             log.exception("stopping %s failed", source.name)
-    app.scheduler.shutdown()
+    await app.scheduler.close()
     app.tracker.close()
 
 

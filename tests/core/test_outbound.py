@@ -116,3 +116,16 @@ def test_invisible_and_control_characters_are_removed_and_length_capped():
     out = neutralise("abc\u202edef\u200bghi\x00\x07" + "x" * 1000, limit=100)
     assert "\u202e" not in out and "\u200b" not in out.replace("@\u200b", "") and "\x00" not in out
     assert len(out) <= 100
+
+
+async def test_a_dm_edit_is_audited_and_never_resent_as_a_new_dm(door, tracker):
+    d, transport = door
+    await d.send(d.person("alice"), NOTE, key="k8")
+    ref = tracker.audit_by_key("k8")["ref"]
+    await d.update_by_ref(ref, Note(kind="nudge", title="handled by bob"))
+    (edit,) = tracker.audit_rows(kind="update")
+    assert edit["result"] == "sent" and "handled by bob" in edit["text"]
+    tracker.conn.execute("UPDATE audit SET result = 'pending' WHERE kind = 'update'")  # as if we died mid-edit
+    assert await d.resume_pending() == 0
+    assert [k for _, _, k in transport.delivered] == ["k8", "update"]  # no new DM
+    assert tracker.audit_rows(kind="update")[0]["result"].startswith("failed-permanent: interrupted edit")

@@ -109,3 +109,24 @@ async def test_deadlines_that_pass_during_a_slow_send_are_not_lost(make_settings
         await wait_for(lambda: len(source.t.recipients()) == 16, timeout=15)
     finally:
         app.scheduler.shutdown()
+
+
+async def test_close_lets_a_tick_that_is_sending_finish_before_the_store_closes(make_settings, tracker):
+    settings = make_settings(TOML.replace('window = "0.4s"', 'window = "0.1s"'))
+    source = Source()
+    original = source.t.deliver
+    started = asyncio.Event()
+
+    async def slow(*args):
+        started.set()
+        await asyncio.sleep(0.3)
+        return await original(*args)
+
+    source.t.deliver = slow
+    app = build(settings, clock=SystemClock(), tracker=tracker, sources=[source])
+    await app.scheduler.start()
+    app.watchdog.ingest(msg_at("1.0", datetime.now(timezone.utc)))
+    await asyncio.wait_for(started.wait(), 5)
+    await app.scheduler.close()  # mid-send
+    assert source.t.recipients() == ["alice"]
+    assert tracker.audit_rows(kind="nudge")[0]["result"] == "sent"  # recorded before the store could close
