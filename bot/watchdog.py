@@ -8,6 +8,7 @@ writes on the loop thread); ``tick`` is async because it sends.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -138,8 +139,8 @@ class Watchdog:
                 self._on_closed(event)
             else:
                 raise TypeError(f"not an event: {type(event).__name__}")
-        except StoreError:
-            raise
+        except (StoreError, sqlite3.OperationalError):
+            raise  # the store failed (locked, full), not the event: roll back, and let the source retry it
         except Exception as exc:  # a malformed event is skipped, never fatal
             self.malformed += 1
             log.warning("skipped a malformed %s event: %s: %s", type(event).__name__, type(exc).__name__, exc)

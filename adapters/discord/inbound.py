@@ -38,6 +38,7 @@ log = logging.getLogger("unanswered.discord")
 TOKEN_ENV = "UNANSWERED_DISCORD__TOKEN"
 READY_TIMEOUT = 60.0  # start() waits this long for the first catch-up before carrying on
 SYNCED_KEY = "discord:synced_at"  # when the last complete catch-up started (kv)
+CATCH_UP_RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles, up to 5 minutes)
 CATCH_UP_LIMIT = 10_000  # messages per channel or thread per catch-up, a guard against runaway history
 HISTORY_TYPES = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread)
 WATCHABLE_TYPES = (discord.TextChannel, discord.ForumChannel, discord.VoiceChannel, discord.StageChannel)
@@ -184,6 +185,11 @@ class DiscordSource:
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._old_base: str | None = None
+        # Channels whose history could not be read: where their next catch-up must start, so a
+        # live message stored meanwhile (it moves the resume point) cannot hide the gap.
+        self._gaps: dict[str, discord.Object] = {}
+        self.catch_up_retry = CATCH_UP_RETRY
+        self._retry: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -267,6 +273,8 @@ class DiscordSource:
             self.hub.report(self.name, False, detail)
 
     async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         if self.client is not None:
             await self.client.close()
         if self._task is not None:
@@ -416,14 +424,30 @@ class DiscordSource:
                     self.hub.ingest_batch(sorted(held, key=lambda e: e.at))
             self.catch_ups += 1
             self.caught_up_messages += total
+            if self._gaps and (self._retry is None or self._retry.done()):
+                self._retry = asyncio.create_task(self._retry_catch_up(), name="discord-catch-up-retry")
             if total:
                 log.info("discord: caught up on %d message(s)", total)
             return total
+
+    async def _retry_catch_up(self) -> None:
+        delay = self.catch_up_retry
+        while self._gaps and self.client is not None and not self.client.is_closed():
+            await asyncio.sleep(delay)
+            try:
+                await self.catch_up()
+            except Exception:  # logged; tried again later
+                log.exception("discord: catch-up retry failed")
+            delay = min(delay * 2, 300.0)
+        if not self._gaps and self.hub is not None:
+            self.hub.report(self.name, True, "history caught up")
 
     def _after(self, key: str, watched: Watched, synced_at: datetime | None) -> discord.Object:
         """Where history resumes: after the newest stored message of the channel; for a channel
         with none, after the previous catch-up, and on the very first start one window back."""
         assert self.hub is not None
+        if key in self._gaps:
+            return self._gaps[key]  # an earlier catch-up failed here: read from where it should have
         resume = self.hub.resume_point(self.name, key)
         if resume is not None:
             return discord.Object(int(resume[0]))
@@ -449,6 +473,7 @@ class DiscordSource:
             places.append(watched.channel)
         places += self._threads(key, watched, after.id)
         found: list[tuple[int, Event]] = []
+        self._gaps.pop(key, None)
         for place in places:
             try:
                 async for msg in place.history(limit=CATCH_UP_LIMIT, after=after, oldest_first=True):
@@ -458,8 +483,9 @@ class DiscordSource:
                         log.warning("skipped a malformed discord history message: %s", type(exc).__name__)
             except discord.Forbidden:
                 log.warning("discord: cannot read the history of #%s (missing Read Message History)", getattr(place, "name", place.id))
-            except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
                 log.warning("discord: reading the history of #%s failed (%s); the next catch-up retries", getattr(place, "name", place.id), type(exc).__name__)
+                self._gaps.setdefault(key, after)
                 assert self.hub is not None
                 self.hub.report(self.name, False, f"catch-up of #{getattr(place, 'name', place.id)} failed: {type(exc).__name__}")
         found.sort(key=lambda pair: pair[0])  # snowflakes sort by time across the channel and its threads

@@ -34,6 +34,7 @@ CLOSED_DMS = 50007  # "Cannot send messages to this user"
 UNKNOWN_USER = 10013
 UNKNOWN_CHANNEL = 10003
 HISTORY_SCAN = 25  # recent DM messages checked by was_delivered
+SEND_TIMEOUT = 30.0  # discord.py sets no request timeout: a hung send must not hold every other nudge
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4000
 TITLE_LIMIT = 256
@@ -43,6 +44,7 @@ TITLE_LIMIT = 256
 _INLINE_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")  # brackets: a masked link needs them
 _LINE_START_MARKDOWN = re.compile(r"^(\s*)([#>+-]|\d+\.)", re.MULTILINE)
 _MENTION = re.compile(r"@(everyone|here|[!&]?[0-9]{15,21})", re.IGNORECASE)
+_TOKEN_OPEN = re.compile(r"<(?=[@#/])")
 _SAFE_URL = re.compile(r"https?://[^\s()<>\[\]]+")
 ZWSP = "\u200b"
 
@@ -54,8 +56,10 @@ def escape_markdown(text: str) -> str:
 
 
 def escape_mentions(text: str) -> str:
-    """Break @everyone, @here and raw mention ids, as discord.utils.escape_mentions does."""
-    return _MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    """Break @everyone, @here and raw mention ids, as discord.utils.escape_mentions does,
+    and the channel and command forms (<#123>, </cmd:123>) a link could carry."""
+    text = _MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    return _TOKEN_OPEN.sub("<" + ZWSP, text)
 
 
 def safe(text: str, limit: int = FIELD_LIMIT) -> str:
@@ -154,6 +158,7 @@ class DiscordTransport:
     def __init__(self, client: Callable[[], Awaitable[discord.Client]]) -> None:
         """``client`` returns the adapter's logged-in client (logging in on first use)."""
         self._client = client
+        self.send_timeout = SEND_TIMEOUT
 
     def render(self, note: Note, key: str) -> Rendered:
         return render_note(note, key)
@@ -175,7 +180,7 @@ class DiscordTransport:
                 kwargs["view"] = view
             if note.image:
                 kwargs["file"] = discord.File(io.BytesIO(note.image), filename=note.image_name)
-            sent = await channel.send(**kwargs)
+            sent = await asyncio.wait_for(channel.send(**kwargs), self.send_timeout)
         except discord.Forbidden as exc:
             if exc.code == CLOSED_DMS:
                 return Delivery(ok=False, permanent=True, error=f"{to.name} has DMs closed (50007): they must allow direct messages from server members")
@@ -183,10 +188,20 @@ class DiscordTransport:
         except discord.NotFound as exc:
             return Delivery(ok=False, permanent=True, error=f"Discord does not know {to.name}'s id {to.address} (404, code {exc.code})")
         except discord.HTTPException as exc:
-            return Delivery(ok=False, error=f"Discord error {exc.status} (code {exc.code})")
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
-            return Delivery(ok=False, error=f"cannot reach Discord ({type(exc).__name__})")
+            if exc.status < 500:
+                return Delivery(ok=False, error=f"Discord error {exc.status} (code {exc.code})")
+            return await self._unless_arrived(to, key, f"Discord error {exc.status} (code {exc.code})")
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
+            # ValueError: an answer that is not JSON. Like a lost connection, it may come after
+            # Discord took the message: look in the DM before calling it failed (no second DM).
+            return await self._unless_arrived(to, key, f"cannot reach Discord ({type(exc).__name__})")
         return Delivery(ok=True, ref=f"{sent.channel.id}:{sent.id}")
+
+    async def _unless_arrived(self, to: Recipient, key: str, error: str) -> Delivery:
+        if await self.was_delivered(to, key):
+            log.info("%s arrived although Discord's answer was lost (%s)", key, error)
+            return Delivery(ok=True)
+        return Delivery(ok=False, error=error)
 
     async def was_delivered(self, to: Recipient, key: str) -> bool | None:
         """Look for our message tagged with ``key`` among the DM's recent messages."""
@@ -198,7 +213,7 @@ class DiscordTransport:
             async for msg in channel.history(limit=HISTORY_SCAN):
                 if msg.author.id == me and any(marker in (e.footer.text or "") for e in msg.embeds):
                     return True
-        except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
             log.warning("could not check whether %s reached %s: %s", key, to.name, type(exc).__name__)
             return None
         return False

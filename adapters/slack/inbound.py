@@ -41,7 +41,7 @@ from bot.config import ConfigError, Settings
 from bot.events import Event, Message
 
 from . import translate
-from .outbound import SlackTransport
+from .outbound import SlackTransport, api_error
 
 log = logging.getLogger("unanswered.slack")
 
@@ -57,6 +57,9 @@ PAGE = 200  # messages per history page (Slack recommends <= 200)
 SEEN_EVENTS = 5000  # event ids remembered to drop Events API redeliveries
 MAX_USER_LOOKUPS = 500  # users.info calls per catch-up, so a huge backlog cannot stall start
 HTTP_PATH = "/slack/events"
+CATCH_UP_RETRY = 5.0
+CATCH_UP_RETRY_MAX = 300.0
+READ_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError)  # ValueError: an unreadable answer
 
 
 def retry_handlers() -> list[Any]:
@@ -101,7 +104,7 @@ def _obj(value: Any) -> dict[str, Any]:
 
 
 def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    return api_error(exc)[0]  # safe when the answer was not JSON at all
 
 
 class SlackSource:
@@ -134,6 +137,13 @@ class SlackSource:
         self.http_port = http_port if http_port is not None else settings.slack.http_port
         self.catchups = 0
         self.last_catch_up: dict[str, float] = {}
+        # Channels whose history could not be read: where their next catch-up must start, so a
+        # live message stored meanwhile (it moves the resume point) cannot hide the gap.
+        self._gaps: dict[str, str] = {}
+        self.catch_up_retry = CATCH_UP_RETRY  # seconds before a failed catch-up is tried again (doubles)
+        self._retrying = False
+        # How often Socket Mode pings: an abrupt cut is noticed (and reconnected) within about twice this.
+        self.socket_ping_interval = 10.0
         self.app = self._build_app()
 
     # ------------------------------------------------------------------ Bolt
@@ -347,7 +357,7 @@ class SlackSource:
             if _error(exc) in AUTH_ERRORS:
                 raise ConfigError([f"{APP_TOKEN_VAR} was refused by Slack ({_error(exc)}); create a new one at {WHERE_APP}"]) from None
             raise
-        self.socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client)
+        self.socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client, ping_interval=self.socket_ping_interval)
         self.socket.client.wss_uri = opened.get("url")
         self.socket.client.on_message_listeners.append(self._on_socket_message)
         self.socket.client.on_close_listeners.append(self._on_socket_close)
@@ -417,10 +427,13 @@ class SlackSource:
                 oldest = self._oldest(channel, now)
                 try:
                     page = await self._pages("conversations_history", channel=channel, oldest=oldest)
-                except SlackApiError as exc:
-                    log.warning("cannot read the history of Slack channel %s (%s); invite the app with `/invite @unanswered`",
-                                self.watched[channel] or channel, _error(exc))
+                except READ_ERRORS as exc:
+                    self._gaps[channel] = oldest
+                    why = _error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
+                    log.warning("cannot read the history of Slack channel %s (%s); retrying later%s", self.watched[channel] or channel,
+                                why, "; if this persists, invite the app with `/invite @unanswered`" if isinstance(exc, SlackApiError) else "")
                     continue
+                self._gaps.pop(channel, None)
                 for msg in page:
                     raw.append((channel, msg))
                     if msg.get("reply_count") and Decimal(str(msg.get("latest_reply") or msg.get("ts") or 0)) > Decimal(oldest):
@@ -431,8 +444,9 @@ class SlackSource:
             for channel, root in sorted(threads):
                 try:
                     replies = await self._pages("conversations_replies", channel=channel, ts=root)
-                except SlackApiError as exc:
-                    log.debug("no replies for a thread in %s (%s)", channel, _error(exc))
+                except READ_ERRORS as exc:
+                    # Open questions' threads are read again at every catch-up.
+                    log.debug("no replies for a thread in %s (%s)", channel, type(exc).__name__)
                     continue
                 raw.extend((channel, m) for m in replies)
             users = {m["user"] for _, m in raw if isinstance(m.get("user"), str)}
@@ -446,9 +460,32 @@ class SlackSource:
             self.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
             log.info("Slack catch-up: %d event(s) from %d channel(s) and %d thread(s): %.1fs reading Slack, %.1fs applying",
                      len(events), len(self.watched), len(threads), fetched - started, done - fetched)
+            if self._gaps:
+                self.hub.report("slack", False, f"could not read the history of {len(self._gaps)} channel(s); retrying")
+                self._retry_later()
             return len(events)
 
+    def _retry_later(self) -> None:
+        if self._retrying:
+            return
+        self._retrying = True
+
+        async def retry() -> None:
+            delay = self.catch_up_retry
+            try:
+                while self._gaps:
+                    await asyncio.sleep(delay)
+                    await self._catch_up_holding()
+                    delay = min(delay * 2, CATCH_UP_RETRY_MAX)
+                self.hub.report("slack", True, "history caught up")
+            finally:
+                self._retrying = False
+
+        self._spawn(retry())
+
     def _oldest(self, channel: str, now: Any) -> str:
+        if channel in self._gaps:
+            return self._gaps[channel]  # an earlier catch-up failed: read from where it should have
         resume = self.hub.resume_point("slack", channel)
         if resume is not None:
             return resume[0] if re.fullmatch(r"\d+\.\d+", resume[0]) else f"{resume[1].timestamp():.6f}"

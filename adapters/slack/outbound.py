@@ -9,16 +9,24 @@ Never a thread reply, an ephemeral message, a reaction, or a post to a member ch
 
 Every DM carries message ``metadata`` with its audit key, so after a crash
 ``was_delivered`` can read the DM's history (im:history) and tell whether it arrived.
+
+A post is never retried blindly: the writes go through a client that retries only a
+429 (Slack did nothing), and when a post fails in a way that may have come after
+Slack took it (a dropped connection, a timeout, a 5xx, an unreadable answer), the
+DM's history is read for its key before the failure is reported: a lost answer must
+not become a second DM.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any, Iterable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
@@ -37,9 +45,17 @@ PERMANENT_ERRORS = frozenset({
 })
 
 
+_BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
+
+
 def mrkdwn_escape(text: str) -> str:
-    """Slack's own control characters: with these escaped, <!channel> or <@U…> cannot form."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's own control characters: with these escaped, <!channel> or <@U…> cannot form.
+
+    A plain "@here" is broken with a zero-width space too: inert today (we never send
+    ``link_names``), it must stay inert if someone turns that on.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub(lambda m: "@\u200b" + m.group(1), text)
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
@@ -94,11 +110,33 @@ def blocks_for(note: Note) -> list[dict[str, Any]]:
     return blocks
 
 
+def api_error(exc: SlackApiError) -> tuple[str, bool]:
+    """(Slack's error code or "HTTP <status>", whether Slack clearly refused: an ok=false JSON answer below 500).
+
+    An unreadable body leaves ``exc.response`` as the raw aiohttp response, not a SlackResponse.
+    """
+    response = exc.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"]), data.get("ok") is False and status < 500
+    return f"HTTP {status}" + ("" if isinstance(data, dict) else ", unreadable answer"), False
+
+
+def write_client(client: AsyncWebClient | None) -> AsyncWebClient | None:
+    """The same connection settings, retrying only rate limits: a retried post after a lost answer would DM twice."""
+    if client is None:
+        return None
+    return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)])
+
+
 class SlackTransport:
     platform = "slack"
 
     def __init__(self, client: AsyncWebClient, staff_channels: Iterable[str] = ()) -> None:
-        self.client = client
+        self.reader = client  # history reads: its retries are harmless
+        self.client = write_client(client)  # type: ignore[assignment]
         self.staff_channels = frozenset(staff_channels)
         self._dm: dict[str, str] = {}  # user id -> D… channel id
 
@@ -118,7 +156,7 @@ class SlackTransport:
         cached = self._dm.get(to.address)
         if cached:
             return cached
-        resp = await self.client.conversations_open(users=to.address)
+        resp = await self.reader.conversations_open(users=to.address)  # idempotent: retries are safe
         channel = (resp.get("channel") or {}).get("id")
         if not isinstance(channel, str) or not channel.startswith("D"):
             raise PermissionError("conversations.open did not return a DM channel")
@@ -142,35 +180,51 @@ class SlackTransport:
                 await self._upload(channel, note)
             return Delivery(ok=True, ref=f"{channel}:{ts}")
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-            permanent = error in PERMANENT_ERRORS
-            return Delivery(ok=False, error=f"slack: {error}", permanent=permanent)
+            error, clear = api_error(exc)
+            if error in PERMANENT_ERRORS:
+                return Delivery(ok=False, error=f"slack: {error}", permanent=True)
+            if clear:
+                return Delivery(ok=False, error=f"slack: {error}")  # Slack answered clearly: nothing was posted
+            return await self._unless_arrived(to, key, f"slack: {error}")
         except PermissionError as exc:
             return Delivery(ok=False, error=f"slack: {exc}", permanent=True)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            return Delivery(ok=False, error=f"slack: {type(exc).__name__}")
+            return await self._unless_arrived(to, key, f"slack: {type(exc).__name__}")
+
+    async def _unless_arrived(self, to: Recipient, key: str, error: str) -> Delivery:
+        """A failure that may have come after Slack took the post: look before calling it failed."""
+        found = await self._find(to, key)
+        if found:
+            log.info("%s arrived although Slack's answer was lost (%s)", key, error)
+            return Delivery(ok=True, ref=found)
+        return Delivery(ok=False, error=error)
 
     async def _upload(self, channel: str, note: Note) -> None:
         # A failed chart must not turn a delivered digest into a failed one.
         try:
             await self.client.files_upload_v2(channel=channel, file=note.image, filename=note.image_name, title=note.title)
         except SlackApiError as exc:
-            log.warning("the chart could not be attached to the DM: %s", exc.response.get("error"))
+            log.warning("the chart could not be attached to the DM: %s", api_error(exc)[0])
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             log.warning("the chart could not be attached to the DM: %s", type(exc).__name__)
 
     async def was_delivered(self, to: Recipient, key: str) -> bool | None:
         """Look for our key in the DM's recent history; None when Slack cannot tell us."""
+        found = await self._find(to, key)
+        return None if found is None else bool(found)
+
+    async def _find(self, to: Recipient, key: str) -> str | None:
+        """"channel:ts" of our DM carrying ``key``; "" when it is not there; None when Slack cannot tell."""
         try:
             channel = await self._channel_for(to)
-            resp = await self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
-        except (SlackApiError, PermissionError, aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            resp = await self.reader.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except (SlackApiError, PermissionError, aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
             return None
         for msg in resp.get("messages") or []:
             meta = msg.get("metadata") if isinstance(msg, dict) else None
             if isinstance(meta, dict) and meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:
-                return True
-        return False
+                return f"{channel}:{msg.get('ts')}"
+        return ""
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
         """Edit our own DM (after a button click): chat.update of that message only."""

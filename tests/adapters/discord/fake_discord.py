@@ -7,6 +7,16 @@ is refused and recorded as a violation: a POST/PATCH/PUT/DELETE to a guild
 channel, thread, reaction or webhook. Allowed writes: opening a DM
 (POST /users/@me/channels), posting/editing in the DM channels it opened, and
 interaction callbacks.
+
+Fault injection (tests/reliability): ``faults[route]`` lists faults for the next calls
+of a route, one per call; a route is the method and the path with ids as ``{id}``,
+e.g. ``"POST /channels/{id}/messages"``. Faults: "429" (rate limited, with
+``retry_after`` seconds in the body and Retry-After), "500"/"502"/"503" (nothing
+done), "drop" (connection closed before anything is done), "drop-after" (done, then
+the connection closed), "hang" (done, then no answer for ``hang_seconds``),
+"slow" (answered after ``slow_seconds``), "malformed" (done, answered with broken
+JSON). Gateway: ``ask_to_reconnect`` (op 7), ``invalidate_session`` (op 9),
+``drop_gateway`` (the socket cut without a close frame).
 """
 
 from __future__ import annotations
@@ -65,6 +75,11 @@ class FakeDiscord:
         self.gateway_close_code: int | None = None  # e.g. 4014: missing privileged intent
         self.identified: list[dict[str, Any]] = []
         self.resumes = 0
+        self.faults: dict[str, list[str]] = {}
+        self.injected: list[tuple[str, str]] = []
+        self.retry_after = 0.05
+        self.slow_seconds = 0.3
+        self.hang_seconds = 2.0
         self._ids = itertools.count(1)
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
@@ -213,6 +228,18 @@ class FakeDiscord:
         assert self._ws is not None
         await self._ws.send_str(json.dumps({"op": 7, "d": None}))
 
+    async def invalidate_session(self, resumable: bool = False) -> None:
+        """Gateway op 9: the session is gone; the client identifies again (READY) unless resumable."""
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps({"op": 9, "d": resumable}))
+
+    async def drop_gateway(self) -> None:
+        """Cut the gateway socket with no close frame, as a network failure does."""
+        assert self._ws is not None
+        ws, self._ws = self._ws, None
+        if ws._req is not None and ws._req.transport is not None:  # type: ignore[attr-defined]
+            ws._req.transport.abort()  # type: ignore[attr-defined]
+
     # ------------------------------------------------------------------ REST
 
     def _reply(self, data: Any, status: int = 200) -> web.Response:
@@ -245,10 +272,39 @@ class FakeDiscord:
         auth = request.headers.get("Authorization", "")
         if not path.startswith("/interactions/") and auth != f"Bot {self.valid_token}":
             return self._error(401, 0, "401: Unauthorized")
-        method = request.method
+        route = f"{request.method} " + re.sub(r"\d{5,}", "{id}", path)
+        fault = self.faults[route].pop(0) if self.faults.get(route) else None
+        if fault is None:
+            return self._serve(request.method, path, body, request.query)
+        self.injected.append((route, fault))
+        if fault == "429":
+            limited = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
+            return web.Response(status=429, body=json.dumps(limited).encode(),
+                                headers={"Content-Type": JSON, "Retry-After": str(self.retry_after), "X-RateLimit-Scope": "user"})
+        if fault in ("500", "502", "503"):
+            return web.Response(status=int(fault), text="<html>upstream trouble</html>", content_type="text/html")
+        if fault == "drop":
+            return self._drop(request)
+        if fault == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        answer = self._serve(request.method, path, body, request.query)
+        if fault == "drop-after":
+            return self._drop(request)
+        if fault == "hang":
+            await asyncio.sleep(self.hang_seconds)
+        if fault == "malformed":
+            return web.Response(status=answer.status, body=b'{"id": "12', headers={"Content-Type": JSON})
+        return answer
+
+    def _drop(self, request: web.Request) -> web.Response:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never reaches the client
+
+    def _serve(self, method: str, path: str, body: Any, query: Any) -> web.Response:
 
         if method == "GET":
-            return self._get(path, request.query)
+            return self._get(path, query)
         if method == "POST" and path == "/users/@me/channels":
             return self._open_dm(str(body["recipient_id"]))
         m = re.fullmatch(r"/channels/(\d+)/messages", path)

@@ -6,6 +6,12 @@ matching ``If-None-Match``/``If-Modified-Since``; and misbehaves on purpose per
 path (``misbehave[path] = "500" | "html" | "hang" | "loop" | "huge" | …``).
 Anything but GET/HEAD is a member-visible write: it is recorded as a violation
 and the test fixture fails the test.
+
+Fault injection (tests/reliability): ``faults[path]`` lists misbehaviours for the
+next requests of a path, one per request, then it behaves again. Besides those of
+``misbehave`` there are "drop" (the connection closed with no answer), "slow"
+(the real answer after ``slow_seconds``) and "malformed" (the real feed cut off
+mid-element). ``retry_after`` is what a 429 asks for.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ class FakeForumServer:
     huge_bytes_sent: int = 0
     hanging: int = 0
     port: int = 0
+    faults: dict[str, list[str]] = field(default_factory=dict)
+    injected: list[tuple[str, str]] = field(default_factory=list)
+    retry_after: str = "3600"
+    slow_seconds: float = 0.3
 
     def __post_init__(self) -> None:
         self.release = asyncio.Event()
@@ -110,9 +120,27 @@ class FakeForumServer:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
+        fault = self.faults[path].pop(0) if self.faults.get(path) else None
+        if fault is not None:
+            self.injected.append((path, fault))
+            if fault == "drop":
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=500)  # never reaches the client
+            if fault == "slow":
+                await asyncio.sleep(self.slow_seconds)
+            elif fault == "malformed":
+                resp = await self._serve(request, path)
+                body = resp.body if isinstance(resp.body, bytes) else b""
+                return web.Response(body=body[: len(body) // 2], headers={"Content-Type": "application/rss+xml; charset=utf-8"})
+            else:
+                return await self._misbehave(request, fault)
         trouble = self.misbehave.get(path)
         if trouble is not None:
             return await self._misbehave(request, trouble)
+        return await self._serve(request, path)
+
+    async def _serve(self, request: web.Request, path: str) -> web.StreamResponse:
         if path == "/login":
             return web.Response(body=HTML_PAGE, content_type="text/html")
         if path == "/latest.rss":
@@ -134,7 +162,7 @@ class FakeForumServer:
 
     async def _misbehave(self, request: web.Request, trouble: str) -> web.StreamResponse:
         if trouble.isdigit():
-            headers = {"Retry-After": "3600"} if trouble == "429" else {}
+            headers = {"Retry-After": self.retry_after} if trouble == "429" else {}
             return web.Response(status=int(trouble), body=HTML_PAGE, content_type="text/html", headers=headers)
         if trouble == "html":
             return web.Response(body=HTML_PAGE, content_type="text/html")

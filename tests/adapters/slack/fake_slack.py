@@ -5,6 +5,17 @@ slack_sdk / slack-bolt code makes real HTTP and WebSocket calls to it. It record
 every call, and anything a member could see (a post outside a staff DM, a thread
 reply, an ephemeral message, a reaction, an unknown write method) is recorded as a
 violation, which the fixture turns into a test failure.
+
+Fault injection (tests/reliability): ``faults[method]`` is a list of faults, one
+used per call of that method, in order: "429" (with ``Retry-After: retry_after``),
+"500"/"502"/"503" (an HTML error page, nothing done), "drop" (the connection is
+closed before anything is done), "drop-after" (done, then the connection closed:
+the answer is lost), "timeout" (done, then answered after ``timeout_seconds``,
+beyond the client's timeout), "slow" (answered after ``slow_seconds``, within
+it), "malformed" (done, answered with broken JSON). ``drop_socket`` cuts the
+Socket Mode WebSocket without a goodbye; ``send_garbage`` sends a frame that is
+not JSON. ``post_delay`` holds every chat.postMessage answer (after the post is
+stored) so a crash trial can kill the bot while a send is in flight.
 """
 
 from __future__ import annotations
@@ -53,6 +64,12 @@ class FakeSlack:
         self.rate_limited: dict[str, int] = {}  # method -> how many 429s to answer first
         self.failing: dict[str, str] = {}  # method -> Slack error to answer with
         self.dm_errors: dict[str, str] = {}  # user -> error conversations.open answers for them
+        self.faults: dict[str, list[str]] = {}  # method -> faults for its next calls (see the module docstring)
+        self.injected: list[tuple[str, str]] = []  # (method, fault) as used
+        self.retry_after = "1"
+        self.slow_seconds = 0.3
+        self.timeout_seconds = 3.0
+        self.post_delay = 0.0
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: dict[str, asyncio.Event] = {}
         self.hellos = 0
@@ -172,6 +189,20 @@ class FakeSlack:
         await self.push("events_api", event_callback(event, event_id), retry_attempt=retry_attempt)
         return event_id
 
+    async def drop_socket(self) -> None:
+        """Cut the live WebSocket abruptly (no "disconnect" message), as a network failure does."""
+        await self.wait_for(lambda: self.sockets)
+        ws = self.sockets.pop()
+        transport = ws._req.transport if ws._req is not None else None  # type: ignore[attr-defined]
+        if transport is not None:
+            transport.abort()
+        self._touch()
+
+    async def send_garbage(self) -> None:
+        """A frame that is not JSON: the client must shrug it off and stay connected."""
+        await self.wait_for(lambda: self.sockets)
+        await self.sockets[-1].send_str('{"envelope_id": "x", "type": "events_api", "payload": {')
+
     async def ask_reconnect(self) -> None:
         """Slack's periodic 'disconnect' (refresh_requested): the client must open a new connection."""
         await self.sockets[-1].send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested",
@@ -195,6 +226,12 @@ class FakeSlack:
                 args.update(parse_qsl(body.decode()))
         self.calls.append(Call(method, args, dict(request.headers)))
         self._touch()
+        fault = self.faults[method].pop(0) if self.faults.get(method) else None
+        if fault is not None:
+            self.injected.append((method, fault))
+            early = await self._fault_before(request, fault)
+            if early is not None:
+                return early
         if self.rate_limited.get(method):
             self.rate_limited[method] -= 1
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})
@@ -204,7 +241,43 @@ class FakeSlack:
             self.violations.append(f"{method} is not a method a staff-only bot may call ({args})")
             return web.json_response({"ok": False, "error": "unknown_method"})
         handler = getattr(self, "_" + method.replace(".", "_"))
-        return web.json_response(handler(args))
+        answer = handler(args)
+        if method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
+        if fault is not None:
+            late = await self._fault_after(request, fault)
+            if late is not None:
+                return late
+        return web.json_response(answer)
+
+    async def _fault_before(self, request: web.Request, fault: str) -> web.StreamResponse | None:
+        """Faults that stop a call before it is carried out."""
+        if fault == "429":
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": self.retry_after})
+        if fault in ("500", "502", "503"):
+            return web.Response(status=int(fault), text="<html><body>upstream trouble</body></html>", content_type="text/html")
+        if fault == "drop":
+            return self._drop(request)
+        if fault == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        elif fault not in ("drop-after", "timeout", "malformed"):
+            raise AssertionError(f"unknown fault {fault!r}")
+        return None
+
+    async def _fault_after(self, request: web.Request, fault: str) -> web.StreamResponse | None:
+        """Faults that lose or spoil the answer of a call that was carried out."""
+        if fault == "drop-after":
+            return self._drop(request)
+        if fault == "timeout":
+            await asyncio.sleep(self.timeout_seconds)
+        if fault == "malformed":
+            return web.Response(text='{"ok": true, "channel": "D0', content_type="application/json")
+        return None
+
+    def _drop(self, request: web.Request) -> web.Response:
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=500)  # never reaches the client: the connection is gone
 
     def _ts_now(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
