@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings
@@ -39,6 +39,7 @@ BUTTON_LABELS = {
 }
 NUDGE_BUTTONS = tuple(BUTTON_LABELS)
 CUSTOM_ID_PREFIX = "unanswered"
+BLIND_RESEND_AFTER = timedelta(hours=1)
 
 
 def button_id(action: str, question: int) -> str:
@@ -201,6 +202,7 @@ class Door:
         self.transports = dict(transports or {})
         self.dry_run = dry_run
         self.console = console or ConsoleTransport()
+        self._in_flight: set[str] = set()  # keys being sent by this process (not crash leftovers)
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -271,12 +273,16 @@ class Door:
             if prepare is not None:
                 prepare(audit_id)
         _crash_point("after-audit")
-        if transport is None:
-            delivery = Delivery(ok=False, error=f"no {to.platform} connection is configured", permanent=True)
-        else:
-            delivery = await self._deliver(transport, to, rendered, key, note)
-        _crash_point("after-send")
-        self._finish(audit_id, delivery)
+        self._in_flight.add(key)
+        try:
+            if transport is None:
+                delivery = Delivery(ok=False, error=f"no {to.platform} connection is configured", permanent=True)
+            else:
+                delivery = await self._deliver(transport, to, rendered, key, note)
+            _crash_point("after-send")
+            self._finish(audit_id, delivery)
+        finally:
+            self._in_flight.discard(key)
         return delivery
 
     async def _deliver(self, transport: Transport, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
@@ -347,9 +353,19 @@ class Door:
                 self.tracker.audit_finish(update_id, result, self.clock.now(), row["ref"])
 
     async def resume_pending(self) -> int:
-        """Settle records left ``pending`` by a crash between audit and result. Returns how many were re-sent."""
+        """Settle records left ``pending`` by a crash between audit and result. Returns how many were re-sent.
+
+        The platform is asked whether the DM (tagged with its key) arrived: yes → recorded as sent;
+        no → sent now. When it cannot tell (history unreadable), the record stays pending and is
+        asked about again at the next settle (wiring runs this every few minutes); only after
+        ``BLIND_RESEND_AFTER`` of not knowing is it sent anyway: a nudge is never skipped, and a
+        duplicate needs an hour-long platform outage that hides the DM history.
+        """
         resent = 0
+        now = self.clock.now()
         for row in self.tracker.pending_audit():
+            if row["key"] in self._in_flight:
+                continue  # being sent right now by this process: not a crash leftover
             if row["kind"] == "update":
                 # An interrupted edit of an old DM: sending it as a new DM would be wrong.
                 self._finish(row["id"], Delivery(ok=False, error="interrupted edit, not repeated", permanent=True))
@@ -365,6 +381,9 @@ class Door:
                 continue
             if arrived:
                 self._finish(row["id"], Delivery(ok=True))
+                continue
+            if arrived is None and (now.timestamp() - row["at"]) < BLIND_RESEND_AFTER.total_seconds():
+                log.warning("cannot tell yet whether %s reached %s; asking again later", row["key"], row["person"])
                 continue
             payload = json.loads(row["payload"]) if row["payload"] else None
             # Re-send exactly the audited text: what was recorded is what goes out.

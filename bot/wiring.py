@@ -191,6 +191,12 @@ async def start(app: App) -> None:
     if app.settings.digest.enabled:
         await _load("bot.digest_delivery:install")(app)
     app.scheduler.every(timedelta(hours=6), purge, id="retention")
+
+    async def settle() -> None:
+        await app.door.resume_pending()
+
+    # Sends whose arrival could not be confirmed at start are asked about again.
+    app.scheduler.every(timedelta(minutes=5), settle, id="settle-pending")
     await purge()
     if app.health is not None:
         # Last: overdue deadlines from the downtime have just fired, so none looks stalled.

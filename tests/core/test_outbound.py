@@ -129,3 +129,23 @@ async def test_a_dm_edit_is_audited_and_never_resent_as_a_new_dm(door, tracker):
     assert await d.resume_pending() == 0
     assert [k for _, _, k in transport.delivered] == ["k8", "update"]  # no new DM
     assert tracker.audit_rows(kind="update")[0]["result"].startswith("failed-permanent: interrupted edit")
+
+
+async def test_a_send_the_platform_cannot_confirm_waits_then_is_sent_once(door, tracker, clock):
+    from datetime import timedelta
+
+    d, transport = door
+    await d.send(d.person("alice"), NOTE, key="k9")
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")  # the process died around the send
+    transport.delivered.clear()  # ...and the DM never arrived
+
+    async def unknown(to, key):
+        return None  # the DM history cannot be read right now
+
+    transport.was_delivered = unknown
+    assert await d.resume_pending() == 0  # not knowing is no reason to risk a duplicate yet
+    assert tracker.audit_by_key("k9")["result"] == "pending"
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert await d.resume_pending() == 1  # but a nudge is never skipped
+    assert await d.resume_pending() == 0
+    assert [k for _, _, k in transport.delivered] == ["k9"]
