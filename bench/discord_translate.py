@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import ROOT, row, say, settings_from  # noqa: F401  (ROOT puts the repo on sys.path)
+from common import row, say, settings_from  # importing common puts the repo on sys.path
 
 import discord
 import yarl

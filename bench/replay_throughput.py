@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import AS_JSON, peak_rss_mb, row, say, settings_from
+from common import peak_rss_mb, row, say, settings_from
 
 from bench.gen import events, settings_toml
 from bot import replay

@@ -19,7 +19,7 @@ Conventions every adapter follows:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Union
 
 
@@ -104,12 +104,3 @@ class StaffAction:
     until: datetime | None = None
     note: str = field(default="")
 
-
-ACTION_KINDS = ("claim", "snooze", "dismiss", "resolve")
-
-
-def utc(dt: datetime) -> datetime:
-    """Return ``dt`` as an aware UTC datetime (naive input is taken as UTC)."""
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)

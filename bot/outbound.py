@@ -22,7 +22,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings

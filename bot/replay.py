@@ -49,9 +49,6 @@ class ReplayResult:
     first_at: datetime | None = None
     last_at: datetime | None = None
 
-    def questions(self, tracker: Tracker) -> list[dict[str, Any]]:
-        return [q.__dict__ for q in tracker.questions()]
-
 
 async def run(
     events: Iterable[Event],

@@ -150,10 +150,6 @@ def m002_answerer_name(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE questions ADD COLUMN answered_by_name TEXT")
 
 
-def ts(dt: datetime) -> float:
-    return dt.timestamp()
-
-
 def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from . import policy
-from .config import Person, Route, Settings, format_duration
+from .config import Route, Settings, format_duration
 from .conversation import ChannelContext, OpenQuestion
 from .detect import judge
 from .events import Delete, Edit, Event, Message, Reaction, StaffAction, TopicClosed
@@ -395,9 +395,6 @@ class Watchdog:
             return None
         note = self.nudge_note(q, route, policy.Decision(step=0), self.clock.now())
         return replace(note, title=note.title + " (handled)", fields=note.fields + (("Update", outcome),), buttons=())
-
-    def person(self, name: str) -> Person:
-        return self.settings.people[name]
 
 
 __all__ = ["Watchdog", "Judged"]

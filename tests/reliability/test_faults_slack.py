@@ -7,7 +7,6 @@ against the audit log).
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
