@@ -389,7 +389,9 @@ def _key(loc: tuple[Any, ...]) -> str:
         elif part in ("function-after[_from_text(), QuietHours]",) or "[" in str(part) and "(" in str(part):
             continue
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            # A key with spaces, newlines or a huge name is quoted (short): a problem stays one readable line.
+            out += ("." if out else "") + (text if text.isprintable() and text.strip() == text and 0 < len(text) <= 60 else _shown(text))
     return out
 
 

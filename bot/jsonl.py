@@ -41,7 +41,10 @@ class LineError:
 
 def parse_time(value: Any) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), timezone.utc)
+        try:
+            return datetime.fromtimestamp(float(value), timezone.utc)
+        except (OverflowError, OSError, ValueError):  # inf, nan, 1e300: json reads them all
+            raise BadRecord('"at" is not a time within range') from None
     if not isinstance(value, str) or not value:
         raise BadRecord('"at" must be an ISO 8601 time such as "2026-01-05T10:00:00Z"')
     try:
@@ -50,7 +53,10 @@ def parse_time(value: Any) -> datetime:
         raise BadRecord(f'"at" {value[:40]!r} is not an ISO 8601 time') from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        raise BadRecord(f'"at" {value[:40]!r} is out of range') from None
 
 
 def _str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
@@ -115,34 +121,6 @@ def to_event(obj: Any) -> Event:
     raise BadRecord(f'unknown "type" {str(kind)[:30]!r} (expected message, edit, delete, reaction)')
 
 
-def from_event(event: Event) -> dict[str, Any]:
-    """The inverse of ``to_event`` (used to write demo data and exports)."""
-    if isinstance(event, Message):
-        out: dict[str, Any] = {
-            "type": "message",
-            "platform": event.platform,
-            "channel": event.channel,
-            "id": event.id,
-            "author": event.author,
-            "author_is_bot": event.author_is_bot,
-            "at": event.at.isoformat().replace("+00:00", "Z"),
-            "text": event.text,
-            "thread": event.thread,
-            "reply_to": event.reply_to,
-            "mentions": list(event.mentions),
-        }
-        for key in ("author_name", "link", "channel_name"):
-            if getattr(event, key):
-                out[key] = getattr(event, key)
-        if event.starts_topic:
-            out["starts_topic"] = True
-        return out
-    kind = {Edit: "edit", Delete: "delete", Reaction: "reaction", TopicClosed: "closed"}[type(event)]
-    out = {"type": kind, **{k: getattr(event, k) for k in event.__slots__}}  # type: ignore[attr-defined]
-    out["at"] = event.at.isoformat().replace("+00:00", "Z")
-    return out
-
-
 def read(paths: Iterable[Path | str], errors: list[LineError] | None = None) -> Iterator[Event]:
     """Events from jsonl files; bad lines are logged, collected in ``errors`` and skipped."""
     for path in paths:
@@ -152,7 +130,7 @@ def read(paths: Iterable[Path | str], errors: list[LineError] | None = None) -> 
                     continue
                 try:
                     yield to_event(json.loads(line))
-                except (ValueError, TypeError) as exc:
+                except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
                     err = LineError(str(path), number, str(exc) if isinstance(exc, BadRecord) else f"not valid JSON ({exc})")
                     log.warning("%s", err)
                     if errors is not None:

@@ -25,7 +25,7 @@ _SLACK_LINK = re.compile(r"<((?:https?|mailto|ftp)[^<>|\s]*)(?:\|([^<>]*))?>")
 _DISCORD_TOKEN = re.compile(r"<(@[!&]?|#|/[\w -]+:)(\d+)>")
 # Markdown links, the usual way to disguise a URL: [trusted.example](http://evil.example)
 _MD_LINK = re.compile(r"\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_BROADCAST = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 
 
 def _slack_token(m: re.Match[str]) -> str:
@@ -38,16 +38,30 @@ def _slack_token(m: re.Match[str]) -> str:
     return ("@" if sigil == "@" else "#") + ZWSP + shown.lstrip("@#")
 
 
+_MAX_PASSES = 8
+
+
+def _inert(text: str) -> str:
+    text = _SLACK_LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1), text)
+    text = _SLACK_TOKEN.sub(_slack_token, text)
+    text = _DISCORD_TOKEN.sub(lambda m: {"#": "#"}.get(m.group(1), "@") + ZWSP + ("role-" if m.group(1) == "@&" else "") + m.group(2), text)
+    text = _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(1).strip() != m.group(2) else m.group(2), text)
+    return _BROADCAST.sub(lambda m: "@" + ZWSP + m.group(1), text)
+
+
 def neutralise(text: str, limit: int = 300) -> str:
     """Member text -> plain, inert text no longer than ``limit`` characters."""
     text = unicodedata.normalize("NFC", text or "")
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\t", " "))
-    text = _SLACK_LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) and m.group(2) != m.group(1) else m.group(1), text)
-    text = _SLACK_TOKEN.sub(_slack_token, text)
-    text = _DISCORD_TOKEN.sub(lambda m: {"#": "#"}.get(m.group(1), "@") + ZWSP + ("role-" if m.group(1) == "@&" else "") + m.group(2), text)
-    text = _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(1).strip() != m.group(2) else m.group(2), text)
-    text = _BROADCAST.sub(lambda m: "@" + ZWSP + m.group(1), text)
+    # One pass can assemble a new token from the pieces of others ("<[!here](!here)>" -> "<!here>"),
+    # so repeat until nothing changes; neutral text is a fixed point, so this ends in a pass or two.
+    for _ in range(_MAX_PASSES):
+        before, text = text, _inert(text)
+        if text == before:
+            break
+    # Whatever nesting is left cannot form a markdown link without "](" next to each other.
+    text = text.replace("](", "] (")
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"

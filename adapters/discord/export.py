@@ -87,20 +87,25 @@ def gateway_payload(record: Mapping[str, Any], channel_id: str, guild_id: str | 
         "content": record.get("content") or "",
         "author": {"id": author.get("id"), "username": author.get("name"), "bot": bool(author.get("isBot"))},
         "member": {"nick": author.get("nickname")},
-        "mentions": [{"id": m.get("id")} for m in record.get("mentions") or [] if isinstance(m, Mapping)],
+        "mentions": [{"id": m.get("id")} for m in _list(record.get("mentions")) if isinstance(m, Mapping)],
         "message_reference": {"message_id": reference.get("messageId")} if reference else None,
     }
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field of a record; anything else (a number, an object) counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _reactions(record: Mapping[str, Any], msg: Any) -> Iterator[Reaction]:
     """Who reacted with what. The export has no reaction times: the message's own time stands in."""
-    for item in record.get("reactions") or []:
+    for item in _list(record.get("reactions")):
         if not isinstance(item, Mapping) or not isinstance(item.get("emoji"), Mapping):
             continue
         name = item["emoji"].get("name")
         if not isinstance(name, str) or not name:
             continue
-        for user in item.get("users") or []:
+        for user in _list(item.get("users")):
             if isinstance(user, Mapping) and user.get("id") is not None:
                 yield Reaction(translate.PLATFORM, msg.channel, msg.id, str(user["id"]), name, msg.at, bool(user.get("isBot")))
 
@@ -116,7 +121,7 @@ def read_file(path: Path, errors: list[Any] | None = None) -> list[Event]:
 
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
         fail("file", f"not a readable JSON file ({type(exc).__name__})")
         return []
     if not isinstance(doc, Mapping) or not isinstance(doc.get("channel"), Mapping) or not isinstance(doc.get("messages"), list):

@@ -76,9 +76,17 @@ def jump_link(guild: str | None, channel: str, message: str) -> str:
     return f"{JUMP_BASE}/{guild or '@me'}/{channel}/{message}"
 
 
+def _is_snowflake(value: Any) -> bool:
+    # ASCII digits only ("²".isdigit() is True) and within 64 bits, so the time inside is a real date.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return False
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 20 and int(text) < 1 << 64
+
+
 def _snowflake(payload: Mapping[str, Any], key: str) -> str:
     value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).isdigit():
+    if not _is_snowflake(value):
         raise Malformed(f"{key!r} is missing or not a Discord id")
     return str(value)
 
@@ -87,7 +95,7 @@ def _optional_snowflake(payload: Mapping[str, Any] | None, key: str) -> str | No
     if not isinstance(payload, Mapping):
         return None
     value = payload.get(key)
-    if value is None or isinstance(value, bool) or not str(value).isdigit():
+    if not _is_snowflake(value):
         return None
     return str(value)
 
@@ -109,7 +117,7 @@ def place_from_channel(payload: Mapping[str, Any], parent_name: str | None = Non
     payload = _mapping(payload, "channel")
     cid = _snowflake(payload, "id")
     guild = _optional_snowflake(payload, "guild_id")
-    if payload.get("type") in THREAD_TYPES:
+    if isinstance(payload.get("type"), int) and payload["type"] in THREAD_TYPES:
         parent = _snowflake(payload, "parent_id")
         return Place(channel=parent, name=parent_name, guild=guild, thread=cid)
     name = payload.get("name")
@@ -126,7 +134,7 @@ def is_from_bot(payload: Mapping[str, Any], me: str | None = None) -> bool:
         author.get("bot")
         or author.get("system")
         or payload.get("webhook_id")
-        or payload.get("type", 0) not in USER_MESSAGE_TYPES
+        or not (isinstance(payload.get("type", 0), int) and payload.get("type", 0) in USER_MESSAGE_TYPES)
         or (me is not None and str(author.get("id")) == me)
     )
 

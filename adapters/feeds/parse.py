@@ -42,7 +42,10 @@ def parse(body: bytes, *, url: str = "", content_type: str | None = None) -> Any
         headers["content-type"] = content_type
     # We only ever turn item HTML into plain text (text.html_to_text), never render it:
     # feedparser's sanitizer and URI rewriting would cost 60% of the parse for nothing.
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # feedparser's own bugs on broken XML (its loose parser raises KeyError on some namespaced tags)
+        raise NotAFeed(f"it is too broken to read as a feed ({type(exc).__name__} inside feedparser)") from None
     if not parsed.get("version"):
         problem = parsed.get("bozo_exception")
         detail = f" ({type(problem).__name__}: not well-formed XML)" if problem is not None else ""

@@ -104,6 +104,15 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
         return default
 
 
+def _list(value: Any) -> list[Any]:
+    """A list field (items, tags, links); anything else (never from feedparser, but this module is pure) is empty."""
+    return value if isinstance(value, list) else []
+
+
+def _entries(parsed: Any) -> list[Any]:
+    return _list(_get(parsed, "entries"))
+
+
 def _str(value: Any) -> str | None:
     if isinstance(value, str):
         value = value.strip()
@@ -269,7 +278,7 @@ def is_about_topic(title: str) -> bool:
 def _discourse_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None,
                        not_before: datetime | None) -> None:
     out.answers = BY_THREAD_FEED
-    for n, entry in enumerate(_get(parsed, "entries") or []):
+    for n, entry in enumerate(_entries(parsed)):
         topic = discourse_topic_id(entry)
         if topic is None:
             out.skipped.append(f"item {n + 1}: no topic id in its guid or link")
@@ -308,7 +317,7 @@ def _topic_message(entry: Any, spec: FeedSpec, topic: str, at: datetime | None, 
         out.skipped.append(f"item {topic}: no author")
         return None
     link = _str(_get(entry, "link"))
-    tags = _get(entry, "tags") or []
+    tags = _list(_get(entry, "tags"))
     category = _str(_get(tags[0], "term")) if tags else None
     channel_name = (category if spec.kind == "discourse" else None) or host_of(link) or host_of(_feed_link(parsed)) or spec.name
     return Message(
@@ -343,7 +352,7 @@ def comment_feed(entry: Any) -> str | None:
     url = _str(_get(entry, "wfw_commentrss"))
     if url:
         return url
-    for link in _get(entry, "links") or []:
+    for link in _list(_get(entry, "links")):
         if _get(link, "rel") == "replies" and ("xml" in str(_get(link, "type", "")) or "atom" in str(_get(link, "type", ""))):
             href = _str(_get(link, "href"))
             if href:
@@ -357,7 +366,7 @@ def comment_count(entry: Any) -> int | None:
         n = _count(_get(entry, key))
         if n is not None:
             return n
-    for link in _get(entry, "links") or []:
+    for link in _list(_get(entry, "links")):
         if _get(link, "rel") == "replies":
             n = _count(_get(link, "thr:count") or _get(link, "count"))
             if n is not None:
@@ -368,7 +377,7 @@ def comment_count(entry: Any) -> int | None:
 def _generic_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None,
                      not_before: datetime | None) -> None:
     modes: set[str] = set()
-    for n, entry in enumerate(_get(parsed, "entries") or []):
+    for n, entry in enumerate(_entries(parsed)):
         ident = item_id(entry)
         if ident is None:
             out.skipped.append(f"item {n + 1}: no guid, id or link")
@@ -422,14 +431,14 @@ def is_discourse(parsed: Any) -> bool:
     namespaces = _get(parsed, "namespaces") or {}
     if any("discourse.org" in str(uri) for uri in getattr(namespaces, "values", lambda: [])()):
         return True
-    ids = [_str(_get(e, "id")) or "" for e in (_get(parsed, "entries") or [])[:10]]
+    ids = [_str(_get(e, "id")) or "" for e in _entries(parsed)[:10]]
     return bool(ids) and all(_TOPIC_GUID.search(i) or _POST_GUID.search(i) for i in ids)
 
 
 def is_discourse_topic_feed(parsed: Any) -> str | None:
     """The topic id if this is a Discourse topic feed (its items are posts), else None."""
-    topics = {p[0] for p in (discourse_post(e) for e in (_get(parsed, "entries") or [])) if p}
-    ids = [_str(_get(e, "id")) or "" for e in (_get(parsed, "entries") or [])]
+    topics = {p[0] for p in (discourse_post(e) for e in _entries(parsed)) if p}
+    ids = [_str(_get(e, "id")) or "" for e in _entries(parsed)]
     if len(topics) == 1 and ids and all(_POST_GUID.search(i) for i in ids):
         return next(iter(topics))
     return None
@@ -453,7 +462,7 @@ def listing(parsed: Any, spec: FeedSpec, *, observed_at: datetime | None = None,
 def thread(parsed: Any, spec: FeedSpec, topic: str, *, observed_at: datetime | None = None) -> Thread:
     """A thread feed (Discourse topic feed, generic comment feed) -> reply messages under ``topic``."""
     out = Thread()
-    for n, entry in enumerate(_get(parsed, "entries") or []):
+    for n, entry in enumerate(_entries(parsed)):
         if spec.kind == "discourse":
             post = discourse_post(entry)
             if post is None:

@@ -68,9 +68,20 @@ class _Tree:
 def _load(tree: _Tree, name: str, errors: list[Any]) -> Any:
     try:
         return json.loads(tree.read(name).decode("utf-8"))
-    except (OSError, KeyError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, KeyError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
         errors.append(ExportError(f"{tree.path}:{name}", f"not readable JSON ({type(exc).__name__})"))
         return None
+
+
+def _records(tree: _Tree, name: str, errors: list[Any]) -> list[Any]:
+    """A listing file's records; anything but a JSON array is reported and read as empty."""
+    found = _load(tree, name, errors)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        errors.append(ExportError(f"{tree.path}:{name}", "not a JSON array"))
+        return []
+    return found
 
 
 def _context(tree: _Tree, errors: list[Any]) -> tuple[translate.Context, dict[str, str]]:
@@ -80,12 +91,12 @@ def _context(tree: _Tree, errors: list[Any]) -> tuple[translate.Context, dict[st
     for listing in CHANNEL_LISTS:
         if listing not in tree.files:
             continue
-        for ch in _load(tree, listing, errors) or []:
-            if isinstance(ch, dict) and isinstance(ch.get("id"), str) and isinstance(ch.get("name"), str):
+        for ch in _records(tree, listing, errors):
+            if isinstance(ch, dict) and isinstance(ch.get("id"), str) and isinstance(ch.get("name"), str) and ch["id"] and ch["name"]:
                 folder_to_id[ch["name"]] = ch["id"]
                 ctx.channel_names[ch["id"]] = ch["name"]
     if "users.json" in tree.files:
-        for user in _load(tree, "users.json", errors) or []:
+        for user in _records(tree, "users.json", errors):
             if not isinstance(user, dict) or not isinstance(user.get("id"), str):
                 continue
             profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
