@@ -7,7 +7,6 @@ moderator exactly once.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -15,9 +14,9 @@ import pytest
 import yarl
 
 from adapters.discord.inbound import DiscordSource
-from bot import wiring
 from bot.watchdog import RETRY_AFTER_FAILURE
 from tests.adapters.discord.conftest import ALICE, BOB, FORUM, HELP, OFFTOPIC, SETTINGS, sid, until
+from tests.adapters.discord.conftest import Bot as BaseBot
 from tests.adapters.discord.fake_discord import TOKEN, FakeDiscord, user
 
 SEND = "POST /channels/{id}/messages"
@@ -38,30 +37,14 @@ async def fake(monkeypatch):
     assert not f.violations, f"member-visible calls were attempted: {f.violations}"
 
 
-class Bot:
-    def __init__(self, settings: Any, tracker: Any, clock: Any) -> None:
-        self.settings, self.tracker, self.clock = settings, tracker, clock
-        self.source: DiscordSource | None = None
-        self.app: wiring.App | None = None
+class Bot(BaseBot):
+    """The Discord test bot, tuned so faults resolve in test time."""
 
-    async def start(self) -> "Bot":
-        self.source = DiscordSource(self.settings, ready_timeout=5, guild_ready_timeout=0.01)
-        self.source.catch_up_retry = 0.05
-        self.source.transport().send_timeout = 0.5  # the fake's "hang" answers after 1 s
-        self.app = wiring.build(self.settings, clock=self.clock, tracker=self.tracker, sources=[self.source])
-        await self.app.door.resume_pending()
-        await self.source.start(self.app.hub)
-        return self
-
-    async def stop(self) -> None:
-        if self.source is not None:
-            await self.source.stop()
-            self.source = None
-
-    async def tick(self, minutes: float = 0) -> int:
-        assert self.app is not None
-        self.clock.advance(timedelta(minutes=minutes))
-        return await self.app.watchdog.tick()
+    def make_source(self) -> DiscordSource:
+        source = super().make_source()
+        source.catch_up_retry = 0.05
+        source.transport().send_timeout = 0.5  # the fake's "hang" answers after 1 s
+        return source
 
     def asked(self, mid: str) -> Any:
         return self.tracker.question_at("discord", HELP, mid)

@@ -108,8 +108,11 @@ class Bot:
         self.source: DiscordSource | None = None
         self.app: wiring.App | None = None
 
+    def make_source(self) -> DiscordSource:
+        return DiscordSource(self.settings, ready_timeout=5, guild_ready_timeout=0.01)
+
     async def start(self) -> "Bot":
-        self.source = DiscordSource(self.settings, ready_timeout=5, guild_ready_timeout=0.01)
+        self.source = self.make_source()
         self.app = wiring.build(self.settings, clock=self.clock, tracker=self.tracker, sources=[self.source])
         await self.app.door.resume_pending()
         await self.source.start(self.app.hub)
