@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench demo check-config clean
 
+# PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# PYTHONWARNINGS: setuptools' editable-install banners are noise for a newcomer, not errors.
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
