@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
 from .render import age, one_line
 from .tracker import StoreError, Tracker
@@ -55,7 +56,7 @@ def _since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.now(timezone.utc) - parse_duration(value)
+        return SystemClock().now() - parse_duration(value)
     except ValueError:
         pass
     try:
@@ -201,7 +202,7 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
     """Open questions with their age, channel and who was nudged when; source health."""
     settings, _ = _settings(config)
     tracker = _store(settings)
-    now = datetime.now(timezone.utc)
+    now = SystemClock().now()
     questions = tracker.open_questions()
     if show_all:
         recent = [q for q in tracker.questions() if q.status != "open" and q.asked_at >= now - timedelta(days=7)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from . import digest, digest_render
 from .cli import EXIT_CONFIG, _settings, _store, config_option
+from .clock import SystemClock
 from .config import Settings
 
 FORMATS = ("text", "json", "html", "png")
@@ -39,7 +39,7 @@ def command(config: str | None, period_text: str, fmt: str, as_json: bool, out: 
     if db:
         settings = settings.model_copy(update={"storage": settings.storage.model_copy(update={"path": Path(db)})})
     try:
-        period = digest.parse_period(period_text, settings.digest.timezone, datetime.now(timezone.utc))
+        period = digest.parse_period(period_text, settings.digest.timezone, SystemClock().now())
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--period") from None
     if send:
