@@ -17,7 +17,7 @@ from .config import Settings
 from . import policy
 from .events import Event, StaffAction
 from .outbound import Note, NotStaff, Transport, parse_button_id
-from .tracker import Question, Tracker
+from .tracker import Question, StoreError, Tracker
 from .watchdog import Watchdog
 
 log = logging.getLogger("unanswered.sources")
@@ -71,12 +71,17 @@ class Hub:
         if prev is None or prev.ok != ok:
             self.health[source] = Health(ok=ok, since=now, detail=detail)
             (log.info if ok else log.warning)("%s: %s%s", source, "connected" if ok else "failing", f" ({detail})" if detail else "")
-            with self.tracker.transaction():
-                self.tracker.put(f"health:{source}", {"ok": ok, "since": now.isoformat(), "detail": detail})
         elif detail and detail != prev.detail:
             prev.detail = detail  # same state, newer detail: keep `status` current
+        else:
+            return
+        current = self.health[source]
+        try:
             with self.tracker.transaction():
-                self.tracker.put(f"health:{source}", {"ok": ok, "since": prev.since.isoformat(), "detail": detail})
+                self.tracker.put(f"health:{source}", {"ok": ok, "since": current.since.isoformat(), "detail": current.detail})
+        except StoreError as exc:
+            # Best effort: the report may be *about* the store failing; memory (and /healthz) still know.
+            log.warning("could not record %s's health in the database: %s", source, exc)
 
     async def handle_button(self, platform: str, user_id: str, custom_id: str, ref: str | None = None) -> str:
         """A moderator clicked a button in one of our DMs.

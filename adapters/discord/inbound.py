@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import aiohttp
@@ -27,6 +27,7 @@ import discord
 from bot.config import ConfigError, Route, Settings
 from bot.events import Event
 from bot.sources import Hub
+from bot.tracker import StoreError
 
 from . import translate
 from .buttons import NudgeButton
@@ -39,6 +40,7 @@ TOKEN_ENV = "UNANSWERED_DISCORD__TOKEN"
 READY_TIMEOUT = 60.0  # start() waits this long for the first catch-up before carrying on
 SYNCED_KEY = "discord:synced_at"  # when the last complete catch-up started (kv)
 CATCH_UP_RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles, up to 5 minutes)
+STORE_GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
 CATCH_UP_LIMIT = 10_000  # messages per channel or thread per catch-up, a guard against runaway history
 HISTORY_TYPES = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread)
 WATCHABLE_TYPES = (discord.TextChannel, discord.ForumChannel, discord.VoiceChannel, discord.StageChannel)
@@ -397,8 +399,28 @@ class DiscordSource:
         if self._buffer is not None:
             self._buffer.append(event)
         else:
-            assert self.hub is not None
-            self.hub.ingest(event)
+            self._ingest_live([event])
+
+    def _ingest_live(self, events: list[Event]) -> None:
+        """Apply live events. One the store refuses (locked, full) is not lost: it opens a gap
+        in its channel, and the retried catch-up reads it again from history."""
+        assert self.hub is not None
+        for event in events:
+            try:
+                self.hub.ingest(event)
+            except StoreError as exc:
+                log.error("discord: could not store an event (%s); it will be re-read from the channel history", exc)
+                # A little before the event: re-reading a few stored messages is harmless (idempotent).
+                before = discord.Object(discord.utils.time_snowflake(event.at - STORE_GAP_MARGIN))
+                current = self._gaps.get(event.channel)
+                if current is None or before.id < current.id:
+                    self._gaps[event.channel] = before
+                self.hub.report(self.name, False, "the database refused an event; re-reading history")
+                self._start_retry()
+
+    def _start_retry(self) -> None:
+        if self._gaps and (self._retry is None or self._retry.done()):
+            self._retry = asyncio.create_task(self._retry_catch_up(), name="discord-catch-up-retry")
 
     # ------------------------------------------------------------------ catch-up
 
@@ -413,19 +435,25 @@ class DiscordSource:
             synced_at = datetime.fromisoformat(last) if isinstance(last, str) else None
             try:
                 for key, watched in list(self.watched.items()):
-                    events = await self._missed(key, watched, synced_at)
+                    events, after = await self._missed(key, watched, synced_at)
                     total += len(events)
-                    self.hub.ingest_batch(events)
-                with self.hub.tracker.transaction():
-                    self.hub.tracker.put(SYNCED_KEY, started.isoformat())
+                    try:
+                        self.hub.ingest_batch(events)
+                    except StoreError as exc:
+                        # Rolled back whole: read this channel again later from the same point.
+                        log.error("discord: could not store the catch-up of a channel (%s); retrying", exc)
+                        self._gaps.setdefault(key, after)
+                        self.hub.report(self.name, False, "the database refused the catch-up; retrying")
+                if not self._gaps:
+                    with self.hub.tracker.transaction():
+                        self.hub.tracker.put(SYNCED_KEY, started.isoformat())
             finally:
                 held, self._buffer = self._buffer, None
                 if held:
-                    self.hub.ingest_batch(sorted(held, key=lambda e: e.at))
+                    self._ingest_live(sorted(held, key=lambda e: e.at))
             self.catch_ups += 1
             self.caught_up_messages += total
-            if self._gaps and (self._retry is None or self._retry.done()):
-                self._retry = asyncio.create_task(self._retry_catch_up(), name="discord-catch-up-retry")
+            self._start_retry()
             if total:
                 log.info("discord: caught up on %d message(s)", total)
             return total
@@ -466,7 +494,8 @@ class DiscordSource:
                     threads[thread.id] = thread
         return [t for t in threads.values() if t.last_message_id is None or t.last_message_id > after]
 
-    async def _missed(self, key: str, watched: Watched, synced_at: datetime | None) -> list[Event]:
+    async def _missed(self, key: str, watched: Watched, synced_at: datetime | None) -> tuple[list[Event], discord.Object]:
+        """What was said in a channel (and its threads) after the resume point, and that point."""
         after = self._after(key, watched, synced_at)
         places: list[Any] = []
         if isinstance(watched.channel, HISTORY_TYPES):
@@ -489,7 +518,7 @@ class DiscordSource:
                 assert self.hub is not None
                 self.hub.report(self.name, False, f"catch-up of #{getattr(place, 'name', place.id)} failed: {type(exc).__name__}")
         found.sort(key=lambda pair: pair[0])  # snowflakes sort by time across the channel and its threads
-        return [event for _, event in found if event.channel == key]
+        return [event for _, event in found if event.channel == key], after
 
 
 __all__ = ["DiscordSource", "intents", "payload_of"]

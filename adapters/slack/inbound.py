@@ -39,6 +39,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
 from bot.events import Event, Message
+from bot.tracker import StoreError
 
 from . import translate
 from .outbound import SlackTransport, api_error
@@ -59,6 +60,7 @@ MAX_USER_LOOKUPS = 500  # users.info calls per catch-up, so a huge backlog canno
 HTTP_PATH = "/slack/events"
 CATCH_UP_RETRY = 5.0
 CATCH_UP_RETRY_MAX = 300.0
+STORE_GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
 READ_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError)  # ValueError: an unreadable answer
 
 
@@ -217,8 +219,23 @@ class SlackSource:
         if self._held is not None:
             self._held.extend(events)
             return
+        self._ingest_live(events)
+
+    def _ingest_live(self, events: list[Event]) -> None:
+        """Apply live events. One the store refuses (locked, full) is not lost: it opens a gap
+        in its channel, and the retried catch-up reads it again from history."""
         for e in events:
-            self.hub.ingest(e)
+            try:
+                self.hub.ingest(e)
+            except StoreError as exc:
+                log.error("could not store a Slack event (%s); it will be re-read from the channel history", exc)
+                # A little before the event: re-reading a few stored messages is harmless (idempotent).
+                before = Decimal(f"{(e.at - STORE_GAP_MARGIN).timestamp():.6f}")
+                current = self._gaps.get(e.channel)
+                if current is None or before < Decimal(current):
+                    self._gaps[e.channel] = str(before)
+                self.hub.report("slack", False, "the database refused an event; re-reading history")
+                self._retry_later()
 
     async def _is_watched(self, channel: str) -> bool:
         if channel in self.watched:
@@ -402,8 +419,7 @@ class SlackSource:
 
     def _release(self) -> None:
         held, self._held = self._held or [], None
-        for e in held:
-            self.hub.ingest(e)
+        self._ingest_live(held)
 
     async def _catch_up_holding(self) -> None:
         self._held = self._held if self._held is not None else []
@@ -423,8 +439,9 @@ class SlackSource:
             now = self.hub.clock.now()
             raw: list[tuple[str, dict[str, Any]]] = []
             threads: set[tuple[str, str]] = set()
+            read_from: dict[str, str] = {}
             for channel in list(self.watched):
-                oldest = self._oldest(channel, now)
+                oldest = read_from[channel] = self._oldest(channel, now)
                 try:
                     page = await self._pages("conversations_history", channel=channel, oldest=oldest)
                 except READ_ERRORS as exc:
@@ -454,7 +471,16 @@ class SlackSource:
                 await self._learn_user(user)
             events = self._translate(raw, now)
             fetched = time.perf_counter()
-            self.hub.ingest_batch(events)
+            try:
+                self.hub.ingest_batch(events)
+            except StoreError as exc:
+                # Rolled back whole: read it all again later from the same points.
+                log.error("could not store the Slack catch-up (%s); retrying", exc)
+                for channel, oldest in read_from.items():
+                    self._gaps.setdefault(channel, oldest)
+                self.hub.report("slack", False, "the database refused the catch-up; retrying")
+                self._retry_later()
+                return 0
             done = time.perf_counter()
             self.catchups += 1
             self.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}

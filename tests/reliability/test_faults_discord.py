@@ -140,3 +140,25 @@ async def test_catch_up_survives_a_fault_and_fills_the_gap_later(fault, fake, bo
     assert fake.injected == [(HISTORY, fault)]
     assert await bot.tick(85) == 3
     assert sorted(nudge_keys(fake)) == sorted(audited(bot.tracker))
+
+
+async def test_a_live_event_the_database_refuses_is_read_again_from_history(fake, bot):
+    import sqlite3
+
+    await bot.start()
+    bot.tracker.conn.execute("PRAGMA busy_timeout = 50")  # give up on a lock fast (5 s in production)
+    other = sqlite3.connect(bot.tracker.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    refused, msg = question(fake, 1, 1)
+    await fake.dispatch("MESSAGE_CREATE", msg)
+    assert bot.app is not None
+    await until(lambda: not bot.app.hub.health["discord"].ok)  # refused: a gap, not a loss
+    assert bot.asked(refused) is None
+    other.execute("ROLLBACK")
+    other.close()
+    later, msg2 = question(fake, 2, 2)
+    await fake.dispatch("MESSAGE_CREATE", msg2)  # stored live; must not hide the gap
+    await until(lambda: bot.asked(later) is not None)
+    await until(lambda: bot.asked(refused) is not None, timeout=10)  # re-read from history
+    await until(lambda: bot.app.hub.health["discord"].ok)
+    assert await bot.tick(75) == 2

@@ -169,3 +169,25 @@ async def test_slow_answers_everywhere_change_nothing(fake, bot, clock, tracker)
     clock.advance(WINDOW)
     assert await app.watchdog.tick() == 1
     assert len(nudge_keys(fake)) == 1
+
+
+async def test_a_live_event_the_database_refuses_is_read_again_from_history(fake, bot, clock, tracker):
+    import sqlite3
+
+    app, source = await bot.start()
+    await fake.connected(1)
+    tracker.conn.execute("PRAGMA busy_timeout = 50")  # give up on a lock fast (5 s in production)
+    other = sqlite3.connect(tracker.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    refused = ts(1)
+    await ask(fake, "Why does the deploy job hang?", refused)
+    await eventually(lambda: not app.hub.health["slack"].ok)  # the store refused it: a gap, not a loss
+    assert question(tracker, refused) is None
+    other.execute("ROLLBACK")
+    other.close()
+    later = ts(2)
+    await ask(fake, "Where is the on-call rota?", later)  # stored live; must not hide the gap
+    await eventually(lambda: question(tracker, refused) is not None, timeout=10)  # re-read from history
+    await eventually(lambda: app.hub.health["slack"].ok)
+    clock.advance(WINDOW + timedelta(minutes=5))
+    assert await app.watchdog.tick() == 2
