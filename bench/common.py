@@ -45,3 +45,10 @@ def row(figure: str, value: float | str, unit: str = "", reference: str = "", ta
 def say(text: str) -> None:
     if not AS_JSON:
         print(text)
+
+
+def tracked(tracker) -> tuple[int, int, int]:
+    """What a run left in the store: (messages, questions, questions answered)."""
+    one = lambda sql: tracker.conn.execute(sql).fetchone()[0]  # noqa: E731
+    return (one("SELECT COUNT(*) FROM messages"), one("SELECT COUNT(*) FROM questions"),
+            one("SELECT COUNT(*) FROM questions WHERE answered_at IS NOT NULL"))

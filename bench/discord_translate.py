@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import row, say, settings_from  # importing common puts the repo on sys.path
+from common import row, say, settings_from, tracked  # importing common puts the repo on sys.path
 
 import discord
 import yarl
@@ -128,9 +128,7 @@ api_url = "{fake.api_url}"
         t0 = time.perf_counter()
         await source.start(app.hub)
         took = time.perf_counter() - t0
-        stored = tracker.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        questions = tracker.conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-        answered = tracker.conn.execute("SELECT COUNT(*) FROM questions WHERE answered_at IS NOT NULL").fetchone()[0]
+        stored, questions, answered = tracked(tracker)
         caught = source.caught_up_messages
         await source.stop()
         tracker.close()

@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import row, say, settings_from  # importing common puts the repo on sys.path
+from common import row, say, settings_from, tracked  # importing common puts the repo on sys.path
 
 from pydantic import SecretStr
 
@@ -121,9 +121,7 @@ api_url = "{fake.api_url}"
         await source.start(app.hub)
         took = time.perf_counter() - t0
         split = source.last_catch_up
-        stored = tracker.conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        questions = tracker.conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-        answered = tracker.conn.execute("SELECT COUNT(*) FROM questions WHERE answered_at IS NOT NULL").fetchone()[0]
+        stored, questions, answered = tracked(tracker)
         await source.stop()
         tracker.close()
     calls = len(fake.calls)
