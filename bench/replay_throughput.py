@@ -49,8 +49,8 @@ def main() -> None:
         took = time.perf_counter() - t0 - making
         cpu = time.process_time() - c0 - making  # generation is CPU-bound: its wall time ≈ its CPU time
         replay_rss = peak_rss_mb()
-        questions = tracker.conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
-        nudges = tracker.conn.execute("SELECT COUNT(*) FROM nudges").fetchone()[0]
+        questions = tracker.question_count()
+        nudges = tracker.nudge_count()
         tracker.close()
 
         rows = [(e.platform, e.channel, e.id, e.thread, e.reply_to, e.author, int(e.author_is_bot), e.at.timestamp())

@@ -221,7 +221,7 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
             "link": q.link,
         })
     health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
-    failed = [dict(r) for r in tracker.conn.execute("SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT 10")]
+    failed = [dict(r) for r in tracker.failed_sends(limit=10)]
     from .health import from_store
 
     itself = from_store(tracker, settings)
@@ -260,7 +260,7 @@ def _status_itself(itself: dict[str, Any], now: datetime) -> None:
 
 
 def _kv(tracker: Tracker, prefix: str) -> list[tuple[str, Any]]:
-    return [(k, json.loads(v)) for k, v in tracker.conn.execute("SELECT key, value FROM kv WHERE key LIKE ?", (prefix + "%",))]
+    return tracker.state_items(prefix)
 
 
 # ---------------------------------------------------------------- audit

@@ -407,8 +407,6 @@ def p90(sorted_values: list[float]) -> float | None:
 
 # ---------------------------------------------------------------- computing
 
-_COLUMNS = ("id, platform, channel, channel_name, author, asked_at, first_time, status, answered_at, answered_by,"
-            " answered_by_name, answer_id, closed_at, claimed_by")
 CLOSED = ("resolved", "closed")
 
 
@@ -461,15 +459,11 @@ def _between(rows: list[sqlite3.Row], keys: list[float], start: datetime, end: d
 
 def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
     """Every figure of the digest for ``period`` (and the one before, and 12 weeks for the chart)."""
-    conn = tracker.conn
     prev = period.previous()
     chart_first = period.last - timedelta(days=7 * CHART_WEEKS - 1)
     lo = min(prev.start, local_midnight(chart_first, period.zone), period.start - THANKS_LOOKBACK)
     end_ts = period.end.timestamp()
-    rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM questions WHERE asked_at >= ? AND asked_at < ? AND status != 'deleted' ORDER BY asked_at",
-        (lo.timestamp(), end_ts),
-    ).fetchall()
+    rows = tracker.questions_asked_between(lo, period.end)
     keys = [r["asked_at"] for r in rows]
     window = _Windows(settings)
     current = _between(rows, keys, period.start, period.end)
@@ -498,17 +492,17 @@ def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
         previous=rates(before, prev_end, window),
         by_platform=_groups(current, before, end_ts, prev_end, window, by_channel=False),
         by_channel=_groups(current, before, end_ts, prev_end, window, by_channel=True),
-        unanswered=_waiting(conn, unanswered[:UNANSWERED_SHOWN], period),
+        unanswered=_waiting(tracker, unanswered[:UNANSWERED_SHOWN], period),
         unanswered_total=len(unanswered),
-        older_open=_older_open(conn, period),
+        older_open=_older_open(tracker, period),
         fairness=Fairness(
             first_time=rates((r for r in current if r["first_time"]), end_ts, window),
             returning=rates((r for r in current if not r["first_time"]), end_ts, window),
         ),
-        thanks=_thanks(conn, settings, rows, period),
+        thanks=_thanks(tracker, settings, rows, period),
         first_responses_by_members=by_members,
         first_responses_by_staff=by_staff,
-        bot=_bot_activity(conn, period),
+        bot=_bot_activity(tracker, period),
         weekly=_weekly(rows, keys, period, chart_first, window),
     )
 
@@ -550,16 +544,11 @@ def _channel_name(platform: str, channel: str, channel_name: str | None) -> str:
     return name
 
 
-def _waiting(conn: sqlite3.Connection, rows: list[sqlite3.Row], period: Period) -> list[Waiting]:
+def _waiting(store: Tracker, rows: list[sqlite3.Row], period: Period) -> list[Waiting]:
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    extra = {
-        e["id"]: e
-        for e in conn.execute(
-            f"SELECT id, author_name, excerpt, link FROM questions WHERE id IN ({','.join('?' * len(ids))})", ids
-        )
-    }
+    extra = store.question_excerpts(ids)
     out = []
     for r in rows:
         e = extra[r["id"]]
@@ -580,18 +569,12 @@ def _waiting(conn: sqlite3.Connection, rows: list[sqlite3.Row], period: Period) 
     return out
 
 
-def _older_open(conn: sqlite3.Connection, period: Period) -> int:
+def _older_open(store: Tracker, period: Period) -> int:
     """Questions asked before the period and still without a reply when it ended (the backlog)."""
-    end = period.end.timestamp()
-    row = conn.execute(
-        "SELECT COUNT(*) FROM questions WHERE asked_at < ? AND status NOT IN ('deleted', 'dismissed')"
-        " AND (answered_at IS NULL OR answered_at >= ?) AND (closed_at IS NULL OR closed_at >= ?)",
-        (period.start.timestamp(), end, end),
-    ).fetchone()
-    return int(row[0])
+    return store.backlog_count(period.start, period.end)
 
 
-def _thanks(conn: sqlite3.Connection, settings: Settings, rows: list[sqlite3.Row], period: Period) -> list[Helper]:
+def _thanks(store: Tracker, settings: Settings, rows: list[sqlite3.Row], period: Period) -> list[Helper]:
     """Members (not staff, not bots) who gave the most first responses during the period."""
     start, end = period.start.timestamp(), period.end.timestamp()
     counts: dict[tuple[str, str], int] = {}
@@ -611,7 +594,7 @@ def _thanks(conn: sqlite3.Connection, settings: Settings, rows: list[sqlite3.Row
             sample[k] = (r["channel"], r["answer_id"])
     out: list[Helper] = []
     for (platform, who), n in sorted(counts.items(), key=lambda kv: (-kv[1], names.get(kv[0]) or kv[0][1])):
-        if _by_a_bot(conn, platform, sample.get((platform, who))):
+        if _by_a_bot(store, platform, sample.get((platform, who))):
             continue  # the watchdog never records bots as responders; older data might
         out.append(Helper(platform=platform, id=who, name=plain_name(names[(platform, who)], who), first_responses=n))
         if len(out) == THANKS_SHOWN:
@@ -619,29 +602,23 @@ def _thanks(conn: sqlite3.Connection, settings: Settings, rows: list[sqlite3.Row
     return out
 
 
-def _by_a_bot(conn: sqlite3.Connection, platform: str, message: tuple[str, str] | None) -> bool:
+def _by_a_bot(store: Tracker, platform: str, message: tuple[str, str] | None) -> bool:
     """Was this response posted by a bot? One probe of the messages key index."""
     if message is None:
         return False
-    row = conn.execute(
-        "SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, *message)
-    ).fetchone()
-    return row is not None and bool(row[0])
+    return store.posted_by_bot(platform, *message)
 
 
-def _bot_activity(conn: sqlite3.Connection, period: Period) -> BotActivity:
-    span = (period.start.timestamp(), period.end.timestamp())
+def _bot_activity(store: Tracker, period: Period) -> BotActivity:
     out = BotActivity()
-    for kind, result, n, distinct in conn.execute(
-        "SELECT kind, result, COUNT(*), COUNT(DISTINCT questions) FROM audit WHERE at >= ? AND at < ? GROUP BY kind, result", span
-    ):
+    for kind, result, n, distinct in store.send_counts(period.start, period.end):
         if kind == "nudge" and result in ("sent", "dry-run"):
             out.nudges += n
             out.nudged_questions += distinct
         if str(result).startswith("failed"):
             out.failed_sends += n
     counters = {"claim": "claims", "snooze": "snoozes", "dismiss": "dismissals", "resolve": "resolves"}
-    for kind, n in conn.execute("SELECT kind, COUNT(*) FROM actions WHERE at >= ? AND at < ? GROUP BY kind", span):
+    for kind, n in store.action_counts(period.start, period.end):
         if kind in counters:
             setattr(out, counters[kind], n)
     return out

@@ -72,7 +72,7 @@ def scheduled_this_week(settings: Settings, tz: str, now: datetime) -> datetime:
 
 def watched_before(app: "App", end: datetime) -> bool:
     """Did the bot track anything before ``end``? If not, it was not watching that week."""
-    return app.tracker.conn.execute("SELECT 1 FROM messages WHERE at < ? LIMIT 1", (end.timestamp(),)).fetchone() is not None
+    return app.tracker.any_message_before(end)
 
 
 async def prepare(app: "App", period: digest.Period) -> tuple[digest.DigestData, bytes | None]:

@@ -86,15 +86,14 @@ class AuditReader:
 
     @classmethod
     def from_store(cls, tracker: Tracker, recipients: set[str], lookback: int = AUDIT_LOOKBACK) -> "AuditReader":
-        newest = tracker.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0]
+        newest = tracker.last_audit_id()
         reader = cls(recipients=recipients, cursor=max(0, newest - lookback))
         reader.read(tracker)
         return reader
 
     def read(self, tracker: Tracker, now: datetime | None = None) -> None:
         if self.pending:
-            marks = ",".join("?" * len(self.pending))
-            rows = tracker.conn.execute(f"SELECT id, at, person, kind, result FROM audit WHERE id IN ({marks}) ORDER BY id", tuple(self.pending))
+            rows = tracker.audit_results(list(self.pending))
             for row in rows:
                 if row["result"] != "pending":
                     del self.pending[row["id"]]
@@ -103,7 +102,7 @@ class AuditReader:
                 for audit_id, written in list(self.pending.items()):
                     if now - written > PENDING_GIVE_UP:
                         del self.pending[audit_id]  # a crash leftover: resume_pending settles it at the next start
-        for row in tracker.conn.execute("SELECT id, at, person, kind, result FROM audit WHERE id > ? ORDER BY id", (self.cursor,)):
+        for row in tracker.audit_results_after(self.cursor):
             self.cursor = row["id"]
             if row["kind"] == "update":
                 continue  # edits of a DM already sent have no result of their own

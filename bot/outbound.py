@@ -317,7 +317,7 @@ class Door:
 
     async def update_by_ref(self, ref: str, note: Note) -> None:
         """Edit a DM we sent earlier (after a button click): our own message in a staff DM only."""
-        row = self.tracker.conn.execute("SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)).fetchone()
+        row = self.tracker.audit_sent_with_ref(ref)
         if row is None or not row["ref"]:
             log.warning("not editing %s: it is not a message this bot sent", ref)
             return

@@ -222,7 +222,6 @@ class Watchdog:
             self.tracker.update_excerpt(row["id"], e.text)
 
     def _on_delete(self, d: Delete) -> None:
-        self.tracker.mark_message_deleted(d.platform, d.channel, d.id)
         row = self.tracker.question_at(d.platform, d.channel, d.id)
         if row is not None:
             self.tracker.forget_question(row["id"], d.at)

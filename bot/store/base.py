@@ -1,0 +1,95 @@
+"""The connection every table group shares: opening, pragmas, transactions, errors.
+
+Hot paths use the sqlite3 connection directly (``conn.execute`` with constant SQL:
+the sqlite3 module keeps those statements prepared in its cache); schema and
+migrations go through sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from .schema import migrations
+
+
+def dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+def ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+class StoreError(Exception):
+    """The database cannot be used (locked, full, unreadable): phrased for a person."""
+
+
+class Connection:
+    """Owns the SQLite file. Table groups (mixins) use ``self.conn`` and nothing else."""
+
+    conn: sqlite3.Connection
+
+    def __init__(self, path: str | Path | None) -> None:
+        """``path`` None opens an in-memory database (tests, throwaway replays)."""
+        self.path = None if path is None else Path(path)
+        try:
+            if self.path is None:
+                self.db = sqlite_utils.Database(memory=True)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                new = not self.path.exists()
+                if new:
+                    # Owner-only from the first byte: the file holds member ids and the audit log.
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                self.db = sqlite_utils.Database(self.path)
+                self.db.enable_wal()
+            conn = self.db.conn
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across a process crash
+            conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache keeps the indexes hot
+            conn.execute("PRAGMA foreign_keys = ON")  # a nudge never points at a question or audit row that is gone
+            migrations.apply(self.db)
+            # No implicit transactions: a statement outside `transaction()` commits at once,
+            # and `in_transaction` is true only inside our own BEGIN (which `transaction()` joins).
+            conn.isolation_level = None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(self._explain(exc)) from None
+        self.conn = self.db.conn
+
+    def _explain(self, exc: BaseException) -> str:
+        where = str(self.path) if self.path else "the in-memory database"
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return f"{where} is locked by another process (is another `unanswered run` using it?); stop it or set storage.path to another file"
+        if "disk" in text and ("full" in text or "I/O" in text):
+            return f"{where}: the disk is full; free some space (nothing was half-written: the last change was rolled back)"
+        if "not a database" in text or "malformed" in text:
+            return f"{where} is not a readable SQLite database; move it aside and start again, or point storage.path elsewhere"
+        return f"{where}: {text}"
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: locked or full disks roll back and raise a StoreError.
+
+        Inside an open transaction (a replay or catch-up batch) this joins it rather
+        than opening a savepoint: the batch commits or rolls back as one.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        try:
+            with self.db.atomic():
+                yield
+        except sqlite3.OperationalError as exc:
+            raise StoreError(self._explain(exc)) from None

@@ -1,0 +1,70 @@
+"""``messages`` and ``authors``: ids, authors and times of every message seen (never text).
+
+The ``reply_to`` and ``deleted`` columns of ``messages`` are no longer written: nothing
+read them (a reply is resolved through ``questions`` and the parent's ``thread``; a
+deleted question is marked in ``questions``). They stay in the schema because dropping
+a column rebuilds the largest table of every existing install for no gain.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from ..events import Message
+from .base import dt
+
+
+class Messages:
+    conn: sqlite3.Connection
+
+    def add_message(self, m: Message) -> bool:
+        """Store a message's ids and time; False if it was already stored (a redelivery)."""
+        at = m.at.timestamp()
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (m.platform, m.channel, m.id, m.thread, m.author, int(m.author_is_bot), at),
+        )
+        if cur.rowcount != 1:
+            return False
+        # Histories can arrive out of order (catch-up): keep the earliest time.
+        self.conn.execute(
+            "INSERT INTO authors (platform, author, first_seen) VALUES (?, ?, ?)"
+            " ON CONFLICT (platform, author) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < first_seen",
+            (m.platform, m.author, at),
+        )
+        return True
+
+    def message(self, platform: str, channel: str, msg_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT * FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)
+        ).fetchone()
+
+    def has_spoken_before(self, platform: str, author: str, before: datetime) -> bool:
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM authors WHERE platform = ? AND author = ? AND first_seen < ?",
+                (platform, author, before.timestamp()),
+            ).fetchone()
+            is not None
+        )
+
+    def last_message(self, platform: str, channel: str) -> tuple[str, datetime] | None:
+        """The newest stored message of a channel: where history catch-up resumes."""
+        row = self.conn.execute(
+            "SELECT msg_id, at FROM messages WHERE platform = ? AND channel = ? ORDER BY at DESC LIMIT 1",
+            (platform, channel),
+        ).fetchone()
+        return None if row is None else (row["msg_id"], dt(row["at"]))  # type: ignore[return-value]
+
+    def any_message_before(self, end: datetime) -> bool:
+        """Was anything tracked before ``end``? (Was the bot watching that week?)"""
+        return self.conn.execute("SELECT 1 FROM messages WHERE at < ? LIMIT 1", (end.timestamp(),)).fetchone() is not None
+
+    def posted_by_bot(self, platform: str, channel: str, msg_id: str) -> bool:
+        """Was this stored message posted by a bot? One probe of the messages key index."""
+        row = self.conn.execute(
+            "SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)
+        ).fetchone()
+        return row is not None and bool(row[0])

@@ -1,0 +1,215 @@
+"""``questions``: the member questions being watched, their state and their deadlines."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..events import Message
+from .base import dt
+
+EXCERPT_LIMIT = 500  # characters of a question kept for the DM; the rest is never stored
+
+
+@dataclass
+class Question:
+    id: int
+    platform: str
+    channel: str
+    msg_id: str
+    channel_name: str | None
+    author: str
+    author_name: str | None
+    asked_at: datetime
+    excerpt: str
+    link: str | None
+    reasons: list[str]
+    first_time: bool
+    status: str
+    answered_at: datetime | None
+    answered_by: str | None
+    claimed_by: str | None
+    step: int
+    nudges_sent: int
+    failures: int
+    next_due: datetime | None
+    closed_by: str | None = None
+    answered_by_name: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Question":
+        return cls(
+            id=row["id"],
+            platform=row["platform"],
+            channel=row["channel"],
+            msg_id=row["msg_id"],
+            channel_name=row["channel_name"],
+            author=row["author"],
+            author_name=row["author_name"],
+            asked_at=dt(row["asked_at"]),  # type: ignore[arg-type]
+            excerpt=row["excerpt"],
+            link=row["link"],
+            reasons=json.loads(row["reasons"]),
+            first_time=bool(row["first_time"]),
+            status=row["status"],
+            answered_at=dt(row["answered_at"]),
+            answered_by=row["answered_by"],
+            claimed_by=row["claimed_by"],
+            step=row["step"],
+            nudges_sent=row["nudges_sent"],
+            failures=row["failures"],
+            next_due=dt(row["next_due"]),
+            closed_by=row["closed_by"],
+            answered_by_name=row["answered_by_name"],
+        )
+
+
+def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Questions:
+    conn: sqlite3.Connection
+
+    def add_question(self, m: Message, reasons: list[str], *, first_time: bool, next_due: datetime | None) -> int:
+        cur = self.conn.execute(
+            "INSERT OR IGNORE INTO questions (platform, channel, msg_id, channel_name, author, author_name, asked_at,"
+            " excerpt, link, reasons, first_time, next_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                m.platform,
+                m.channel,
+                m.id,
+                m.channel_name,
+                m.author,
+                m.author_name,
+                m.at.timestamp(),
+                excerpt(m.text),
+                m.link,
+                json.dumps(reasons),
+                int(first_time),
+                None if next_due is None else next_due.timestamp(),
+            ),
+        )
+        return int(cur.lastrowid or 0)
+
+    def question(self, qid: int) -> Question | None:
+        row = self.conn.execute("SELECT * FROM questions WHERE id = ?", (qid,)).fetchone()
+        return None if row is None else Question.from_row(row)
+
+    def question_at(self, platform: str, channel: str, msg_id: str) -> sqlite3.Row | None:
+        """The light row the hot path needs to decide whether a reply answers a question."""
+        return self.conn.execute(
+            "SELECT id, author, status, answered_at, asked_at FROM questions WHERE platform = ? AND channel = ? AND msg_id = ?",
+            (platform, channel, msg_id),
+        ).fetchone()
+
+    def mark_answered(self, qid: int, at: datetime, by: str, answer_id: str, by_name: str | None = None) -> None:
+        # Escalation stops, but the status of a dismissed/closed question is kept.
+        self.conn.execute(
+            "UPDATE questions SET answered_at = ?, answered_by = ?, answered_by_name = ?, answer_id = ?, next_due = NULL,"
+            " status = CASE WHEN status = 'open' THEN 'answered' ELSE status END"
+            " WHERE id = ? AND answered_at IS NULL",
+            (at.timestamp(), by, by_name, answer_id, qid),
+        )
+
+    def close_question(self, qid: int, status: str, at: datetime, by: str | None) -> None:
+        self.conn.execute(
+            "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            (status, at.timestamp(), by, qid),
+        )
+
+    def forget_question(self, qid: int, at: datetime) -> None:
+        """A deleted question: drop its text and never nudge about it."""
+        self.conn.execute(
+            "UPDATE questions SET status = 'deleted', excerpt = '', link = NULL, author_name = NULL,"
+            " closed_at = ?, next_due = NULL WHERE id = ?",
+            (at.timestamp(), qid),
+        )
+
+    def update_excerpt(self, qid: int, text: str) -> None:
+        self.conn.execute("UPDATE questions SET excerpt = ? WHERE id = ? AND status != 'deleted'", (excerpt(text), qid))
+
+    def claim(self, qid: int, by: str, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE questions SET claimed_by = ?, claimed_at = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            (by, at.timestamp(), qid),
+        )
+
+    def set_next_due(self, qid: int, when: datetime | None, *, step: int | None = None) -> None:
+        if step is None:
+            self.conn.execute("UPDATE questions SET next_due = ? WHERE id = ?", (None if when is None else when.timestamp(), qid))
+        else:
+            self.conn.execute(
+                "UPDATE questions SET next_due = ?, step = ? WHERE id = ?",
+                (None if when is None else when.timestamp(), step, qid),
+            )
+
+    def set_failures(self, qid: int, failures: int) -> None:
+        self.conn.execute("UPDATE questions SET failures = ? WHERE id = ?", (failures, qid))
+
+    def due(self, now: datetime, limit: int = 200) -> list[Question]:
+        rows = self.conn.execute(
+            "SELECT * FROM questions WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
+            (now.timestamp(), limit),
+        ).fetchall()
+        return [Question.from_row(r) for r in rows]
+
+    def next_due(self) -> datetime | None:
+        row = self.conn.execute("SELECT MIN(next_due) FROM questions WHERE next_due IS NOT NULL").fetchone()
+        return dt(row[0])
+
+    def open_unanswered(self, platform: str, channel: str, since: datetime) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT id, msg_id, author, asked_at FROM questions WHERE status = 'open' AND platform = ? AND channel = ?"
+            " AND answered_at IS NULL AND asked_at >= ? ORDER BY asked_at",
+            (platform, channel, since.timestamp()),
+        ).fetchall()
+
+    def open_questions(self, platform: str | None = None, channel: str | None = None) -> list[Question]:
+        sql = "SELECT * FROM questions WHERE status = 'open'"
+        args: tuple[Any, ...] = ()
+        if platform:
+            sql += " AND platform = ?"
+            args = (platform,)
+        if platform and channel:
+            sql += " AND channel = ?"
+            args += (channel,)
+        return [Question.from_row(r) for r in self.conn.execute(sql + " ORDER BY asked_at", args)]
+
+    def questions(self) -> list[Question]:
+        return [Question.from_row(r) for r in self.conn.execute("SELECT * FROM questions ORDER BY asked_at, id")]
+
+    def question_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0])
+
+    # ------------------------------------------------------------ for the digest
+
+    def questions_asked_between(self, start: datetime, end: datetime) -> list[sqlite3.Row]:
+        """The digest's rows: every question asked in [start, end) and not deleted, oldest first."""
+        return self.conn.execute(
+            "SELECT id, platform, channel, channel_name, author, asked_at, first_time, status, answered_at, answered_by,"
+            " answered_by_name, answer_id, closed_at, claimed_by"
+            " FROM questions WHERE asked_at >= ? AND asked_at < ? AND status != 'deleted' ORDER BY asked_at",
+            (start.timestamp(), end.timestamp()),
+        ).fetchall()
+
+    def question_excerpts(self, ids: list[int]) -> dict[int, sqlite3.Row]:
+        """id -> (id, author_name, excerpt, link): what the digest shows of a waiting question."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {e["id"]: e for e in self.conn.execute(f"SELECT id, author_name, excerpt, link FROM questions WHERE id IN ({marks})", ids)}
+
+    def backlog_count(self, start: datetime, end: datetime) -> int:
+        """Questions asked before ``start`` and still without a reply (or closing) at ``end``."""
+        e = end.timestamp()
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM questions WHERE asked_at < ? AND status NOT IN ('deleted', 'dismissed')"
+            " AND (answered_at IS NULL OR answered_at >= ?) AND (closed_at IS NULL OR closed_at >= ?)",
+            (start.timestamp(), e, e),
+        ).fetchone()
+        return int(row[0])

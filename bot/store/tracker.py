@@ -1,0 +1,19 @@
+"""The facade: one object that callers hold, composed of the table groups.
+
+A method belongs in the module of the table group it reads or writes; this class
+only puts them together (the mixins share ``self.conn`` from ``base.Connection``).
+"""
+
+from __future__ import annotations
+
+from .audit import Audit
+from .base import Connection
+from .messages import Messages
+from .nudges import Nudges
+from .questions import Questions
+from .retention import Retention
+from .state import State
+
+
+class Tracker(Connection, Messages, Questions, Nudges, Audit, State, Retention):
+    """The store: one SQLite file (``Tracker(None)``: in memory)."""
