@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -55,26 +53,6 @@ def parse_button_id(custom_id: str) -> tuple[str, int] | None:
     if action not in BUTTON_LABELS or not qid.isdigit():
         return None
     return action, int(qid)
-
-
-# Test hook for the crash trials (tests/reliability, bench/crash_trials.py), inert unless the
-# variable is set: UNANSWERED_TEST_CRASH_POINT="after-audit:2" SIGKILLs this process the 2nd time
-# a send reaches "after-audit" (audit committed, nothing sent) or "after-send" (sent, result not
-# yet recorded): the two windows a random kill rarely hits, and the ones the guarantee is about.
-CRASH_POINT_VAR = "UNANSWERED_TEST_CRASH_POINT"
-_crash_hits: dict[str, int] = {}
-
-
-def _crash_point(name: str) -> None:
-    wanted = os.environ.get(CRASH_POINT_VAR)
-    if not wanted:
-        return
-    point, _, nth = wanted.partition(":")
-    if point != name:
-        return
-    _crash_hits[name] = _crash_hits.get(name, 0) + 1
-    if _crash_hits[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class NotStaff(Exception):
@@ -272,14 +250,12 @@ class Door:
                 return Delivery(ok=row["result"] in ("sent", "dry-run"), ref=row["ref"], error="duplicate")
             if prepare is not None:
                 prepare(audit_id)
-        _crash_point("after-audit")
         self._in_flight.add(key)
         try:
             if transport is None:
                 delivery = Delivery(ok=False, error=f"no {to.platform} connection is configured", permanent=True)
             else:
                 delivery = await self._deliver(transport, to, rendered, key, note)
-            _crash_point("after-send")
             self._finish(audit_id, delivery)
         finally:
             self._in_flight.discard(key)

@@ -2,7 +2,8 @@
 
 The harness (this module; used by tests/reliability/test_crash_trials.py for a short
 run and by bench/crash_trials.py for a long one) runs the fake Slack of the adapter
-tests on 127.0.0.1 in its own event loop, and `python -m bot run -c <config>` as a
+tests on 127.0.0.1 in its own event loop, and the real bot (`python -m bot run -c <config>`,
+through the crash-hook launcher tests/reliability/crashing_bot.py) as a
 child process pointed at it (Web API through ``[slack] api_url``, Socket Mode through
 the fake's ``apps.connections.open``). Members keep asking (some questions answered in
 their thread within the window, most not), windows are 2 s and escalation 1 s, so
@@ -12,7 +13,8 @@ per run from:
 - ``startup``: while it imports, authenticates, settles pending sends or catches up;
 - ``random``: any moment after it connected;
 - ``after-audit`` / ``after-send``: the door kills itself at that point of a send
-  (``UNANSWERED_TEST_CRASH_POINT``, a test hook in bot/outbound.py): audit committed
+  (``UNANSWERED_TEST_CRASH_POINT``, a hook that tests/reliability/crashing_bot.py wraps
+  around the door's deliver step): audit committed
   but nothing sent, or sent but the result not recorded;
 - ``in-flight``: the fake holds chat.postMessage answers (the post is stored) and the
   harness kills the bot while one is in flight.
@@ -41,7 +43,7 @@ from typing import Any, Callable
 from tests.adapters.slack.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
-CRASH_POINT_VAR = "UNANSWERED_TEST_CRASH_POINT"  # read by bot/outbound.py, only there
+CRASH_POINT_VAR = "UNANSWERED_TEST_CRASH_POINT"  # read by tests/reliability/crashing_bot.py, only there
 HELP = "C0HELP0001"
 MEMBERS = ("U0MEMBER1", "U0MEMBER2", "U0MEMBER3", "U0MEMBER4")
 HELPER = "U0HELPER1"
@@ -203,7 +205,7 @@ class Trial:
             log.write(f"\n===== start ({crash_point or 'no crash point'}) =====\n")
             log.flush()
             return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "-c", str(self.config), cwd=str(ROOT), env=env,
+                sys.executable, "-m", "tests.reliability.crashing_bot", "run", "-c", str(self.config), cwd=str(ROOT), env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=log,
             )
 
