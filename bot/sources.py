@@ -49,7 +49,6 @@ class Hub:
         self.clock = clock
         self.scheduler = scheduler
         self.health: dict[str, Health] = {}
-        self.on_action_done: Callable[[StaffAction, str], Awaitable[None]] | None = None
 
     # -- what adapters report
     def ingest(self, event: Event) -> None:
@@ -59,10 +58,7 @@ class Hub:
         self.watchdog.ingest_batch(events)
 
     async def act(self, action: StaffAction) -> str:
-        outcome = await self.watchdog.act(action)
-        if self.on_action_done is not None:
-            await self.on_action_done(action, outcome)
-        return outcome
+        return await self.watchdog.act(action)
 
     def report(self, source: str, ok: bool, detail: str = "") -> None:
         """A source's connection state; changes are logged and kept for `status`."""

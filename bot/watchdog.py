@@ -28,8 +28,8 @@ log = logging.getLogger("unanswered.watchdog")
 MAX_TRANSIENT_FAILURES = 3
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 FLAT_HORIZON = timedelta(minutes=30)  # how far back a flat-channel reply may reach
-MAX_CONTEXTS = 2000
-DUE_BATCH = 200  # questions fired per due-scan  # channels whose conversation context stays in memory
+MAX_CONTEXTS = 2000  # channels whose conversation context stays in memory
+DUE_BATCH = 200  # questions fired per due-scan
 
 
 @dataclass(frozen=True)

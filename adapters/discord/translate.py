@@ -39,7 +39,6 @@ JUMP_BASE = "https://discord.com/channels"
 # 0 DEFAULT, 19 REPLY. (20/23 are slash-command responses, written by bots.)
 USER_MESSAGE_TYPES = frozenset({0, 19})
 THREAD_TYPES = frozenset({10, 11, 12})  # announcement, public and private threads
-FORUM_TYPES = frozenset({15, 16})  # forum and media channels: every post is a thread
 
 
 class Malformed(ValueError):

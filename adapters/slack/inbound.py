@@ -313,7 +313,6 @@ class SlackSource:
                 raise ConfigError([f"{BOT_TOKEN_VAR} was refused by Slack ({_error(exc)}); copy a current token from {WHERE_BOT}"]) from None
             raise
         self.ctx.self_user = auth.get("user_id")
-        self.ctx.self_bot = auth.get("bot_id")
         if self.ctx.self_user:
             self.ctx.bot_users.add(self.ctx.self_user)
         url = auth.get("url")

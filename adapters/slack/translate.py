@@ -49,7 +49,6 @@ class Context:
     user_names: dict[str, str] = field(default_factory=dict)  # U… -> display name
     bot_users: set[str] = field(default_factory=set)  # app/bot user ids, our own included
     self_user: str | None = None  # our bot user id
-    self_bot: str | None = None  # our bot id (B…)
 
 
 # ------------------------------------------------------------------ small parts

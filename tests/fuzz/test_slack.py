@@ -29,7 +29,7 @@ from .profile import FUZZ
 from .strategies import junk, mutated, payloads
 
 CTX = Context(workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"},
-              bot_users={"U0BOT0001"}, self_user="U0BOT0001", self_bot="B0BOT0001")
+              bot_users={"U0BOT0001"}, self_user="U0BOT0001")
 
 ASKED = ts(1)
 EVENTS = [

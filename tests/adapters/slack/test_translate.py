@@ -20,7 +20,7 @@ SECRET_TEXT = "my password is hunter2"
 @pytest.fixture
 def ctx() -> Context:
     return Context(workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"},
-                   bot_users={"U0BOT0001"}, self_user="U0BOT0001", self_bot="B0BOT0001")
+                   bot_users={"U0BOT0001"}, self_user="U0BOT0001")
 
 
 def test_top_level_message(ctx):
