@@ -37,6 +37,10 @@ class FakeClock:
     def now(self) -> datetime:
         return self._now
 
+    def start_at(self, at: datetime) -> None:
+        """Begin at ``at``, earlier or later than now (a replay starts at its history's own time)."""
+        self._now = at
+
     def set(self, at: datetime) -> None:
         # Replay may feed an event older than a due time already fired; time never runs backwards.
         if at > self._now:

@@ -1,7 +1,8 @@
 """Replay: the live pipeline run over a history with a simulated clock.
 
 The only differences from a live run are the clock (it jumps to each event's time
-and to each deadline in between) and the door (it records instead of sending).
+and to each deadline in between) and the door (it records instead of sending);
+both are composed by ``wiring.build_replay``, from the same parts as ``run``.
 Deadlines that fall between two events fire at their own time, in order, exactly
 as the live scheduler would fire them.
 """
@@ -13,33 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from .clock import FakeClock
-from .config import Person, Route, Settings
+from .config import Settings
 from .events import Event
-from .outbound import ConsoleTransport, Door
-from .tracker import Tracker
+from .outbound import ConsoleTransport
+from .store import Tracker
 from .watchdog import Judged, Watchdog
+from .wiring import REPLAY_MODERATOR, build_replay, replay_settings
 
 BATCH = 20000  # events per transaction: replay needs speed, not per-event durability
-REPLAY_MODERATOR = "moderator"
 
-
-def replay_settings(settings: Settings) -> tuple[Settings, Route | None]:
-    """Settings for a replay, and the catch-all route used when none is configured.
-
-    With no routes, every channel of the history is watched in ``detect`` mode and
-    nudges go to everyone in [people] (or a stand-in "moderator"), so a history can
-    be judged before anything is configured.
-    """
-    if settings.routes:
-        return settings, None
-    people = dict(settings.people) or {REPLAY_MODERATOR: Person()}
-    settings = settings.model_copy(update={"people": people})
-    route = Route.model_construct(
-        platform="any", channel="*", mode="detect", window=None, chain=sorted(people), escalate_after=None,
-        repeat=False, max_nudges=len(people), during_quiet_hours=None, notify_via=None,
-    )
-    return settings, route
+__all__ = ["BATCH", "REPLAY_MODERATOR", "ReplayResult", "replay_settings", "run", "summary"]
 
 
 @dataclass
@@ -64,10 +48,8 @@ async def run(
     ``drain``: after the last event, keep the clock running this long so questions
     asked at the end of the history get the nudges they would have got.
     """
-    settings, fallback = replay_settings(settings)
-    clock = FakeClock()
-    door = Door(settings, tracker, clock, dry_run=True, console=console or ConsoleTransport(quiet=True))
-    dog = Watchdog(settings, tracker, clock, door, fallback_route=fallback)
+    app = build_replay(settings, tracker, console=console)
+    clock, dog = app.clock, app.watchdog
     result = ReplayResult()
     if keep_judged:
         dog.on_judged = result.judged.append
@@ -83,12 +65,12 @@ async def run(
                     await dog.tick()
                     due = dog.next_due()
                 clock.set(ev.at)
-                dog._apply(ev)
+                dog.apply(ev)
         batch.clear()
 
     for event in events:
         if not started:
-            clock._now = event.at  # the history's own time, not the fake clock's default
+            clock.start_at(event.at)  # the history's own time, not the fake clock's default
             result.first_at = event.at
             started = True
         batch.append(event)

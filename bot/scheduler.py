@@ -2,8 +2,9 @@
 
 One date job ("deadlines") is always set to the earliest pending deadline, mapped
 to wall time by the clock; when an event brings a deadline forward the job is
-moved. No polling: the process sleeps until something is due, so a nudge is late
-by the event loop's wake-up latency only.
+moved (the composition root connects ``Watchdog.on_due_changed`` to ``poke``). No
+polling: the process sleeps until something is due, so a nudge is late by the
+event loop's wake-up latency only.
 
 Every job is ``async def``: APScheduler 3 runs plain functions in a thread pool,
 where the loop thread's sqlite3 connection cannot be used.
@@ -38,7 +39,6 @@ class LiveScheduler:
         self._tasks: set[asyncio.Task[None]] = set()
         self.ticks = 0
         self.last_tick: datetime | None = None
-        watchdog.on_due_changed = self.poke
 
     async def start(self) -> None:
         """Start the loop; deadlines missed while the process was down fire now, once."""

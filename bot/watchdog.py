@@ -125,6 +125,10 @@ class Watchdog:
             for event in events:
                 self._apply(event)
 
+    def apply(self, event: Event) -> None:
+        """Apply one event inside the caller's transaction (replay fires deadlines between events)."""
+        self._apply(event)
+
     def _apply(self, event: Event) -> None:
         try:
             if isinstance(event, Message):

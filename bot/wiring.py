@@ -1,5 +1,8 @@
 """The composition root: settings -> store -> door -> watchdog -> sources -> scheduler.
 
+``build`` composes a live run (and the demo); ``build_replay`` composes a replay
+from the same parts, with a simulated clock and a recording (dry-run) door.
+
 This is the one module of ``bot`` that knows the adapters exist, and it imports
 them lazily, only when the configuration asks for them: ``import bot`` never pulls
 in a platform library.
@@ -17,8 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .clock import Clock, SystemClock
-from .config import Settings
+from .clock import Clock, FakeClock, SystemClock
+from .config import Person, Route, Settings
 from .events import Event
 from .health import HealthMonitor
 from .outbound import ConsoleTransport, Door
@@ -156,13 +159,20 @@ class App:
     health: HealthMonitor | None = None
 
 
+def _core(settings: Settings, tracker: Tracker, clock: Clock, *, dry_run: bool, console: ConsoleTransport | None,
+          fallback_route: Route | None = None) -> tuple[Door, Watchdog]:
+    """The door and the watchdog: the same for a live run, the demo and a replay."""
+    door = Door(settings, tracker, clock, dry_run=dry_run, console=console)
+    return door, Watchdog(settings, tracker, clock, door, fallback_route=fallback_route)
+
+
 def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = None, tracker: Tracker | None = None,
           sources: list[Source] | None = None, console: ConsoleTransport | None = None) -> App:
     clock = clock or SystemClock()
     tracker = tracker or open_store(settings)
-    door = Door(settings, tracker, clock, dry_run=dry_run, console=console)
-    watchdog = Watchdog(settings, tracker, clock, door)
+    door, watchdog = _core(settings, tracker, clock, dry_run=dry_run, console=console)
     scheduler = LiveScheduler(watchdog, clock)
+    watchdog.on_due_changed = scheduler.poke  # an event that brings a deadline forward wakes the scheduler
     hub = Hub(settings, watchdog, tracker, clock, scheduler)
     sources = configured_sources(settings) if sources is None else sources
     for source in sources:
@@ -171,6 +181,47 @@ def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = No
             door.add_transport(transport)
     health = HealthMonitor(settings, hub, scheduler, clock)
     return App(settings, tracker, clock, door, watchdog, scheduler, hub, sources, health)
+
+
+REPLAY_MODERATOR = "moderator"
+
+
+def replay_settings(settings: Settings) -> tuple[Settings, Route | None]:
+    """Settings for a replay, and the catch-all route used when none is configured.
+
+    With no routes, every channel of the history is watched in ``detect`` mode and
+    nudges go to everyone in [people] (or a stand-in "moderator"), so a history can
+    be judged before anything is configured.
+    """
+    if settings.routes:
+        return settings, None
+    people = dict(settings.people) or {REPLAY_MODERATOR: Person()}
+    settings = settings.model_copy(update={"people": people})
+    route = Route.model_construct(
+        platform="any", channel="*", mode="detect", window=None, chain=sorted(people), escalate_after=None,
+        repeat=False, max_nudges=len(people), during_quiet_hours=None, notify_via=None,
+    )
+    return settings, route
+
+
+@dataclass
+class ReplayApp:
+    """A replay's parts: its clock moves only when the replay moves it (no scheduler)."""
+
+    settings: Settings
+    tracker: Tracker
+    clock: FakeClock
+    door: Door
+    watchdog: Watchdog
+
+
+def build_replay(settings: Settings, tracker: Tracker, *, console: ConsoleTransport | None = None) -> ReplayApp:
+    """The live composition with a simulated clock and a door that records instead of sending."""
+    settings, fallback = replay_settings(settings)
+    clock = FakeClock()
+    door, watchdog = _core(settings, tracker, clock, dry_run=True, console=console or ConsoleTransport(quiet=True),
+                           fallback_route=fallback)
+    return ReplayApp(settings, tracker, clock, door, watchdog)
 
 
 async def start(app: App) -> None:
