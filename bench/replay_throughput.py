@@ -4,6 +4,8 @@
 
 The reference is the physical limit: inserting the same message rows into the same
 table with one executemany, no logic at all. The ratio says what our logic costs.
+Both are measured in this one run, by wall time and by CPU time; on a machine shared
+with other work the CPU-time ratio is the one to compare across runs.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def main() -> None:
         nudges = tracker.nudge_count()
         tracker.close()
 
-        rows = [(e.platform, e.channel, e.id, e.thread, e.reply_to, e.author, int(e.author_is_bot), e.at.timestamp())
+        # The columns the store writes (messages.reply_to is no longer written: nothing read it).
+        rows = [(e.platform, e.channel, e.id, e.thread, e.author, int(e.author_is_bot), e.at.timestamp())
                 for e in events(n) if isinstance(e, Message)]
         raw = sqlite3.connect(Path(tmp) / "raw.db")
         raw.execute("PRAGMA journal_mode=WAL")
@@ -61,11 +64,12 @@ def main() -> None:
         raw.execute("CREATE TABLE messages (pk INTEGER PRIMARY KEY, platform TEXT, channel TEXT, msg_id TEXT, thread TEXT,"
                     " reply_to TEXT, author TEXT, is_bot INTEGER, at REAL)")
         raw.execute("CREATE UNIQUE INDEX k ON messages(platform, channel, msg_id)")
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         with raw:
-            raw.executemany("INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)  # same rows, same unique key, no logic
+            raw.executemany("INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # same rows, same unique key, no logic
         raw_took = time.perf_counter() - t1
+        raw_cpu = time.process_time() - c1
         raw_rows = len(rows)
         del rows
         raw.close()
@@ -75,7 +79,9 @@ def main() -> None:
     row("replay throughput (1M realistic events)" if n == 1_000_000 else f"replay throughput ({n:,} events)", round(ours), "events/s",
         reference=f"raw sqlite3 executemany {limit:,.0f} rows/s; ratio {ours / limit:.2f}", target=">= 33,000 events/s (1M in <= 30 s)")
     row("replay wall time", round(took, 2), "s")
-    row("replay throughput by CPU time (robust to a busy machine)", round(n / cpu), "events/s")
+    row("replay throughput by CPU time (robust to a busy machine)", round(n / cpu), "events/s",
+        reference=f"raw sqlite3 executemany {raw_rows / raw_cpu:,.0f} rows/s by CPU time; ratio {(n / cpu) / (raw_rows / raw_cpu):.2f}",
+        target="ratio >= 0.15")
     row("replay peak memory", round(replay_rss), "MB", target="<= 200 MB")
 
 

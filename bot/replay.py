@@ -81,11 +81,12 @@ async def run(
     await flush()
     if drain is not None and result.last_at is not None:
         end = result.last_at + drain
-        due = dog.next_due()
-        while due is not None and due <= end:
-            clock.set(due)
-            await dog.tick()
+        with tracker.transaction():  # like the batches: one commit, not one per nudge
             due = dog.next_due()
+            while due is not None and due <= end:
+                clock.set(due)
+                await dog.tick()
+                due = dog.next_due()
     return result, dog
 
 

@@ -117,19 +117,16 @@ class Watchdog:
     def ingest(self, event: Event) -> None:
         """Apply one event durably (its own transaction)."""
         with self.tracker.transaction():
-            self._apply(event)
+            self.apply(event)
 
     def ingest_batch(self, events: Iterable[Event]) -> None:
         """Apply many events in one transaction (history catch-up, replay)."""
         with self.tracker.transaction():
             for event in events:
-                self._apply(event)
+                self.apply(event)
 
     def apply(self, event: Event) -> None:
         """Apply one event inside the caller's transaction (replay fires deadlines between events)."""
-        self._apply(event)
-
-    def _apply(self, event: Event) -> None:
         try:
             if isinstance(event, Message):
                 self._on_message(event)

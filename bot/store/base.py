@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -17,6 +17,9 @@ from typing import Iterator
 import sqlite_utils
 
 from .schema import migrations
+
+
+_JOINED: AbstractContextManager[None] = nullcontext()  # joining the open transaction: nothing to do
 
 
 def dt(value: float | None) -> datetime | None:
@@ -78,18 +81,24 @@ class Connection:
     def close(self) -> None:
         self.db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """All-or-nothing: locked or full disks roll back and raise a StoreError.
 
         Inside an open transaction (a replay or catch-up batch) this joins it rather
         than opening a savepoint: the batch commits or rolls back as one.
         """
-        if self.conn.in_transaction:
-            yield
-            return
+        return _JOINED if self.conn.in_transaction else self._atomic()
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
         try:
             with self.db.atomic():
                 yield
-        except sqlite3.OperationalError as exc:
-            raise StoreError(self._explain(exc)) from None
+        except BaseException as exc:
+            self._rolled_back()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(self._explain(exc)) from None
+            raise
+
+    def _rolled_back(self) -> None:
+        """A transaction rolled back: in-memory knowledge of stored rows is dropped (see Tracker)."""

@@ -14,9 +14,18 @@ from datetime import datetime
 from ..events import Message
 from .base import dt
 
+AUTHORS_REMEMBERED = 100_000  # (platform, author) pairs whose first_seen bound is kept in memory
+
 
 class Messages:
     conn: sqlite3.Connection
+    # (platform, author) -> a time at or after that author's stored first_seen. A message at or
+    # after it cannot lower first_seen, so the hot path skips the authors upsert for it.
+    # Forgotten when a transaction rolls back (the stored rows may be gone with it).
+    _authors_seen: dict[tuple[str, str], float]
+
+    def _forget_authors_seen(self) -> None:
+        self._authors_seen = {}
 
     def add_message(self, m: Message) -> bool:
         """Store a message's ids and time; False if it was already stored (a redelivery)."""
@@ -28,12 +37,19 @@ class Messages:
         )
         if cur.rowcount != 1:
             return False
+        key = (m.platform, m.author)
+        seen = self._authors_seen.get(key)
+        if seen is not None and seen <= at:
+            return True  # first_seen <= seen <= at: the upsert below would change nothing
         # Histories can arrive out of order (catch-up): keep the earliest time.
         self.conn.execute(
             "INSERT INTO authors (platform, author, first_seen) VALUES (?, ?, ?)"
             " ON CONFLICT (platform, author) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < first_seen",
             (m.platform, m.author, at),
         )
+        if len(self._authors_seen) >= AUTHORS_REMEMBERED:
+            self._authors_seen.clear()
+        self._authors_seen[key] = at
         return True
 
     def message(self, platform: str, channel: str, msg_id: str) -> sqlite3.Row | None:

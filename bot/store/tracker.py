@@ -6,6 +6,8 @@ only puts them together (the mixins share ``self.conn`` from ``base.Connection``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .audit import Audit
 from .base import Connection
 from .messages import Messages
@@ -17,3 +19,10 @@ from .state import State
 
 class Tracker(Connection, Messages, Questions, Nudges, Audit, State, Retention):
     """The store: one SQLite file (``Tracker(None)``: in memory)."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self._forget_authors_seen()
+        super().__init__(path)
+
+    def _rolled_back(self) -> None:
+        self._forget_authors_seen()
