@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench demo check-config clean
+.PHONY: run test lint bench demo check-config clean
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 $(STAMP): pyproject.toml
@@ -20,6 +20,14 @@ run: $(STAMP)
 ## Set up and run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Lint, format check and type check (every one runs; fails if any did). Not yet part of `make test`.
+lint: $(STAMP)
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check --quiet . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 ## Print the benchmark table (figures, never pass/fail).
 bench: $(STAMP)

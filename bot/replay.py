@@ -95,7 +95,7 @@ def summary(tracker: Tracker, result: ReplayResult) -> dict[str, Any]:
     qs = [q for q in tracker.questions() if q.status != "deleted"]
     counted = [q for q in qs if q.status != "dismissed"]
     answered = [q for q in counted if q.answered_at is not None]
-    waits = sorted((q.answered_at - q.asked_at).total_seconds() for q in answered)  # type: ignore[operator]
+    waits = sorted((q.answered_at - q.asked_at).total_seconds() for q in answered if q.answered_at is not None)
     nudges = tracker.audit_rows(kind="nudge")
     return {
         "events": result.events,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Settings
-from ..store import Tracker, dt
+from ..store import Tracker, dt, when
 
 AUDIT_LOOKBACK = 2000  # audit rows read at start to rebuild DM failure streaks
 MAX_PENDING_WATCH = 1000  # in-flight audit rows remembered to read their result later
@@ -65,7 +65,7 @@ class AuditReader:
                 continue  # edits of a DM already sent have no result of their own
             if row["result"] == "pending":
                 if len(self.pending) < MAX_PENDING_WATCH:
-                    self.pending[row["id"]] = dt(row["at"])  # type: ignore[assignment]  # "at" is NOT NULL
+                    self.pending[row["id"]] = when(row["at"])
                 continue
             self._apply(row)
 
@@ -81,7 +81,7 @@ class AuditReader:
             streak.last_error = result
         else:
             self.streaks.pop(person, None)  # one that arrived ends the streak
-            self.arrived[person] = dt(row["at"])  # type: ignore[assignment]  # "at" is NOT NULL
+            self.arrived[person] = when(row["at"])
 
 
 def dm_recipients(settings: Settings) -> set[str]:

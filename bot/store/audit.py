@@ -63,7 +63,7 @@ class Audit:
         return self.conn.execute("SELECT * FROM audit WHERE result = 'pending' ORDER BY id").fetchall()
 
     def audit_rows(self, since: datetime | None = None, person: str | None = None, kind: str | None = None) -> list[sqlite3.Row]:
-        sql, args = "SELECT * FROM audit WHERE 1", []
+        sql, args = "SELECT * FROM audit WHERE 1", list[Any]()
         if since is not None:
             sql += " AND at >= ?"
             args.append(since.timestamp())

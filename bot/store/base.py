@@ -18,7 +18,6 @@ import sqlite_utils
 
 from .schema import migrations
 
-
 _JOINED: AbstractContextManager[None] = nullcontext()  # joining the open transaction: nothing to do
 
 
@@ -26,8 +25,9 @@ def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 
 
-def ts(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
+def when(value: float) -> datetime:
+    """A time from a NOT NULL column."""
+    return datetime.fromtimestamp(value, timezone.utc)
 
 
 class StoreError(Exception):

@@ -12,7 +12,7 @@ import sqlite3
 from datetime import datetime
 
 from ..events import Message
-from .base import dt
+from .base import when
 
 AUTHORS_REMEMBERED = 100_000  # (platform, author) pairs whose first_seen bound is kept in memory
 
@@ -72,7 +72,7 @@ class Messages:
             "SELECT msg_id, at FROM messages WHERE platform = ? AND channel = ? ORDER BY at DESC LIMIT 1",
             (platform, channel),
         ).fetchone()
-        return None if row is None else (row["msg_id"], dt(row["at"]))  # type: ignore[return-value]
+        return None if row is None else (row["msg_id"], when(row["at"]))
 
     def any_message_before(self, end: datetime) -> bool:
         """Was anything tracked before ``end``? (Was the bot watching that week?)"""

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ..events import Message
-from .base import dt
+from .base import dt, when
 
 EXCERPT_LIMIT = 500  # characters of a question kept for the DM; the rest is never stored
 
@@ -49,7 +49,7 @@ class Question:
             channel_name=row["channel_name"],
             author=row["author"],
             author_name=row["author_name"],
-            asked_at=dt(row["asked_at"]),  # type: ignore[arg-type]
+            asked_at=when(row["asked_at"]),
             excerpt=row["excerpt"],
             link=row["link"],
             reasons=json.loads(row["reasons"]),
