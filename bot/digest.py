@@ -309,10 +309,12 @@ class Week:
     questions: int
     answered_share: float | None
     median_first_response_s: float | None
+    within_window_share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"week": self.id, "first_day": self.first_day.isoformat(), "start": iso(self.start), "questions": self.questions,
-                "answered_share": _round(self.answered_share), "median_first_response_s": _round(self.median_first_response_s, 1)}
+                "answered_share": _round(self.answered_share), "within_window_share": _round(self.within_window_share),
+                "median_first_response_s": _round(self.median_first_response_s, 1)}
 
 
 @dataclass
@@ -654,5 +656,6 @@ def _weekly(rows: list[sqlite3.Row], keys: list[float], period: Period, first: d
         day = first + timedelta(days=7 * i)
         week = make_period(day, day + timedelta(days=6), period.tz, period.as_of)
         figures = rates(_between(rows, keys, week.start, week.end), week.end.timestamp(), window)
-        out.append(Week(week.id, week.first, week.start, figures.questions, figures.answered_share, figures.median_first_response_s))
+        out.append(Week(week.id, week.first, week.start, figures.questions, figures.answered_share, figures.median_first_response_s,
+                        figures.within_window_share))
     return out
