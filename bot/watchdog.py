@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from . import policy
 from .config import Route, Settings, format_duration
@@ -374,7 +375,10 @@ class Watchdog:
                 step = nudges[-1]["step"] if nudges else q.step
                 self.tracker.set_next_due(q.id, until, step=step)
                 self._due_changed(until)
-                outcome = f"Snoozed by {action.by} until {until:%Y-%m-%d %H:%M} UTC."
+                person = self.settings.people.get(action.by)
+                zone = ZoneInfo(person.timezone if person is not None else "UTC")
+                # In the snoozer's own clock: "until 08:00" must read as their morning, not UTC's.
+                outcome = f"Snoozed by {action.by} until {until.astimezone(zone):%a %d %b %H:%M} ({zone.key})."
             elif action.kind == "dismiss":
                 self.tracker.close_question(q.id, "dismissed", action.at, action.by)
                 outcome = f"Marked 'not a question' by {action.by} ({when}). Thanks: this teaches us what to skip."
