@@ -163,18 +163,21 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
 
 @main.command("check-config")
 @config_option
-def check_config(config: str | None) -> None:
-    """Validate the configuration and print a summary of what will be watched."""
+@click.option("--online/--offline", "online", default=None,
+              help="Ask Slack, Discord and the feeds whether the set-up works (default: when their tokens/feeds are set); "
+                   "--offline checks the file only.")
+def check_config(config: str | None, online: bool | None) -> None:
+    """Validate the configuration, prove it against the platforms, and print what will be watched."""
     settings, path = _settings(config)
     from . import wiring
+    from .check_people import person_lines, platform_warnings
 
+    active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
     click.echo(f"Config: {path or 'built-in defaults (no unanswered.toml found)'}")
     click.echo(f"Storage: {settings.storage.path} (messages kept {settings.storage.retention_days} days, audit {settings.storage.audit_retention_days} days)")
     click.echo(f"People ({len(settings.people)}):")
-    for name, p in settings.people.items():
-        ids = ", ".join(f"{k} {getattr(p, k)}" for k in ("slack", "discord") if getattr(p, k)) or "no platform ids"
-        quiet = f", quiet {p.quiet_hours}" if p.quiet_hours else ""
-        click.echo(f"  {name}: {ids}; {p.timezone}{quiet}")
+    for line in person_lines(settings, SystemClock().now(), {p for p in active if p in ("slack", "discord")}):
+        click.echo(line)
     click.echo(f"Routes ({len(settings.routes)}):")
     for r in settings.routes:
         chain = " → ".join(r.chain) or "nobody"
@@ -182,17 +185,24 @@ def check_config(config: str | None) -> None:
             f"  {r.platform} {r.channel}: mode {r.mode}, window {format_duration(settings.window_for(r))}, "
             f"nudge {chain} (every {format_duration(settings.escalate_after_for(r))}{', repeating' if r.repeat else ''})"
         )
-    active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
     click.echo("Sources: " + (", ".join(active) if active else "none configured: `unanswered run` starts the demo"))
-    warnings = _warnings(settings, active)
-    problems, notes = asyncio.run(wiring.run_checks(settings, active)) if active else ([], [])
+    warnings = _warnings(settings, active) + platform_warnings(settings)
+    problems: list[str] = []
+    notes: list[str] = []
+    if online and not active:
+        problems.append("--online: nothing to check online; set UNANSWERED_SLACK__BOT_TOKEN / UNANSWERED_DISCORD__TOKEN or add [[feeds]]")
+    elif online is not False and active:
+        click.echo("Checking online: " + ", ".join(active) + " (read-only calls; --offline skips this)")
+        problems, notes = asyncio.run(wiring.run_checks(settings, active))
+    elif active:
+        notes.append("--offline: Slack, Discord and the feeds were not asked; run without --offline to prove the set-up")
     for w in warnings + notes:
-        click.echo(f"warning: {w}")
+        click.echo(f"warning: {w}" if w in warnings else f"note: {w}")
     for problem in problems:
         click.echo(f"config error: {problem}", err=True)
     if problems:
         raise SystemExit(EXIT_CONFIG)
-    click.echo("OK" + (f" ({len(warnings) + len(notes)} warning(s))" if warnings or notes else ""))
+    click.echo("OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
 
 
 def _warnings(settings: Settings, active: list[str]) -> list[str]:

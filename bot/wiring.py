@@ -48,6 +48,8 @@ COMMANDS = {
 # "module:function(settings, notes=list) -> awaitable list of problems".
 CHECKS = {
     "feeds": "adapters.feeds.check:check_feeds",
+    "slack": "adapters.slack.check:check_slack",
+    "discord": "adapters.discord.check:check_discord",
 }
 
 # Live sources: name -> (is it configured?, "module:factory(settings) -> Source").
