@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import digest, digest_render
+from . import digest, digest_html, digest_render
 from .cli import EXIT_CONFIG, _settings, _store, config_option
 from .clock import SystemClock
 from .config import Settings
@@ -68,7 +68,7 @@ def command(config: str | None, period_text: str, fmt: str, as_json: bool, out: 
     if fmt == "json":
         body = digest_render.as_json(data)
     elif fmt == "html":
-        body = digest_render.html_page(data, _chart(data, required=False))
+        body = digest_html.html_page(data, _chart(data, required=False))
     else:
         body = digest_render.text(data)
     if out:

@@ -1,4 +1,4 @@
-"""The digest in words: text (to forward to a team), HTML, JSON, and the DM note.
+"""The digest in words: text (to forward to a team), JSON, and the DM note (HTML: ``bot.digest_html``).
 
 Every member-supplied string (names, excerpts) was neutralised when the figures
 were computed (``bot.digest``); HTML output escapes again, because HTML is a new
@@ -8,8 +8,6 @@ suggestion to the moderator reading it.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 
 from .digest import DigestData, Group, Rates, Waiting, arrow
@@ -170,51 +168,6 @@ def text(d: DigestData) -> str:
 
 def as_json(d: DigestData) -> str:
     return json.dumps(d.to_json(), indent=2, ensure_ascii=False) + "\n"
-
-
-_CSS = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%}
-td,th{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
-.warn{color:#a33}.muted{color:#666}img{max-width:100%}"""
-
-
-def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
-    """A self-contained page (inline CSS, chart as a data URI): forwardable as one file."""
-    e = html.escape
-    p = d.period
-    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>unanswered digest {e(p.id)}</title>",
-             f"<style>{_CSS}</style><body>",
-             f"<h1>{'Weekly digest' if p.is_week else 'Digest'} · {e(p.id)}</h1><p class=muted>{e(p.label)} ({e(p.tz)})</p>"]
-    if d.empty:
-        parts.append(f"<p><strong>No questions this {'week' if p.is_week else 'period'}</strong> in the watched channels.</p>")
-    else:
-        parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in headline(d)) + "</ul>")
-        if chart_png:
-            parts.append(f"<img alt='answered share and median wait, last 12 weeks' src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>")
-        parts.append("<h2>By channel / feed</h2><table><tr><th>where</th><th>asked</th><th>answered</th><th>in window</th><th>median</th></tr>")
-        for g in d.by_channel:
-            f = g.figures
-            parts.append(f"<tr><td>{e(g.platform)} {e(g.name)}</td><td>{f.questions}</td><td>{pct(f.answered_share)}</td>"
-                         f"<td>{pct(f.within_window_share)}</td><td>{wait(f.median_first_response_s)}</td></tr>")
-        parts.append("</table>")
-    if d.unanswered:
-        parts.append("<h2>Still unanswered (oldest first)</h2><ol>")
-        for w in d.unanswered:
-            line = e(waiting_line(w).strip())
-            # Feed links come from outside: only web links become clickable (no javascript: URLs).
-            safe = w.link and w.link.lower().startswith(("https://", "http://"))
-            parts.append(f"<li><a href='{e(w.link or '')}'>{line}</a></li>" if safe else f"<li>{line}</li>")
-        parts.append("</ol>")
-        if d.unanswered_more:
-            parts.append(f"<p>…and {d.unanswered_more} more.</p>")
-    if not d.empty:
-        parts.append("<h2>Newcomers vs returning members</h2>")
-        parts += [f"<p{' class=warn' if '⚠' in line else ''}>{e(line.strip())}</p>" for line in fairness_lines(d)]
-        parts.append(f"<h2>{e(THANKS_FRAME)}</h2><ul>")
-        parts += [f"<li>{e(h.name)} ({e(h.platform)}): {plural(h.first_responses, 'first response')}</li>" for h in d.thanks]
-        parts.append("</ul>")
-    parts.append(f"<h2>What the bot did</h2><p>{e(bot_line(d))}</p></body></html>")
-    return "\n".join(parts) + "\n"
 
 
 def note(d: DigestData, chart_png: bytes | None = None) -> Note:

@@ -522,6 +522,56 @@ class Tracker:
 
     # ------------------------------------------------------------ kv & housekeeping
 
+    # ------------------------------------------------------------------ the digest's reads (bot.digest.compute)
+
+    DIGEST_COLUMNS = ("id, platform, channel, channel_name, author, asked_at, first_time, status, answered_at, answered_by,"
+                      " answered_by_name, answer_id, closed_at, claimed_by")
+
+    def digest_questions(self, start: float, end: float) -> list[sqlite3.Row]:
+        """Questions asked in [start, end) (UNIX seconds), deleted ones left out, oldest first: an index range."""
+        return self.conn.execute(
+            f"SELECT {self.DIGEST_COLUMNS} FROM questions WHERE asked_at >= ? AND asked_at < ? AND status != 'deleted'"
+            " ORDER BY asked_at", (start, end),
+        ).fetchall()
+
+    def digest_question_details(self, ids: list[int]) -> list[sqlite3.Row]:
+        """Names, excerpts and links of a few questions (the ones the digest lists)."""
+        if not ids:
+            return []
+        return self.conn.execute(
+            f"SELECT id, author_name, excerpt, link FROM questions WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+
+    def digest_open_before(self, start: float, end: float) -> int:
+        """Questions asked before ``start`` and still without a reply (or closing) at ``end``: the backlog."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM questions WHERE asked_at < ? AND status NOT IN ('deleted', 'dismissed')"
+            " AND (answered_at IS NULL OR answered_at >= ?) AND (closed_at IS NULL OR closed_at >= ?)",
+            (start, end, end),
+        ).fetchone()
+        return int(row[0])
+
+    def digest_by_a_bot(self, platform: str, message: tuple[str, str] | None) -> bool:
+        """Was this (channel, message id) posted by a bot? One probe of the messages key index."""
+        if message is None:
+            return False
+        row = self.conn.execute(
+            "SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, *message)
+        ).fetchone()
+        return row is not None and bool(row[0])
+
+    def digest_audit_counts(self, start: float, end: float) -> list[tuple[str, str, int, int]]:
+        """(kind, result, messages, distinct question lists) sent in [start, end)."""
+        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+            "SELECT kind, result, COUNT(*), COUNT(DISTINCT questions) FROM audit WHERE at >= ? AND at < ? GROUP BY kind, result",
+            (start, end),
+        )]
+
+    def digest_action_counts(self, start: float, end: float) -> list[tuple[str, int]]:
+        """(kind, how many) of the staff actions in [start, end)."""
+        return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]
+            "SELECT kind, COUNT(*) FROM actions WHERE at >= ? AND at < ? GROUP BY kind", (start, end))]
+
     def get(self, key: str, default: Any = None) -> Any:
         row = self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return default if row is None else json.loads(row[0])
