@@ -42,6 +42,7 @@ COMMANDS = {
     "slack-manifest": "adapters.slack.manifest:command",
     "discord-invite": "adapters.discord.invite:command",
     "digest": "bot.digest_cli:command",
+    "dashboard": "bot.dashboard:command",
 }
 
 # Checks that need the network or a platform library, run by `check-config`:
