@@ -21,6 +21,7 @@ from .tracker import Question, StoreError, Tracker
 from .watchdog import Watchdog
 
 log = logging.getLogger("unanswered.sources")
+CATCH_UP_BAR_FROM = 1000  # events: a shorter catch-up is over before a bar could say anything
 
 
 class Source(Protocol):
@@ -56,7 +57,12 @@ class Hub:
         self.watchdog.ingest(event)
 
     def ingest_batch(self, events: Iterable[Event]) -> None:
-        self.watchdog.ingest_batch(events)
+        """A catch-up's events in one go; a long one shows a progress bar when stderr is a terminal."""
+        from .progress import bar
+
+        total = len(events) if isinstance(events, (list, tuple)) else None
+        with bar(events, "catching up", "events", enabled=None if (total or 0) >= CATCH_UP_BAR_FROM else False, total=total) as counted:
+            self.watchdog.ingest_batch(counted)
 
     async def act(self, action: StaffAction) -> str:
         outcome = await self.watchdog.act(action)

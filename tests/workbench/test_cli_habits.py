@@ -131,3 +131,23 @@ def test_replay_shows_a_progress_bar_on_a_terminal(tmp_path):
     # Not a terminal: no bar at all.
     piped = subprocess.run([sys.executable, "-m", "bot", "replay", str(path)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "replaying" not in piped.stderr and piped.returncode == 0
+
+
+def test_a_long_catch_up_shows_a_bar_on_a_terminal_only(make_settings, tracker, clock, monkeypatch, capsys):
+    from bot import progress, wiring
+    from bot.events import Message
+
+    app = wiring.build(make_settings('[[routes]]\nplatform = "slack"\nchannel = "C1"\n'), clock=clock, tracker=tracker, sources=[])
+    t0 = clock.now() - timedelta(days=1)
+    events = [Message(platform="slack", channel="C1", id=f"{i}.0", author=f"U{i % 7}", at=t0 + timedelta(seconds=i), text="ok")
+              for i in range(1200)]
+    app.hub.ingest_batch(events[:600])  # not a terminal (pytest captures stderr): no bar
+    assert "catching up" not in capsys.readouterr().err
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    app.hub.ingest_batch(events[600:])  # 600 events: too short for a bar
+    assert "catching up" not in capsys.readouterr().err
+    app.hub.ingest_batch([Message(platform="slack", channel="C1", id=f"b{i}", author="U1", at=t0 + timedelta(hours=2, seconds=i),
+                                  text="ok") for i in range(1500)])
+    err = capsys.readouterr().err
+    assert "catching up" in err and "1.50k/1.50k" in err
+    assert tracker.message("slack", "C1", "b1499") is not None
