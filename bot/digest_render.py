@@ -89,11 +89,22 @@ def waiting_line(w: Waiting) -> str:
     return f"{age(w.age_s):>7}  {w.platform} {w.channel} · {w.asker}: {w.excerpt}{extra}"
 
 
+def memory_line(d: DigestData) -> str | None:
+    """Said when the tracker has watched too briefly to know who is new."""
+    f = d.fairness
+    if not f.memory_too_short:
+        return None
+    known = "no history at all" if f.memory_days is None else f"only {plural(int(f.memory_days), 'day')} of history"
+    return (f"  ⓘ The tracker had {known} before this {'week' if d.period.is_week else 'period'}: some \"first-time askers\" "
+            "may be regulars it had not seen yet (replay an export, or wait a few weeks, to know).")
+
+
 def fairness_lines(d: DigestData) -> list[str]:
     f = d.fairness
+    memory = memory_line(d)
     if not f.first_time.questions or not f.returning.questions:
         who = "first-time askers" if f.first_time.questions else "returning members"
-        return [f"  All questions came from {who}: nothing to compare."]
+        return [f"  All questions came from {who}: nothing to compare."] + ([memory] if memory else [])
 
     def row(label: str, r: Rates) -> str:
         return f"  {label}: {plural(r.questions, 'question')}, {pct(r.answered_share)} answered, median wait {wait(r.median_first_response_s)}"
@@ -108,6 +119,8 @@ def fairness_lines(d: DigestData) -> list[str]:
                      f"vs {pct(f.returning.answered_share)}{care}.")
     if not (f.newcomers_wait_longer or f.newcomers_answered_less):
         lines.append("  Newcomers were answered as well as returning members.")
+    if memory:
+        lines.append(memory)
     return lines
 
 
@@ -193,8 +206,9 @@ def note(d: DigestData, chart_png: bytes | None = None) -> Note:
     f = d.fairness
     if f.first_time.questions and f.returning.questions:
         flag = " ⚠" if f.newcomers_wait_longer or f.newcomers_answered_less else ""
+        memory = "" if not f.memory_too_short else f" · tracker memory {int(f.memory_days or 0)} days: read with care"
         fields.append(("Newcomers", f"{pct(f.first_time.answered_share)} answered, median {wait(f.first_time.median_first_response_s)} "
-                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}"))
+                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}{memory}"))
     fields.append(("The bot", bot_line(d)))
     body: list[str] = []
     if d.unanswered:

@@ -560,6 +560,11 @@ class Tracker:
         ).fetchone()
         return row is not None and bool(row[0])
 
+    def digest_memory_start(self) -> float | None:
+        """When the tracker first saw anyone (UNIX seconds): how far back "who is new" can be told."""
+        row = self.conn.execute("SELECT MIN(first_seen) FROM authors").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
+
     def digest_audit_counts(self, start: float, end: float) -> list[tuple[str, str, int, int]]:
         """(kind, result, messages, distinct question lists) sent in [start, end)."""
         return [tuple(r) for r in self.conn.execute(  # type: ignore[misc]

@@ -24,6 +24,7 @@ from .outbound import NUDGE_BUTTONS, Door, Note, NotStaff
 from .render import age, neutralise, plain_name
 from .tracker import Question, StoreError, Tracker, dt
 
+NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
 log = logging.getLogger("unanswered.watchdog")
 
 MAX_TRANSIENT_FAILURES = 3
@@ -187,7 +188,8 @@ class Watchdog:
 
     def _open_question(self, m: Message, route: Route, reasons: list[str]) -> None:
         due = m.at + self.settings.window_for(route)
-        first_time = not self.tracker.has_spoken_before(m.platform, m.author, m.at)
+        # A "hi" a minute before the question does not make a regular: only being seen a day earlier does.
+        first_time = not self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
         qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
         if not qid:
             return

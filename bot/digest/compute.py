@@ -114,6 +114,7 @@ def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
         fairness=Fairness(
             first_time=rates((r for r in current if r["first_time"]), end_ts, window),
             returning=rates((r for r in current if not r["first_time"]), end_ts, window),
+            memory_days=_memory_days(store, period),
         ),
         thanks=_thanks(store, settings, rows, period),
         first_responses_by_members=by_members,
@@ -211,6 +212,14 @@ def _thanks(store: Tracker, settings: Settings, rows: list[sqlite3.Row], period:
         if len(out) == THANKS_SHOWN:
             break
     return out
+
+
+def _memory_days(store: Tracker, period: Period) -> float | None:
+    """Days between the first member the tracker ever saw (live, catch-up or replayed export) and the period's start."""
+    first = store.digest_memory_start()
+    if first is None:
+        return None
+    return max(0.0, (period.start.timestamp() - first) / 86400)
 
 
 def _bot_activity(store: Tracker, period: Period) -> BotActivity:

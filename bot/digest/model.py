@@ -11,6 +11,8 @@ from .period import Period
 
 SCHEMA_VERSION = 1
 SMALL_SAMPLE = 10  # fewer questions than this in a group: comparisons are noisy
+# A regular may be quiet for weeks: with less history than this before a period, "first-time" is a guess.
+MEMORY_NEEDED_DAYS = 28
 
 # Trend arrows: changes smaller than these read as "about the same" (→).
 SHARE_TOLERANCE = 0.01  # one percentage point
@@ -109,6 +111,13 @@ class Helper:
 class Fairness:
     first_time: Rates
     returning: Rates
+    # How far back the tracker's memory of who is who reaches before the period (None: it knows nobody).
+    memory_days: float | None = None
+
+    @property
+    def memory_too_short(self) -> bool:
+        """Too little history to tell a newcomer from a regular the tracker has not seen yet."""
+        return self.memory_days is None or self.memory_days < MEMORY_NEEDED_DAYS
 
     @property
     def answered_share_gap(self) -> float | None:
@@ -143,6 +152,8 @@ class Fairness:
             "newcomers_wait_longer": self.newcomers_wait_longer,
             "newcomers_answered_less": self.newcomers_answered_less,
             "small_sample": self.small_sample,
+            "memory_days": _round(self.memory_days, 1),
+            "memory_too_short": self.memory_too_short,
         }
 
 
