@@ -42,6 +42,7 @@ async def check_discord(settings: Settings, *, notes: list[str] | None = None) -
         if notes is not None:
             notes.append(f"discord: logged in as {me.get('username')}, in {len({c.get('guild_id') for c in channels.values()})} server(s)")
         problems = await _channels(http, settings, channels)
+        problems += await _staff_channels(http, settings, channels)
         problems += await _people(http, settings)
         return problems
     finally:
@@ -77,6 +78,19 @@ async def _channels(http: HTTPClient, settings: Settings, channels: dict[str, di
         if route.channel.lstrip("#").lower() not in by_name:
             problems.append(f"{where}: the bot sees no text or forum channel named {route.channel} in its server(s); "
                             "check the spelling, and that the bot's role can View Channel there")
+    return problems
+
+
+async def _staff_channels(http: HTTPClient, settings: Settings, channels: dict[str, dict[str, Any]]) -> list[str]:
+    problems = []
+    for name, staff in settings.staff_channels.items():
+        if staff.platform != "discord" or staff.channel in channels:
+            continue
+        try:
+            await http.get_channel(staff.channel)
+        except discord.HTTPException as exc:
+            problems.append(f"staff_channels.{name}: Discord says {exc.status} for channel {staff.channel}; copy the id again "
+                            "(right-click the channel → Copy Channel ID) and check the bot can see it")
     return problems
 
 

@@ -41,6 +41,7 @@ async def check_slack(settings: Settings, *, notes: list[str] | None = None) -> 
         if notes is not None:
             notes.append(f"slack: logged in as {me.get('user')} in workspace {me.get('team')}")
         problems += await _channels(client, settings)
+        problems += await _staff_channels(client, settings)
         problems += await _people(client, settings)
     finally:
         session = getattr(client, "session", None)
@@ -80,6 +81,23 @@ async def _channels(client: Any, settings: Settings) -> list[str]:
         elif channel and not channel.get("is_member", True):
             problems.append(f"{where}: the app is not a member of #{channel.get('name')}, so it cannot read it; "
                             f"type /invite @unanswered in #{channel.get('name')}")
+    return problems
+
+
+async def _staff_channels(client: Any, settings: Settings) -> list[str]:
+    """Allow-listed staff channels the bot may post to must exist, and the app must be in them."""
+    problems = []
+    for name, staff in settings.staff_channels.items():
+        if staff.platform != "slack":
+            continue
+        try:
+            channel = (await client.conversations_info(channel=staff.channel)).get("channel") or {}
+        except SlackApiError as exc:
+            problems.append(f"staff_channels.{name}: Slack says {api_error(exc)[0]} for {staff.channel}; copy the channel id "
+                            "from the channel's details")
+            continue
+        if not channel.get("is_member", True):
+            problems.append(f"staff_channels.{name}: the app is not in #{channel.get('name')}; /invite @unanswered there")
     return problems
 
 

@@ -77,6 +77,14 @@ slack = "{nobody}"
 
 [people.erin]
 discord = "{d_bot}"
+
+[staff_channels.mods]
+platform = "slack"
+channel = "C0GONE0001"
+
+[staff_channels.discord_mods]
+platform = "discord"
+channel = "910000000000000077"
 """
 
 
@@ -153,6 +161,8 @@ async def test_a_missing_channel_a_bot_and_a_wrong_platform_person_are_named(fak
     assert f"config error: people.bob: Slack member {BOB_BOT} (helperbot) is a bot, not a person" in out
     assert f"config error: people.dave: Slack has no member {NOBODY} in this workspace (user_not_found)" in out
     assert f"config error: people.erin: Discord user {D_BOT} (otherbot) is a bot, not a person" in out
+    assert "config error: staff_channels.mods: Slack says channel_not_found for C0GONE0001" in out
+    assert "config error: staff_channels.discord_mods: Discord says 404 for channel 910000000000000077" in out
     assert ("warning: people.carol is on the chain of routes[0] (slack #help) but has only a discord id: "
             "they will be DMed on Discord about Slack questions") in out
     carol = next(x for x in out.splitlines() if x.startswith("  carol:"))
