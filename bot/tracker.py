@@ -150,6 +150,12 @@ def m002_answerer_name(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE questions ADD COLUMN answered_by_name TEXT")
 
 
+@migrations()
+def m003_author_joined(db: sqlite_utils.Database) -> None:
+    # When a member joined (Discord says): "newcomer" from the platform, not only from our memory.
+    db.execute("ALTER TABLE authors ADD COLUMN joined_at REAL")
+
+
 def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 
@@ -288,10 +294,13 @@ class Tracker:
         if cur.rowcount != 1:
             return False
         # Histories can arrive out of order (catch-up): keep the earliest time.
+        joined = m.author_joined_at.timestamp() if m.author_joined_at else None
         self.conn.execute(
-            "INSERT INTO authors (platform, author, first_seen) VALUES (?, ?, ?)"
-            " ON CONFLICT (platform, author) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < first_seen",
-            (m.platform, m.author, at),
+            "INSERT INTO authors (platform, author, first_seen, joined_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, author) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),"
+            " joined_at = coalesce(excluded.joined_at, joined_at)"
+            " WHERE excluded.first_seen < first_seen OR (excluded.joined_at IS NOT NULL AND joined_at IS NULL)",
+            (m.platform, m.author, at, joined),
         )
         return True
 
@@ -313,6 +322,11 @@ class Tracker:
             ).fetchone()
             is not None
         )
+
+    def joined_before(self, platform: str, author: str, before: datetime) -> bool:
+        """Did the platform say this author joined before ``before``?"""
+        row = self.conn.execute("SELECT joined_at FROM authors WHERE platform = ? AND author = ?", (platform, author)).fetchone()
+        return row is not None and row[0] is not None and row[0] < before.timestamp()
 
     def last_message(self, platform: str, channel: str) -> tuple[str, datetime] | None:
         """The newest stored message of a channel: where history catch-up resumes."""

@@ -25,6 +25,7 @@ from .render import age, neutralise, plain_name
 from .tracker import Question, StoreError, Tracker, dt
 
 NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
+NEWCOMER_JOINED = timedelta(days=30)  # joined the server longer ago than this: not a newcomer
 log = logging.getLogger("unanswered.watchdog")
 
 MAX_TRANSIENT_FAILURES = 3
@@ -188,8 +189,10 @@ class Watchdog:
 
     def _open_question(self, m: Message, route: Route, reasons: list[str]) -> None:
         due = m.at + self.settings.window_for(route)
-        # A "hi" a minute before the question does not make a regular: only being seen a day earlier does.
-        first_time = not self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
+        # A "hi" a minute before the question does not make a regular: being seen a day earlier does, and so
+        # does having joined the server a month before (when the platform says), seen posting or not.
+        first_time = not (self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
+                          or self.tracker.joined_before(m.platform, m.author, m.at - NEWCOMER_JOINED))
         qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
         if not qid:
             return

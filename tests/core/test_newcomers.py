@@ -45,3 +45,33 @@ async def test_a_long_memory_needs_no_caveat(settings, tracker):  # noqa: F811
     d = digest.compute(tracker, settings, period("2026-W02", settings))
     assert 59 < d.fairness.memory_days < 61 and not d.fairness.memory_too_short
     assert "may be regulars" not in digest_render.text(d)
+
+
+async def test_a_member_who_joined_long_ago_is_no_newcomer_even_unseen(settings, tracker):  # noqa: F811
+    """Discord says when each member joined: a fresh install does not make a two-year member "new"."""
+    at = MON + timedelta(hours=10)
+    events = [
+        Message(platform="discord", channel="D1", id="1", author="U_OLD", at=at, text="How do I sync the clock?",
+                author_joined_at=MON - timedelta(days=700)),
+        Message(platform="discord", channel="D1", id="2", author="U_NEW", at=at + timedelta(minutes=1), text="How do I update?",
+                author_joined_at=MON - timedelta(days=2)),
+        Message(platform="discord", channel="D1", id="3", author="U_UNKNOWN", at=at + timedelta(minutes=2), text="Where are logs?"),
+    ]
+    await replay.run(events, settings, tracker)
+    assert {q.author: q.first_time for q in tracker.questions()} == {"U_OLD": False, "U_NEW": True, "U_UNKNOWN": True}
+
+
+def test_discord_messages_carry_the_members_join_date():
+    from datetime import datetime, timezone
+
+    from adapters.discord import translate
+    from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, user
+
+    fake = FakeDiscord()
+    fake.text_channel("910000000000000001", "help")
+    payload = fake.message("910000000000000001", snowflake(MON), user("600000000000000001", "newbie"), "How do I update?")
+    assert translate.message(payload).author_joined_at == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    payload["member"]["joined_at"] = "not a date"
+    assert translate.message(payload).author_joined_at is None
+    del payload["member"]  # REST history has no member
+    assert translate.message(payload).author_joined_at is None
