@@ -82,11 +82,13 @@ def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DE
 
     # Bottom: answered share and within-window share; a week with no question is a gap.
     drew = False
-    for values, colour, name in ((shares, SHARE_COLOUR, "answered"), (within, WINDOW_COLOUR, "within the window")):
+    # The answered line is drawn wider underneath: where both shares are equal, both stay visible.
+    for values, colour, name, width, size in ((shares, SHARE_COLOUR, "answered", 5, 11),
+                                              (within, WINDOW_COLOUR, "within the window", 2, 6)):
         points = [(x, v) for x, v in zip(xs, values) if v is not None]
         if points:
             px, py = zip(*points)
-            bottom.plot(px, py, color=colour, marker="o", linewidth=3, markersize=7, label=name)
+            bottom.plot(px, py, color=colour, marker="o", linewidth=width, markersize=size, label=name)
             drew = True
     if target is not None:
         bottom.axhline(100 * target, color=TARGET_COLOUR, linestyle="--", linewidth=1.5, label=f"target {target:.0%}")
