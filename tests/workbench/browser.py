@@ -58,3 +58,22 @@ def screenshot(browser, name: str) -> Path:
     browser.save_screenshot(str(path))
     print(f"screenshot: {path} ({width} px wide)")
     return path
+
+
+def load(browser, url: str, css: str, timeout: float = 30):
+    """Open ``url`` and wait until ``css`` is on the page (a loaded machine can be slow to paint); returns the element."""
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for attempt in range(2):
+        browser.get(url)
+        try:
+            found = WebDriverWait(browser, timeout).until(ready.presence_of_element_located((By.CSS_SELECTOR, css)))
+            WebDriverWait(browser, timeout).until(lambda b: b.execute_script(
+                "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"))
+            return found
+        except TimeoutException:
+            if attempt:
+                raise AssertionError(f"{url}: no {css!r} after {timeout}s; the page was: {browser.page_source[:500]!r}") from None

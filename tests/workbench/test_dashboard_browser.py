@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-from .browser import DESKTOP, PHONE, chrome, screenshot, set_width
+from .browser import DESKTOP, PHONE, chrome, load, screenshot, set_width
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo"
@@ -93,7 +93,7 @@ def test_open_questions_with_links_and_the_chart_in_a_browser(dashboard, browser
 
     url, _ = dashboard
     set_width(browser, size)
-    browser.get(url + "/tracker/open_oldest_first")
+    load(browser, url + "/tracker/open_oldest_first", "table.rows-and-columns")
     assert "Open questions, oldest first" in browser.page_source
     links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns td a")]
     message_links = [x for x in links if x and x.startswith(("https://acme-synths.slack.com/", "https://discord.com/channels/"))]
@@ -102,13 +102,12 @@ def test_open_questions_with_links_and_the_chart_in_a_browser(dashboard, browser
     assert "2026-01-05 14:08" in cells and "mod wheel" in cells  # readable times, the stored excerpt
     screenshot(browser, f"dashboard-open-questions-{size[0]}")
 
-    browser.get(url + "/weekly")
-    image = browser.find_element(By.CSS_SELECTOR, "img.chart")
+    image = load(browser, url + "/weekly", "img.chart")
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) >= 600
     assert browser.execute_script("return arguments[0].getBoundingClientRect().width", image) <= size[0]
     screenshot(browser, f"dashboard-weekly-{size[0]}")
 
-    browser.get(url + "/tracker")
+    load(browser, url + "/tracker", "footer")
     names = browser.page_source
     for view in ("open_questions", "response_times", "nudges_and_actions", "audit_log", "people_to_thank"):
         assert view in names, view
@@ -120,7 +119,7 @@ def test_the_html_digest_reads_at_desktop_and_phone_width(dashboard, browser, si
 
     url, _ = dashboard
     set_width(browser, size)
-    browser.get(url + "/assets/digest.html")
+    load(browser, url + "/assets/digest.html", "ol.unanswered")
     assert browser.execute_script("return window.innerWidth") == size[0]
     # Nothing is cut off or scrolls sideways, at either width.
     overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
