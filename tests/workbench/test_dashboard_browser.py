@@ -144,3 +144,15 @@ def test_without_datasette_the_dashboard_says_which_extra(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db")], capture_output=True, text=True, timeout=60,
                             env={**os.environ})
     assert result.returncode == 1 and "unanswered[dashboard]" in result.stderr
+
+
+def test_a_missing_browser_skips_locally_but_fails_under_ci(monkeypatch):
+    from . import browser as b
+
+    monkeypatch.setattr(b.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no headless Chromium found: apt-get install"):
+        b.chrome()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but no headless Chromium found"):
+        b.chrome()
