@@ -4,13 +4,15 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo check-config clean
+.PHONY: run test lint bench demo check-config dashboard constraints clean
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
-$(STAMP): pyproject.toml
+# Everything, extras included (the chart, the dashboard, the tests), at the versions in constraints.txt.
+EXTRAS := chart,dashboard,test
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 ## Set up and run the watchdog (a labelled demo when no credentials are configured).
@@ -38,6 +40,17 @@ demo: $(STAMP)
 
 check-config: $(STAMP)
 	$(BIN)/unanswered check-config
+
+## Browse the tracker read-only in Datasette on 127.0.0.1 (Ctrl-C stops).
+dashboard: $(STAMP)
+	$(BIN)/unanswered dashboard
+
+## Re-pin constraints.txt from a fresh venv after changing pyproject.toml's ranges.
+constraints:
+	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
+	PYTHONWARNINGS=ignore .venv-pin/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	{ head -n 2 constraints.txt; .venv-pin/bin/python -m pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
+	rm -rf .venv-pin
 
 clean:
 	rm -rf $(VENV) .pytest_cache

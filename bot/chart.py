@@ -1,12 +1,15 @@
-"""The digest's picture: 12 weeks of answered share and median time to first response.
+"""The digest's picture: 12 weeks of questions asked, answered share and within-window share.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot): pyplot keeps
 global state that is not safe across threads, and the delivery job renders in a
-worker thread so the event loop keeps serving events meanwhile. matplotlib is
-imported here, lazily, so nothing else in the bot pays for it.
+worker thread so the event loop keeps serving events meanwhile. matplotlib is an
+optional extra (``pip install 'unanswered[chart]'``, which ``make`` installs): it is
+imported here, lazily, so nothing else in the bot pays for it, and without it the
+digest goes out without a picture (``ChartUnavailable`` says how to get one).
 
 Sized for a phone: 800x640 pixels, big type, two stacked panels with one
-message each, weeks labelled by their Monday.
+message each, weeks labelled by their Monday (with the year on the first week and
+on the first week of each new year).
 """
 
 from __future__ import annotations
@@ -17,57 +20,84 @@ from typing import Sequence
 from .digest import Week
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 6.4, 100
+COUNT_COLOUR = "#8ab4d8"
 SHARE_COLOUR = "#2a9d8f"
-TIME_COLOUR = "#e76f51"
+WINDOW_COLOUR = "#e76f51"
+TARGET_COLOUR = "#555555"
+DEFAULT_TARGET = 0.8  # answered-within-the-window share worth aiming for
+EXTRA_HINT = "pip install 'unanswered[chart]' (make run / make test install it)"
 
 
-def _time_scale(values: Sequence[float | None]) -> tuple[float, str]:
-    """Seconds -> the unit that keeps the axis numbers short."""
-    top = max((v for v in values if v is not None), default=0.0)
-    if top >= 2 * 86400:
-        return 86400.0, "days"
-    if top >= 2 * 3600:
-        return 3600.0, "hours"
-    return 60.0, "minutes"
+class ChartUnavailable(RuntimeError):
+    """matplotlib (the ``chart`` extra) is not installed."""
 
 
-def render_png(weeks: Sequence[Week], title: str = "") -> bytes:
+def available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def week_labels(weeks: Sequence[Week]) -> list[str]:
+    """"5 Jan" per week (its Monday), with the year on the first week and on the first week of a new year."""
+    out = []
+    for i, w in enumerate(weeks):
+        label = f"{w.first_day.day} {w.first_day:%b}"
+        if i == 0 or w.first_day.year != weeks[i - 1].first_day.year:
+            label += f"\n{w.first_day.year}"
+        out.append(label)
+    return out
+
+
+def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DEFAULT_TARGET) -> bytes:
     """A PNG of the weekly series (empty weeks leave a gap, never an error)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ChartUnavailable(f"the weekly chart needs matplotlib, the optional `chart` extra: {EXTRA_HINT}") from None
 
-    labels = [f"{w.first_day.day} {w.first_day:%b}" for w in weeks]
+    labels = week_labels(weeks)
     xs = list(range(len(weeks)))
+    counts = [w.questions for w in weeks]
     shares = [None if w.answered_share is None else 100 * w.answered_share for w in weeks]
-    scale, unit = _time_scale([w.median_first_response_s for w in weeks])
-    medians = [None if w.median_first_response_s is None else w.median_first_response_s / scale for w in weeks]
+    within = [None if w.within_window_share is None else 100 * w.within_window_share for w in weeks]
 
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, sharex=True)
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[2, 3])
     fig.suptitle(title or "Last 12 weeks", fontsize=18, fontweight="bold")
 
-    # Top: answered share as bars, labelled, so the trend reads without gridlines.
-    heights = [s if s is not None else 0 for s in shares]
-    bars = top.bar(xs, heights, color=SHARE_COLOUR, width=0.7)
-    for bar, share, week in zip(bars, shares, weeks):
-        text = f"{share:.0f}" if share is not None else ("–" if not week.questions else "")
-        top.annotate(text, (bar.get_x() + bar.get_width() / 2, (share or 0) + 2), ha="center", va="bottom", fontsize=11)
-    top.set_ylim(0, 118)
-    top.set_yticks([0, 50, 100])
-    top.set_ylabel("% answered", fontsize=14)
+    # Top: how many questions each week had, labelled, so the shares below have their weight.
+    bars = top.bar(xs, counts, color=COUNT_COLOUR, width=0.7)
+    for bar, n in zip(bars, counts):
+        top.annotate(str(n), (bar.get_x() + bar.get_width() / 2, n), ha="center", va="bottom", fontsize=11,
+                     xytext=(0, 2), textcoords="offset points")
+    top.set_ylim(0, max(counts + [1]) * 1.3)
+    top.set_ylabel("questions", fontsize=14)
+    top.set_yticks([])
     top.tick_params(labelsize=12)
 
-    # Bottom: median wait as a line; a week with no answered question is a gap.
-    points = [(x, m) for x, m in zip(xs, medians) if m is not None]
-    if points:
-        px, py = zip(*points)
-        bottom.plot(px, py, color=TIME_COLOUR, marker="o", linewidth=3, markersize=8)
-        bottom.set_ylim(0, max(py) * 1.25 or 1)
-    else:
-        bottom.set_ylim(0, 1)
-        bottom.text(0.5, 0.5, "no answered questions yet", transform=bottom.transAxes, ha="center", va="center", fontsize=14, color="#666")
-    bottom.set_ylabel(f"median wait\n({unit})", fontsize=14)
+    # Bottom: answered share and within-window share; a week with no question is a gap.
+    drew = False
+    # The answered line is drawn wider underneath: where both shares are equal, both stay visible.
+    for values, colour, name, width, size in ((shares, SHARE_COLOUR, "answered", 5, 11),
+                                              (within, WINDOW_COLOUR, "within the window", 2, 6)):
+        points = [(x, v) for x, v in zip(xs, values) if v is not None]
+        if points:
+            px, py = zip(*points)
+            bottom.plot(px, py, color=colour, marker="o", linewidth=width, markersize=size, label=name)
+            drew = True
+    if target is not None:
+        bottom.axhline(100 * target, color=TARGET_COLOUR, linestyle="--", linewidth=1.5, label=f"target {target:.0%}")
+    if not drew:
+        bottom.text(0.5, 0.5, "no questions yet", transform=bottom.transAxes, ha="center", va="center", fontsize=14, color="#666")
+    bottom.set_ylim(0, 105)
+    bottom.set_yticks([0, 50, 100])
+    bottom.set_ylabel("% of questions", fontsize=14)
+    bottom.legend(loc="lower left", fontsize=11, frameon=False, ncols=3)
     bottom.set_xticks(xs, labels, rotation=45, ha="right")
     bottom.tick_params(labelsize=12)
     for ax in (top, bottom):

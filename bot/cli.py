@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from . import logs
 from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
 from .render import age, one_line
@@ -20,15 +21,11 @@ from .tracker import StoreError, Tracker
 EXIT_CONFIG = 2
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Platform libraries log request details at DEBUG/INFO; keep them quiet.
-    for noisy in ("slack_bolt", "slack_sdk", "discord", "apscheduler", "aiohttp"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _setup_logging(verbose: bool, default: int = logging.INFO) -> None:
+    """A command's log level: DEBUG with -v (the command's or the group's), else ``default``."""
+    ctx = click.get_current_context(silent=True)
+    obj = (ctx.find_root().obj if ctx else None) or {}
+    logs.setup(logging.DEBUG if verbose or obj.get("verbose") else default, obj.get("log_format", "text"))
 
 
 def _settings(config: str | None) -> tuple[Settings, Path | None]:
@@ -38,6 +35,17 @@ def _settings(config: str | None) -> tuple[Settings, Path | None]:
         for problem in exc.problems:
             click.echo(f"config error: {problem}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
+
+
+def _with_db(settings: Settings, db: str | None) -> Settings:
+    """``--db FILE`` instead of storage.path (e.g. a tracker made by `replay --db`)."""
+    if not db:
+        return settings
+    return settings.model_copy(update={"storage": settings.storage.model_copy(update={"path": Path(db)})})
+
+
+db_option = click.option("--db", type=click.Path(dir_okay=False), default=None,
+                         help="Read this tracker instead of storage.path (e.g. one made by `replay --db`).")
 
 
 def _store(settings: Settings, must_exist: bool = True) -> Tracker:
@@ -94,8 +102,18 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="unanswered")
-def main() -> None:
-    """unanswered: privately pings your moderators when a member's question goes unanswered."""
+@click.option("-v", "--verbose", "verbose", is_flag=True, help="Debug logging, for every command.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Logs on stderr as text, or one JSON object a line (for log shippers).")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
+    """unanswered: privately pings your moderators when a member's question goes unanswered.
+
+    Shell completion (bash): eval "$(_UNANSWERED_COMPLETE=bash_source unanswered)"; zsh_source and
+    fish_source work the same way.
+    """
+    ctx.obj = {"verbose": verbose, "log_format": log_format}
+    logs.setup(logging.DEBUG if verbose else logging.WARNING, log_format)
 
 
 # ---------------------------------------------------------------- run
@@ -145,18 +163,21 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
 
 @main.command("check-config")
 @config_option
-def check_config(config: str | None) -> None:
-    """Validate the configuration and print a summary of what will be watched."""
+@click.option("--online/--offline", "online", default=None,
+              help="Ask Slack, Discord and the feeds whether the set-up works (default: when their tokens/feeds are set); "
+                   "--offline checks the file only.")
+def check_config(config: str | None, online: bool | None) -> None:
+    """Validate the configuration, prove it against the platforms, and print what will be watched."""
     settings, path = _settings(config)
     from . import wiring
+    from .check_people import person_lines, platform_warnings
 
+    active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
     click.echo(f"Config: {path or 'built-in defaults (no unanswered.toml found)'}")
     click.echo(f"Storage: {settings.storage.path} (messages kept {settings.storage.retention_days} days, audit {settings.storage.audit_retention_days} days)")
     click.echo(f"People ({len(settings.people)}):")
-    for name, p in settings.people.items():
-        ids = ", ".join(f"{k} {getattr(p, k)}" for k in ("slack", "discord") if getattr(p, k)) or "no platform ids"
-        quiet = f", quiet {p.quiet_hours}" if p.quiet_hours else ""
-        click.echo(f"  {name}: {ids}; {p.timezone}{quiet}")
+    for line in person_lines(settings, SystemClock().now(), {p for p in active if p in ("slack", "discord")}):
+        click.echo(line)
     click.echo(f"Routes ({len(settings.routes)}):")
     for r in settings.routes:
         chain = " → ".join(r.chain) or "nobody"
@@ -164,17 +185,24 @@ def check_config(config: str | None) -> None:
             f"  {r.platform} {r.channel}: mode {r.mode}, window {format_duration(settings.window_for(r))}, "
             f"nudge {chain} (every {format_duration(settings.escalate_after_for(r))}{', repeating' if r.repeat else ''})"
         )
-    active = [name for name, (wanted, _) in wiring.SOURCES.items() if wanted(settings)]
     click.echo("Sources: " + (", ".join(active) if active else "none configured: `unanswered run` starts the demo"))
-    warnings = _warnings(settings, active)
-    problems, notes = asyncio.run(wiring.run_checks(settings, active)) if active else ([], [])
+    warnings = _warnings(settings, active) + platform_warnings(settings)
+    problems: list[str] = []
+    notes: list[str] = []
+    if online and not active:
+        problems.append("--online: nothing to check online; set UNANSWERED_SLACK__BOT_TOKEN / UNANSWERED_DISCORD__TOKEN or add [[feeds]]")
+    elif online is not False and active:
+        click.echo("Checking online: " + ", ".join(active) + " (read-only calls; --offline skips this)")
+        problems, notes = asyncio.run(wiring.run_checks(settings, active))
+    elif active:
+        notes.append("--offline: Slack, Discord and the feeds were not asked; run without --offline to prove the set-up")
     for w in warnings + notes:
-        click.echo(f"warning: {w}")
+        click.echo(f"warning: {w}" if w in warnings else f"note: {w}")
     for problem in problems:
         click.echo(f"config error: {problem}", err=True)
     if problems:
         raise SystemExit(EXIT_CONFIG)
-    click.echo("OK" + (f" ({len(warnings) + len(notes)} warning(s))" if warnings or notes else ""))
+    click.echo("OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
 
 
 def _warnings(settings: Settings, active: list[str]) -> list[str]:
@@ -198,9 +226,10 @@ def _warnings(settings: Settings, active: list[str]) -> list[str]:
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
 @click.option("--all", "show_all", is_flag=True, help="Include answered and closed questions of the last 7 days.")
-def status(config: str | None, as_json: bool, show_all: bool) -> None:
+@db_option
+def status(config: str | None, as_json: bool, show_all: bool, db: str | None) -> None:
     """Open questions with their age, channel and who was nudged when; source health."""
-    settings, _ = _settings(config)
+    settings = _with_db(_settings(config)[0], db)
     tracker = _store(settings)
     now = SystemClock().now()
     questions = tracker.open_questions()
@@ -271,9 +300,10 @@ def _kv(tracker: Tracker, prefix: str) -> list[tuple[str, Any]]:
 @click.option("--since", default=None, help='How far back: "7d", "12h", or a date "2026-01-05".')
 @click.option("--recipient", default=None, help="Only messages to this person (their name in [people]).")
 @click.option("--json", "as_json", is_flag=True)
-def audit(config: str | None, since: str | None, recipient: str | None, as_json: bool) -> None:
+@db_option
+def audit(config: str | None, since: str | None, recipient: str | None, as_json: bool, db: str | None) -> None:
     """Every message the bot sent (or tried to), with its full text."""
-    settings, _ = _settings(config)
+    settings = _with_db(_settings(config)[0], db)
     tracker = _store(settings)
     rows = tracker.audit_rows(since=_since(since), person=recipient)
     if as_json:
@@ -300,9 +330,11 @@ def audit(config: str | None, since: str | None, recipient: str | None, as_json:
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per judged top-level message, in input order.")
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Keep the replayed tracker in this file (e.g. for `digest`).")
-def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, db: str | None) -> None:
+@click.option("--list", "list_all", is_flag=True, help="After the summary, every question with its fate and nudges.")
+@click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: when it is a terminal).")
+def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, db: str | None, list_all: bool,
+           progress: bool | None) -> None:
     """Run a history through the watchdog with a simulated clock: what would have been flagged, and who pinged when."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings, _ = _settings(config)
     from . import replay as replay_mod
     from .wiring import read_history
@@ -314,13 +346,19 @@ def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, 
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
-    result, _ = asyncio.run(replay_mod.run(events, settings, tracker))
+    from .progress import bar
+
+    with bar(events, "replaying", "events", enabled=progress) as counted:
+        result, _ = asyncio.run(replay_mod.run(counted, settings, tracker))
     for err in errors:
         click.echo(str(err), err=True)
     if as_json:
         _replay_json(tracker, result)
     else:
-        _replay_text(tracker, result)
+        from .replay_report import report
+
+        for line in report(tracker, result, list_all=list_all):
+            click.echo(line)
     tracker.close()
 
 
@@ -353,30 +391,6 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
             "nudges": nudges,
         }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def _replay_text(tracker: Tracker, result: Any) -> None:
-    from .replay import summary
-
-    s = summary(tracker, result)
-    if not s["events"]:
-        click.echo("No events in the input.")
-        return
-    click.echo(f"Replayed {s['events']} events from {s['from']:%Y-%m-%d %H:%M} to {s['to']:%Y-%m-%d %H:%M} UTC.")
-    share = f"{s['answered_share']:.0%}" if s["answered_share"] is not None else "n/a"
-    median = age(s["median_first_response_s"]) if s["median_first_response_s"] is not None else "n/a"
-    click.echo(f"Questions: {s['questions']} · answered: {s['answered']} ({share}) · median time to first response: {median}")
-    click.echo(f"Nudges that would have been sent: {s['nudges']}")
-    for q in tracker.questions():
-        if q.status == "deleted":
-            continue
-        nudges = tracker.nudges_for(q.id)
-        if q.answered_at:
-            fate = f"answered by {q.answered_by_name or q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
-        else:
-            fate = f"{q.status}, no reply"
-        click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{q.channel_name or q.channel} {q.author_name or q.author}: {one_line(q.excerpt, 70)}")
-        click.echo(f"      {fate}" + "".join(f"; nudge {n['person']} at {datetime.fromtimestamp(n['sent_at'], timezone.utc):%H:%M}" for n in nudges))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -514,7 +514,20 @@ def load_settings(path: Path | str | None = None, *, environ: dict[str, str] | N
         if env_before is not None:
             os.environ.clear()
             os.environ.update(env_before)
-    return settings, file
+    return _storage_beside(settings, file, environ), file
+
+
+def _storage_beside(settings: Settings, file: Path | None, environ: dict[str, str] | None) -> Settings:
+    """A relative storage.path is relative to the config file's folder, not to wherever the command ran.
+
+    (Set by UNANSWERED_STORAGE__PATH it stays relative to the working folder, as a shell user expects.)
+    """
+    path = settings.storage.path
+    from_env = "UNANSWERED_STORAGE__PATH" in (os.environ if environ is None else environ)
+    if file is None or path.is_absolute() or from_env:
+        return settings
+    beside = file.resolve().parent / path
+    return settings.model_copy(update={"storage": settings.storage.model_copy(update={"path": beside})})
 
 
 def _env_json_problem(message: str, where: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import digest, digest_render
+from . import digest, digest_html, digest_render
 from .cli import EXIT_CONFIG, _settings, _store, config_option
 from .clock import SystemClock
 from .config import Settings
@@ -16,10 +16,17 @@ from .config import Settings
 FORMATS = ("text", "json", "html", "png")
 
 
-def _chart(data: digest.DigestData) -> bytes:
-    from .chart import render_png
+def _chart(data: digest.DigestData, *, required: bool = True) -> bytes | None:
+    from .chart import ChartUnavailable, render_png
 
-    return render_png(data.weekly, f"Last 12 weeks to {data.period.id}")
+    try:
+        return render_png(data.weekly, f"Last 12 weeks to {data.period.id}")
+    except ChartUnavailable as exc:
+        if required:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+        click.echo(f"note: the digest has no chart: {exc}", err=True)
+        return None
 
 
 @click.command("digest")
@@ -53,13 +60,15 @@ def command(config: str | None, period_text: str, fmt: str, as_json: bool, out: 
         tracker.close()
     if fmt == "png":
         target = Path(out or f"digest-{period.id}.png")
-        target.write_bytes(_chart(data))
+        png = _chart(data)
+        assert png is not None
+        target.write_bytes(png)
         click.echo(f"Chart written to {target}", err=out is not None)
         return
     if fmt == "json":
         body = digest_render.as_json(data)
     elif fmt == "html":
-        body = digest_render.html_page(data, _chart(data))
+        body = digest_html.html_page(data, _chart(data, required=False))
     else:
         body = digest_render.text(data)
     if out:

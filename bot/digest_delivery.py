@@ -78,10 +78,13 @@ def watched_before(app: "App", end: datetime) -> bool:
 async def prepare(app: "App", period: digest.Period) -> tuple[digest.DigestData, bytes | None]:
     """Figures (on the loop thread: SQLite) and the chart (in a worker thread)."""
     data = digest.compute(app.tracker, app.settings, period)
-    try:
-        from .chart import render_png
+    from .chart import ChartUnavailable, render_png
 
+    try:
         png = await asyncio.to_thread(render_png, data.weekly, f"Last 12 weeks to {period.id}")
+    except ChartUnavailable as exc:
+        log.info("digest sent without its chart: %s", exc)
+        png = None
     except Exception:  # a broken chart must not cost the moderator their digest
         log.exception("drawing the digest chart failed; sending the digest without it")
         png = None

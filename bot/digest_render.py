@@ -1,4 +1,4 @@
-"""The digest in words: text (to forward to a team), HTML, JSON, and the DM note.
+"""The digest in words: text (to forward to a team), JSON, and the DM note (HTML: ``bot.digest_html``).
 
 Every member-supplied string (names, excerpts) was neutralised when the figures
 were computed (``bot.digest``); HTML output escapes again, because HTML is a new
@@ -8,8 +8,6 @@ suggestion to the moderator reading it.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 
 from .digest import DigestData, Group, Rates, Waiting, arrow
@@ -91,11 +89,22 @@ def waiting_line(w: Waiting) -> str:
     return f"{age(w.age_s):>7}  {w.platform} {w.channel} · {w.asker}: {w.excerpt}{extra}"
 
 
+def memory_line(d: DigestData) -> str | None:
+    """Said when the tracker has watched too briefly to know who is new."""
+    f = d.fairness
+    if not f.memory_too_short:
+        return None
+    known = "no history at all" if f.memory_days is None else f"only {plural(int(f.memory_days), 'day')} of history"
+    return (f"  ⓘ The tracker had {known} before this {'week' if d.period.is_week else 'period'}: some \"first-time askers\" "
+            "may be regulars it had not seen yet (replay an export, or wait a few weeks, to know).")
+
+
 def fairness_lines(d: DigestData) -> list[str]:
     f = d.fairness
+    memory = memory_line(d)
     if not f.first_time.questions or not f.returning.questions:
         who = "first-time askers" if f.first_time.questions else "returning members"
-        return [f"  All questions came from {who}: nothing to compare."]
+        return [f"  All questions came from {who}: nothing to compare."] + ([memory] if memory else [])
 
     def row(label: str, r: Rates) -> str:
         return f"  {label}: {plural(r.questions, 'question')}, {pct(r.answered_share)} answered, median wait {wait(r.median_first_response_s)}"
@@ -110,6 +119,8 @@ def fairness_lines(d: DigestData) -> list[str]:
                      f"vs {pct(f.returning.answered_share)}{care}.")
     if not (f.newcomers_wait_longer or f.newcomers_answered_less):
         lines.append("  Newcomers were answered as well as returning members.")
+    if memory:
+        lines.append(memory)
     return lines
 
 
@@ -172,51 +183,6 @@ def as_json(d: DigestData) -> str:
     return json.dumps(d.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:1.6rem}table{border-collapse:collapse;width:100%}
-td,th{padding:.25rem .5rem;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}
-.warn{color:#a33}.muted{color:#666}img{max-width:100%}"""
-
-
-def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
-    """A self-contained page (inline CSS, chart as a data URI): forwardable as one file."""
-    e = html.escape
-    p = d.period
-    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>unanswered digest {e(p.id)}</title>",
-             f"<style>{_CSS}</style><body>",
-             f"<h1>{'Weekly digest' if p.is_week else 'Digest'} · {e(p.id)}</h1><p class=muted>{e(p.label)} ({e(p.tz)})</p>"]
-    if d.empty:
-        parts.append(f"<p><strong>No questions this {'week' if p.is_week else 'period'}</strong> in the watched channels.</p>")
-    else:
-        parts.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in headline(d)) + "</ul>")
-        if chart_png:
-            parts.append(f"<img alt='answered share and median wait, last 12 weeks' src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>")
-        parts.append("<h2>By channel / feed</h2><table><tr><th>where</th><th>asked</th><th>answered</th><th>in window</th><th>median</th></tr>")
-        for g in d.by_channel:
-            f = g.figures
-            parts.append(f"<tr><td>{e(g.platform)} {e(g.name)}</td><td>{f.questions}</td><td>{pct(f.answered_share)}</td>"
-                         f"<td>{pct(f.within_window_share)}</td><td>{wait(f.median_first_response_s)}</td></tr>")
-        parts.append("</table>")
-    if d.unanswered:
-        parts.append("<h2>Still unanswered (oldest first)</h2><ol>")
-        for w in d.unanswered:
-            line = e(waiting_line(w).strip())
-            # Feed links come from outside: only web links become clickable (no javascript: URLs).
-            safe = w.link and w.link.lower().startswith(("https://", "http://"))
-            parts.append(f"<li><a href='{e(w.link or '')}'>{line}</a></li>" if safe else f"<li>{line}</li>")
-        parts.append("</ol>")
-        if d.unanswered_more:
-            parts.append(f"<p>…and {d.unanswered_more} more.</p>")
-    if not d.empty:
-        parts.append("<h2>Newcomers vs returning members</h2>")
-        parts += [f"<p{' class=warn' if '⚠' in line else ''}>{e(line.strip())}</p>" for line in fairness_lines(d)]
-        parts.append(f"<h2>{e(THANKS_FRAME)}</h2><ul>")
-        parts += [f"<li>{e(h.name)} ({e(h.platform)}): {plural(h.first_responses, 'first response')}</li>" for h in d.thanks]
-        parts.append("</ul>")
-    parts.append(f"<h2>What the bot did</h2><p>{e(bot_line(d))}</p></body></html>")
-    return "\n".join(parts) + "\n"
-
-
 def note(d: DigestData, chart_png: bytes | None = None) -> Note:
     """The short DM version: key figures as fields, the oldest unanswered and whom to thank in the body."""
     p, t, prev = d.period, d.totals, d.previous
@@ -240,8 +206,9 @@ def note(d: DigestData, chart_png: bytes | None = None) -> Note:
     f = d.fairness
     if f.first_time.questions and f.returning.questions:
         flag = " ⚠" if f.newcomers_wait_longer or f.newcomers_answered_less else ""
+        memory = "" if not f.memory_too_short else f" · tracker memory {int(f.memory_days or 0)} days: read with care"
         fields.append(("Newcomers", f"{pct(f.first_time.answered_share)} answered, median {wait(f.first_time.median_first_response_s)} "
-                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}"))
+                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}{memory}"))
     fields.append(("The bot", bot_line(d)))
     body: list[str] = []
     if d.unanswered:

@@ -42,6 +42,9 @@ class Message:
     # (a forum topic, a Discord forum post); `all` routes treat every
     # top-level post that way anyway.
     starts_topic: bool = False
+    # When the author joined the server, if the platform says (Discord's member.joined_at): a
+    # long-time member is no newcomer even if the tracker never saw them post.
+    author_joined_at: datetime | None = None
 
     @property
     def is_top_level(self) -> bool:

@@ -7,7 +7,7 @@ is tested by travelling in time with plain datetimes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from .config import Person, Route, Settings
@@ -42,12 +42,23 @@ def wakes_at(person: Person, at: datetime) -> datetime:
     return candidate.astimezone(timezone.utc)
 
 
-def next_morning(person: Person, at: datetime, hour: int = 9) -> datetime:
-    """Tomorrow at ``hour`` local time, or the end of quiet hours if later ("snooze until morning")."""
+MORNING = time(8, 0)  # "Snooze until morning": 08:00 in the moderator's own time zone
+MORNING_AT_LEAST = timedelta(hours=3)  # closer than this, "morning" means the next one
+
+
+def next_morning(person: Person, at: datetime, hour: time = MORNING) -> datetime:
+    """The next ``hour`` (08:00) local time at least 3 h away, or the end of quiet hours if later.
+
+    At 01:30 that is 08:00 the same day (6.5 h), at 06:00 and at 20:00 08:00 the next day. The wall time
+    is localised on its own day, so across a DST change it is still 08:00 on the clock (7 or 9 h of night).
+    """
     zone = ZoneInfo(person.timezone)
-    day = at.astimezone(zone).date() + timedelta(days=1)
-    morning = datetime.combine(day, datetime.min.time().replace(hour=hour), tzinfo=zone).astimezone(timezone.utc)
-    return wakes_at(person, morning)
+    day = at.astimezone(zone).date()
+    while True:
+        morning = datetime.combine(day, hour, tzinfo=zone).astimezone(timezone.utc)
+        if morning - at >= MORNING_AT_LEAST:
+            return wakes_at(person, morning)
+        day += timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from .tracker import Question, StoreError, Tracker
 from .watchdog import Watchdog
 
 log = logging.getLogger("unanswered.sources")
+CATCH_UP_BAR_FROM = 1000  # events: a shorter catch-up is over before a bar could say anything
 
 
 class Source(Protocol):
@@ -55,7 +56,12 @@ class Hub:
         self.watchdog.ingest(event)
 
     def ingest_batch(self, events: Iterable[Event]) -> None:
-        self.watchdog.ingest_batch(events)
+        """A catch-up's events in one go; a long one shows a progress bar when stderr is a terminal."""
+        from .progress import bar
+
+        total = len(events) if isinstance(events, (list, tuple)) else None
+        with bar(events, "catching up", "events", enabled=None if (total or 0) >= CATCH_UP_BAR_FROM else False, total=total) as counted:
+            self.watchdog.ingest_batch(counted)
 
     async def act(self, action: StaffAction) -> str:
         return await self.watchdog.act(action)

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from . import policy
 from .config import Route, Settings, format_duration
@@ -23,6 +24,8 @@ from .outbound import NUDGE_BUTTONS, Door, Note, NotStaff
 from .render import age, neutralise, plain_name
 from .tracker import Question, StoreError, Tracker, dt
 
+NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
+NEWCOMER_JOINED = timedelta(days=30)  # joined the server longer ago than this: not a newcomer
 log = logging.getLogger("unanswered.watchdog")
 
 MAX_TRANSIENT_FAILURES = 3
@@ -187,7 +190,10 @@ class Watchdog:
 
     def _open_question(self, m: Message, route: Route, reasons: list[str]) -> None:
         due = m.at + self.settings.window_for(route)
-        first_time = not self.tracker.has_spoken_before(m.platform, m.author, m.at)
+        # A "hi" a minute before the question does not make a regular: being seen a day earlier does, and so
+        # does having joined the server a month before (when the platform says), seen posting or not.
+        first_time = not (self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
+                          or self.tracker.joined_before(m.platform, m.author, m.at - NEWCOMER_JOINED))
         qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
         if not qid:
             return
@@ -374,7 +380,10 @@ class Watchdog:
                 step = nudges[-1]["step"] if nudges else q.step
                 self.tracker.set_next_due(q.id, until, step=step)
                 self._due_changed(until)
-                outcome = f"Snoozed by {action.by} until {until:%Y-%m-%d %H:%M} UTC."
+                person = self.settings.people.get(action.by)
+                zone = ZoneInfo(person.timezone if person is not None else "UTC")
+                # In the snoozer's own clock: "until 08:00" must read as their morning, not UTC's.
+                outcome = f"Snoozed by {action.by} until {until.astimezone(zone):%a %d %b %H:%M} ({zone.key})."
             elif action.kind == "dismiss":
                 self.tracker.close_question(q.id, "dismissed", action.at, action.by)
                 outcome = f"Marked 'not a question' by {action.by} ({when}). Thanks: this teaches us what to skip."

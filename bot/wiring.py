@@ -45,12 +45,15 @@ COMMANDS = {
     "slack-manifest": "adapters.slack.manifest:command",
     "discord-invite": "adapters.discord.invite:command",
     "digest": "bot.digest_cli:command",
+    "dashboard": "bot.dashboard:command",
 }
 
 # Checks that need the network or a platform library, run by `check-config`:
 # "module:function(settings, notes=list) -> awaitable list of problems".
 CHECKS = {
     "feeds": "adapters.feeds.check:check_feeds",
+    "slack": "adapters.slack.check:check_slack",
+    "discord": "adapters.discord.check:check_discord",
 }
 
 # Live sources: name -> (is it configured?, "module:factory(settings) -> Source").

@@ -378,7 +378,9 @@ async def test_a_discord_run_with_errors_leaks_no_secret(discord_fake, tmp_path,
 
     runner = CliRunner()
     outputs = [await asyncio.to_thread(runner.invoke, main, [cmd, "-c", str(config)]) for cmd in ("check-config", "status", "audit")]
-    assert all(r.exit_code == 0 for r in outputs), [r.output for r in outputs]
+    # check-config asks Discord, which refuses this token: exit 2, said without quoting it.
+    assert [r.exit_code for r in outputs] == [2, 0, 0], [r.output for r in outputs]
+    assert "Discord refused the token" in outputs[0].output
 
     found = scan_database(settings.storage.path)
     found += leaks("audit rows", json.dumps([dict(r) for r in tracker.audit_rows()], default=str))

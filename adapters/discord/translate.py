@@ -181,7 +181,21 @@ def message(payload: Any, lookup: Lookup = no_lookup, *, me: str | None = None) 
         link=jump_link(guild, where.thread or where.channel, mid),
         channel_name=where.name,
         starts_topic=starts_topic,
+        author_joined_at=_joined_at(payload),
     )
+
+
+def _joined_at(payload: Mapping[str, Any]) -> datetime | None:
+    """member.joined_at (gateway events carry it; REST history does not); unreadable means unknown."""
+    member = payload.get("member")
+    value = member.get("joined_at") if isinstance(member, Mapping) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        joined = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return joined if joined.tzinfo else joined.replace(tzinfo=timezone.utc)
 
 
 def _reply_target(reference: Any) -> str | None:

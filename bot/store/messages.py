@@ -39,13 +39,16 @@ class Messages:
             return False
         key = (m.platform, m.author)
         seen = self._authors_seen.get(key)
-        if seen is not None and seen <= at:
-            return True  # first_seen <= seen <= at: the upsert below would change nothing
+        joined = m.author_joined_at.timestamp() if m.author_joined_at else None
+        if seen is not None and seen <= at and joined is None:
+            return True  # first_seen <= seen <= at and no join date to add: the upsert would change nothing
         # Histories can arrive out of order (catch-up): keep the earliest time.
         self.conn.execute(
-            "INSERT INTO authors (platform, author, first_seen) VALUES (?, ?, ?)"
-            " ON CONFLICT (platform, author) DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < first_seen",
-            (m.platform, m.author, at),
+            "INSERT INTO authors (platform, author, first_seen, joined_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform, author) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen),"
+            " joined_at = coalesce(excluded.joined_at, joined_at)"
+            " WHERE excluded.first_seen < first_seen OR (excluded.joined_at IS NOT NULL AND joined_at IS NULL)",
+            (m.platform, m.author, at, joined),
         )
         if len(self._authors_seen) >= AUTHORS_REMEMBERED:
             self._authors_seen.clear()
@@ -65,6 +68,16 @@ class Messages:
             ).fetchone()
             is not None
         )
+
+    def joined_before(self, platform: str, author: str, before: datetime) -> bool:
+        """Did the platform say this author joined before ``before``?"""
+        row = self.conn.execute("SELECT joined_at FROM authors WHERE platform = ? AND author = ?", (platform, author)).fetchone()
+        return row is not None and row[0] is not None and row[0] < before.timestamp()
+
+    def memory_start(self) -> float | None:
+        """When the tracker first saw anyone (UNIX seconds): how far back "who is new" can be told."""
+        row = self.conn.execute("SELECT MIN(first_seen) FROM authors").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def last_message(self, platform: str, channel: str) -> tuple[str, datetime] | None:
         """The newest stored message of a channel: where history catch-up resumes."""

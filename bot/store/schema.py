@@ -142,3 +142,9 @@ def m003_foreign_keys(db: sqlite_utils.Database) -> None:
     # which is what the LEFT JOIN in ``nudges_for`` already made of them.
     db.execute("UPDATE nudges SET audit = NULL WHERE audit IS NOT NULL AND audit NOT IN (SELECT id FROM audit)")
     db.execute("DELETE FROM nudges WHERE question NOT IN (SELECT id FROM questions)")
+
+
+@migrations()
+def m004_author_joined(db: sqlite_utils.Database) -> None:
+    # When a member joined (Discord says): "newcomer" from the platform, not only from our memory.
+    db.execute("ALTER TABLE authors ADD COLUMN joined_at REAL")

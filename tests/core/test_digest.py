@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot import digest, digest_render, replay
+from bot import digest, digest_html, digest_render, replay
 from bot.chart import render_png
 from bot.events import Message, StaffAction
 from bot.tracker import Tracker
@@ -352,11 +352,11 @@ async def test_member_names_and_text_are_neutralised_everywhere(settings, tracke
     rendered = [digest_render.text(d), digest_render.note(d).as_text(), digest_render.as_json(d)]
     for out in rendered:
         assert "@everyone" not in out and "<!channel>" not in out and "@here" not in out and "<@U999>" not in out
-    page = digest_render.html_page(d)
+    page = digest_html.html_page(d)
     assert "<script>" not in page and "&lt;script&gt;" in page
     with tracker.transaction():
         tracker.add_question(m("q2", "U1", t(0, 10), link="javascript:alert(1)"), [], first_time=True, next_due=None)
-    assert "href='javascript" not in digest_render.html_page(digest.compute(tracker, settings, period("2026-W02", settings)))
+    assert "href='javascript" not in digest_html.html_page(digest.compute(tracker, settings, period("2026-W02", settings)))
 
 
 async def test_dm_note_is_short_and_carries_the_chart(settings, tracker):

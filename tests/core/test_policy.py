@@ -40,7 +40,7 @@ def test_wake_time_across_the_spring_dst_change():
 
 def test_snooze_until_morning_respects_quiet_hours():
     owl = Person(timezone="America/New_York", quiet_hours="00:00-10:00")
-    # Asked 15:00 New York on Jan 5: tomorrow 09:00 is still quiet for this person → 10:00 local.
+    # Asked 15:00 New York on Jan 5: tomorrow 08:00 is still quiet for this person → 10:00 local.
     assert next_morning(owl, utc(2026, 1, 5, 20, 0)) == utc(2026, 1, 6, 15, 0)
 
 

@@ -71,6 +71,7 @@ class FakeDiscord:
         self.dm_messages: dict[str, dict[str, Any]] = {}  # message id -> message
         self.closed_dms: set[str] = set()  # users who do not accept DMs (50007)
         self.interaction_callbacks: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> user, for GET /users/{id} (check-config)
         self.valid_token = TOKEN
         self.gateway_close_code: int | None = None  # e.g. 4014: missing privileged intent
         self.identified: list[dict[str, Any]] = []
@@ -323,6 +324,14 @@ class FakeDiscord:
     def _get(self, path: str, query: Any) -> web.Response:
         if path == "/users/@me":
             return self._reply(BOT)
+        if path == "/users/@me/guilds":
+            return self._reply([{"id": GUILD, "name": "Fake Community", "icon": None, "owner": False, "permissions": "66560", "features": []}])
+        if path == f"/guilds/{GUILD}/channels":
+            return self._reply([c for c in self.channels.values() if c["type"] not in (10, 11, 12)])
+        m = re.fullmatch(r"/users/(\d+)", path)
+        if m:
+            found = self.users.get(m.group(1))
+            return self._reply(found) if found else self._error(404, 10013, "Unknown User")
         if path == "/oauth2/applications/@me":
             return self._reply({"id": APP, "name": "unanswered", "icon": None, "description": "", "bot_public": False,
                                 "bot_require_code_grant": False, "verify_key": "00", "flags": 0, "owner": user("1", "owner")})
