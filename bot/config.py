@@ -174,6 +174,14 @@ class Route(Strict):
             raise ValueError("the channel is empty; write its id or name, e.g. \"#help\" or \"C0123ABCD\"")
         return v.strip()
 
+    @model_validator(mode="after")
+    def _forum_mode(self) -> "Route":
+        # A forum topic is a question by nature (Discourse's own "unanswered" is every topic with no reply),
+        # so forum routes default to "all"; chat channels default to "detect". Set mode to override.
+        if self.platform == "forum" and "mode" not in self.model_fields_set:
+            self.mode = "all"
+        return self
+
 
 class Defaults(Strict):
     window: Duration = timedelta(hours=1)

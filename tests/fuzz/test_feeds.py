@@ -120,7 +120,11 @@ def translate_feed(name: str, parsed: Any) -> list[Any]:
         replies = translate.thread(parsed, spec, topic, observed_at=NOW)
         for event in replies.events:
             check_event(event)
-            assert isinstance(event, Message) and event.thread == topic and not event.is_top_level
+            assert isinstance(event, Message)
+            if event.thread is None:  # a Discourse topic feed's post 1: the topic's opener, under the topic's id
+                assert event.starts_topic and event.id == topic and event.author.strip() and spec.kind == "discourse"
+                continue
+            assert event.thread == topic and not event.is_top_level
             assert event.text == ""  # reply text is never carried
         out += replies.events
     translate.is_discourse(parsed)

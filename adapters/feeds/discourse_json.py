@@ -1,0 +1,110 @@
+"""Discourse's JSON topic lists -> core events. Pure: no I/O, no clock.
+
+Discourse serves, beside its RSS, paginated JSON: ``/latest.json?page=N`` and
+``/c/<slug>/<id>.json?page=N`` (``users[]`` and ``topic_list.topics[]``, 30 a
+page, newest activity first). Each topic carries ``id``, ``slug``, ``title``,
+``posts_count``, ``created_at``, ``bumped_at``/``last_posted_at``, ``pinned``,
+``closed``, ``archived``, ``category_id`` and ``posters[]`` (``user_id`` with a
+``description`` naming the "Original Poster"). The poller pages back through
+these after downtime (``catchup``); the same rules as the RSS listing apply:
+pinned and "About the … category" topics are never questions, closed and
+archived ones stop being tracked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from bot.events import Message, TopicClosed
+
+from .discourse import is_about_topic
+from .spec import FORUM, FeedSpec, Listing
+
+
+@dataclass
+class Page:
+    """One page of a JSON topic list."""
+
+    listing: Listing = field(default_factory=Listing)
+    bumped: list[datetime] = field(default_factory=list)  # each topic's last activity, in page order
+    more: bool = False  # the forum says there is a next page
+
+
+def iso_time(value: Any) -> datetime | None:
+    """Discourse's ``2026-01-05T12:00:00.000Z`` -> an aware datetime; None if absent or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+
+
+def _opener(topic: dict[str, Any], users: dict[Any, str]) -> str | None:
+    posters = topic.get("posters")
+    if isinstance(posters, list):
+        for poster in posters:
+            if isinstance(poster, dict) and "original poster" in str(poster.get("description", "")).lower():
+                return users.get(poster.get("user_id"))
+        if posters and isinstance(posters[0], dict):
+            return users.get(posters[0].get("user_id"))  # Discourse lists the original poster first
+    return None
+
+
+def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
+               not_before: datetime | None = None) -> Page:
+    """A decoded ``latest.json``/category JSON page -> topic messages, closures and reply counts.
+
+    ``base``: the forum's URL (scheme, host, port), for topic links and topic feeds.
+    """
+    page = Page()
+    out = page.listing
+    out.answers = "thread-feed"
+    if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
+        out.skipped.append("not a Discourse topic list (no topic_list)")
+        return page
+    users = {u.get("id"): str(u.get("username"))[:200] for u in data.get("users") or []
+             if isinstance(u, dict) and u.get("username")}
+    listed = data["topic_list"]
+    page.more = bool(listed.get("more_topics_url"))
+    for n, topic in enumerate(listed.get("topics") or []):
+        if not isinstance(topic, dict) or not isinstance(topic.get("id"), int):
+            out.skipped.append(f"topic {n + 1}: no id")
+            continue
+        ident = str(topic["id"])
+        out.ids.append(ident)
+        created = iso_time(topic.get("created_at"))
+        bumped = iso_time(topic.get("bumped_at")) or iso_time(topic.get("last_posted_at")) or created
+        if bumped is not None:
+            page.bumped.append(bumped)
+        title = " ".join(str(topic.get("title") or "").split())[:200]
+        if topic.get("closed") is True or topic.get("archived") is True:
+            out.excluded.append(ident)
+            out.events.append(TopicClosed(platform=FORUM, channel=spec.name, id=ident, at=observed_at))
+            continue
+        if topic.get("pinned") is True or topic.get("pinned_globally") is True or is_about_topic(title):
+            out.excluded.append(ident)
+            continue
+        if created is None:
+            out.skipped.append(f"topic {ident}: no date")
+            continue
+        if not_before is not None and created < not_before:
+            continue
+        author = _opener(topic, users)
+        if author is None:
+            out.skipped.append(f"topic {ident}: no original poster")
+            continue
+        slug = str(topic.get("slug") or "topic")
+        link = f"{base}/t/{slug}/{ident}"
+        out.events.append(Message(
+            platform=FORUM, channel=spec.name, id=ident, author=author, at=created, text=title,
+            author_is_bot=spec.is_bot(author), author_name=author, link=link, channel_name=None, starts_topic=True,
+        ))
+        out.threads[ident] = link + ".rss"
+        posts = topic.get("posts_count")
+        if isinstance(posts, int) and posts >= 0:
+            out.counts[ident] = posts
+    return page
