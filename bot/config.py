@@ -235,6 +235,14 @@ class Feed(Strict):
     max_bytes: int = Field(5_000_000, ge=10_000, le=100_000_000, description="Refuse responses larger than this")
 
 
+class DiscourseAuth(Strict):
+    """A Discourse API key for private categories: UNANSWERED_DISCOURSE__API_KEY and __API_USERNAME, env only."""
+
+    api_key: SecretStr | None = Field(None, description="Sent as Api-Key to the Discourse forum of the feeds; env only")
+    api_username: str | None = Field(None, description="Sent as Api-Username with the key (a staff or bot account)")
+    host: str | None = Field(None, description="The forum host the key belongs to; needed when feeds name several Discourse hosts")
+
+
 class Digest(Strict):
     enabled: bool = True
     day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
@@ -283,6 +291,8 @@ SECRETS = {
     ("slack", "app_token"): "UNANSWERED_SLACK__APP_TOKEN",
     ("slack", "signing_secret"): "UNANSWERED_SLACK__SIGNING_SECRET",
     ("discord", "token"): "UNANSWERED_DISCORD__TOKEN",
+    ("discourse", "api_key"): "UNANSWERED_DISCOURSE__API_KEY",
+    ("discourse", "api_username"): "UNANSWERED_DISCOURSE__API_USERNAME",
 }
 
 
@@ -303,6 +313,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     feeds: list[Feed] = Field(default_factory=list)
+    discourse: DiscourseAuth = Field(default_factory=DiscourseAuth)
     digest: Digest = Field(default_factory=Digest)
     health: HealthSettings = Field(default_factory=HealthSettings)
     demo: Demo = Field(default_factory=Demo)

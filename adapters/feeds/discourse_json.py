@@ -78,14 +78,15 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
         out.ids.append(ident)
         created = iso_time(topic.get("created_at"))
         bumped = iso_time(topic.get("bumped_at")) or iso_time(topic.get("last_posted_at")) or created
-        if bumped is not None:
-            page.bumped.append(bumped)
         title = " ".join(str(topic.get("title") or "").split())[:200]
+        pinned = topic.get("pinned") is True or topic.get("pinned_globally") is True or is_about_topic(title)
+        if bumped is not None and not pinned:
+            page.bumped.append(bumped)  # pinned topics head the list whatever their age: no sign of where we are
         if topic.get("closed") is True or topic.get("archived") is True:
             out.excluded.append(ident)
             out.events.append(TopicClosed(platform=FORUM, channel=spec.name, id=ident, at=observed_at))
             continue
-        if topic.get("pinned") is True or topic.get("pinned_globally") is True or is_about_topic(title):
+        if pinned:
             out.excluded.append(ident)
             continue
         if created is None:

@@ -11,10 +11,12 @@ are polled. Live polling and saved-feed replay both name channels this way.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 FORUM = "forum"
+log = logging.getLogger("unanswered.feeds")
 
 
 def forum_key(url: str | None) -> str | None:
@@ -50,3 +52,26 @@ def channel_of(settings: Any, feed: Any) -> str:
     key = forum_key(feed.url)
     lead = lead_feeds(settings).get((feed.kind, key)) if key is not None else None
     return lead.name if lead is not None else feed.name
+
+
+def api_headers(settings: Any, feed: Any) -> dict[str, str]:
+    """``Api-Key``/``Api-Username`` for a Discourse feed of the key's forum (private categories); else none.
+
+    The key comes from the environment only (config refuses it in the file). It is sent to one forum only:
+    ``[discourse] host``, or the host of the Discourse feeds when they all name the same one.
+    """
+    auth = settings.discourse
+    if auth.api_key is None or feed.kind != "discourse":
+        return {}
+    hosts = {forum_key(f.url) for f in settings.feeds if f.kind == "discourse"}
+    host = (auth.host or "").strip().lower() or (next(iter(hosts)) if len(hosts) == 1 else None)
+    if host is None:
+        log.warning("UNANSWERED_DISCOURSE__API_KEY is set but feeds name several Discourse forums; set "
+                    "[discourse] host (or UNANSWERED_DISCOURSE__HOST) to the one it belongs to: not sent")
+        return {}
+    if forum_key(feed.url) != host and (forum_key(feed.url) or "").split(":")[0] != host:
+        return {}
+    headers = {"Api-Key": auth.api_key.get_secret_value()}
+    if auth.api_username:
+        headers["Api-Username"] = auth.api_username
+    return headers

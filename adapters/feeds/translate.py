@@ -11,7 +11,14 @@ Two shapes of feed are understood:
 - a *thread* (Discourse ``/t/<slug>/<id>.rss``; a generic item's
   ``wfw:commentRss`` or Atom ``rel="replies"`` feed): every item is a reply,
   a ``Message`` whose ``thread`` is the topic id. The watchdog decides whether a
-  reply answers (the asker's own follow-ups never do; bots never do).
+  reply answers (the asker's own follow-ups never do; bots never do). A
+  Discourse topic feed's post 1 is the topic itself: it gives the topic's opener
+  (same id as a listing item), so a topic exists wherever it is first seen.
+
+This module dispatches; the rules live in ``entries`` (reading feedparser's
+entries), ``spec`` (what translating needs and returns), ``discourse`` and
+``generic`` (comment feeds and counts); ``discourse_json`` reads the JSON lists
+the catch-up pages through.
 
 Decisions (documented in the README, "Forums"):
 - an item with no date is skipped: a question needs an honest "asked at", and
@@ -39,6 +46,14 @@ from .entries import (as_str, entries, entry_author, entry_time, feed_time, get,
 from .generic import comment_count, comment_feed, generic_listing, item_id
 from .spec import (BY_COMMENT_COUNT, BY_THREAD_FEED, CANNOT_TELL, COMMENTER, FORUM, SYSTEM_USERS, FeedSpec, Listing,
                    Thread)
+
+# The public names of this package's translate layer, whatever module holds them (live, replay, check, tests).
+__all__ = [
+    "BY_COMMENT_COUNT", "BY_THREAD_FEED", "CANNOT_TELL", "COMMENTER", "FORUM", "SYSTEM_USERS", "FeedSpec", "Listing",
+    "Thread", "by_time", "comment_count", "comment_feed", "discourse_post", "discourse_topic_feed", "discourse_topic_id",
+    "entry_author", "entry_time", "feed_time", "host_of", "is_about_topic", "is_discourse", "is_discourse_topic_feed",
+    "is_yes", "item_id", "listing", "struct_time_utc", "thread", "updated_time",
+]
 
 def listing(parsed: Any, spec: FeedSpec, *, observed_at: datetime | None = None,
             not_before: datetime | None = None) -> Listing:
