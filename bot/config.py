@@ -226,7 +226,7 @@ class DiscordSettings(Strict):
 class Feed(Strict):
     name: str
     url: str
-    kind: Literal["discourse", "rss"] = "rss"
+    kind: Literal["auto", "discourse", "rss"] = Field("auto", description='"auto": Discourse if the feed looks like it, else generic RSS/Atom')
     interval: Duration = timedelta(minutes=5)
     timeout: Duration = Field(timedelta(seconds=20), description="Give up on one HTTP request after this long")
     bots: list[str] = Field(default_factory=list, description='Usernames whose posts never count as answers (Discourse\'s "system" always)')

@@ -8,6 +8,7 @@ worth knowing but not wrong (how "answered" will be detected, unrouted feeds).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -69,7 +70,14 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tupl
     notes = []
     if feed.kind == "rss" and looks_discourse:
         notes.append(f"{label}: {where} looks like Discourse; set kind = \"discourse\" so replies are read from topic feeds")
-    listed = translate.listing(parsed, FeedSpec.from_config(feed))
+    spec = FeedSpec.from_config(feed)
+    if feed.kind == "auto":
+        spec = replace(spec, kind="discourse" if looks_discourse else "rss")
+        notes.append(f"{label}: read as {'a Discourse forum' if looks_discourse else 'a generic RSS/Atom feed'} "
+                     f"(kind = \"auto\"; set kind to be explicit)")
+        if looks_discourse and (translate.is_discourse_topic_feed(parsed) or _is_posts_feed(parsed)):
+            return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
+    listed = translate.listing(parsed, spec)
     if listed.answers is not None:
         notes.append(f"{label}: {ANSWERS_DETAIL[listed.answers]}")
     if listed.skipped:

@@ -2,8 +2,7 @@
 
 One topic is one question across every feed of the same forum: ``latest.rss``
 and a category feed of one Discourse both list topic 42, and both must land on
-the same stored question. So every feed of a forum (same kind, same host and
-port) shares one channel: the name of the first routed ``[[feeds]]`` entry of
+the same stored question. So every feed of a forum (same host and port) shares one channel: the name of the first routed ``[[feeds]]`` entry of
 that forum, in config order. Its ``[[routes]]`` entry decides the window and the
 chain for all the forum's topics; the other feeds' routes only decide that they
 are polled. Live polling and saved-feed replay both name channels this way.
@@ -37,20 +36,20 @@ def routed_feeds(settings: Any) -> list[Any]:
     return [f for f in settings.feeds if f.name in watched]
 
 
-def lead_feeds(settings: Any) -> dict[tuple[str, str], Any]:
-    """(kind, forum key) -> the first routed feed of that forum: its name is the forum's channel."""
-    leads: dict[tuple[str, str], Any] = {}
+def lead_feeds(settings: Any) -> dict[str, Any]:
+    """Forum key -> the first routed feed of that forum: its name is the forum's channel."""
+    leads: dict[str, Any] = {}
     for feed in routed_feeds(settings):
         key = forum_key(feed.url)
         if key is not None:
-            leads.setdefault((feed.kind, key), feed)
+            leads.setdefault(key, feed)
     return leads
 
 
 def channel_of(settings: Any, feed: Any) -> str:
     """The channel a routed feed's topics are tracked under."""
     key = forum_key(feed.url)
-    lead = lead_feeds(settings).get((feed.kind, key)) if key is not None else None
+    lead = lead_feeds(settings).get(key) if key is not None else None
     return lead.name if lead is not None else feed.name
 
 
@@ -61,9 +60,9 @@ def api_headers(settings: Any, feed: Any) -> dict[str, str]:
     ``[discourse] host``, or the host of the Discourse feeds when they all name the same one.
     """
     auth = settings.discourse
-    if auth.api_key is None or feed.kind != "discourse":
+    if auth.api_key is None or feed.kind == "rss":
         return {}
-    hosts = {forum_key(f.url) for f in settings.feeds if f.kind == "discourse"}
+    hosts = {forum_key(f.url) for f in settings.feeds if f.kind != "rss"}
     host = (auth.host or "").strip().lower() or (next(iter(hosts)) if len(hosts) == 1 else None)
     if host is None:
         log.warning("UNANSWERED_DISCOURSE__API_KEY is set but feeds name several Discourse forums; set "

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import random
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
@@ -199,8 +199,10 @@ class FeedsSource(ThreadFeeds):
         return "ok"
 
     def _translate_listing(self, rt: FeedRuntime, resp: Response, now: datetime) -> tuple[Any, translate.Listing]:
-        # Runs in a worker thread: pure functions only, no database.
+        # Runs in a worker thread (under the feed's lock): pure functions only, no database.
         parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
+        if rt.feed.kind == "auto":  # no kind configured: Discourse if the feed says so, else generic RSS/Atom
+            rt.spec = replace(rt.spec, kind="discourse" if translate.is_discourse(parsed) else "rss")
         return parsed, translate.listing(parsed, rt.spec, observed_at=now, not_before=now - rt.feed.max_topic_age)
 
     async def _fetch(self, url: str, state: UrlState, rt: FeedRuntime) -> Response:

@@ -115,16 +115,18 @@ def _note_skips(path: Path, skipped: list[str], errors: list[Any]) -> None:
         errors.append(FileProblem(str(path), f"{len(skipped)} item(s): " + "; ".join(skipped[:5]) + (" …" if len(skipped) > 5 else "")))
 
 
-def _specs(settings: Any) -> dict[tuple[str, str], FeedSpec]:
-    """(kind, forum key) -> the spec live polling would use for that forum (its lead feed's name and bots)."""
+def _specs(settings: Any) -> dict[str, FeedSpec]:
+    """Forum key -> the spec live polling would use for that forum (its lead feed's name and bots)."""
     if settings is None:
         return {}
-    return {key: FeedSpec(name=feed.name, kind=feed.kind, bots=frozenset(b.lower() for b in feed.bots))
+    return {key: FeedSpec(name=feed.name, bots=frozenset(b.lower() for b in feed.bots))
             for key, feed in lead_feeds(settings).items()}
 
 
-def _spec_for(specs: dict[tuple[str, str], FeedSpec], f: _File, kind: str) -> FeedSpec:
-    return specs.get((kind, f.host)) or FeedSpec(name=f.host, kind=kind)
+def _spec_for(specs: dict[str, FeedSpec], f: _File, kind: str) -> FeedSpec:
+    """The file's forum spec; its kind is what the file shows itself to be (a listing or a topic feed)."""
+    known = specs.get(f.host)
+    return FeedSpec(name=known.name, kind=kind, bots=known.bots) if known else FeedSpec(name=f.host, kind=kind)
 
 
 def _why_empty(parsed: Any, skipped: list[str], excluded: list[str]) -> str:

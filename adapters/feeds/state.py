@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -82,6 +82,8 @@ def load(rt: FeedRuntime, raw: Any) -> None:
             setattr(rt, key, {str(t) for t in found})
     if raw.get("answers") in ANSWERS:
         rt.answers = raw["answers"]
+    if rt.feed.kind == "auto" and raw.get("kind") in ("discourse", "rss"):
+        rt.spec = replace(rt.spec, kind=raw["kind"])  # what the feed was found to be: a 304 re-parses nothing
     rt.last_ok = _when(raw.get("last_ok"))
     rt.gap_at = _when(raw.get("gap_at"))
     rt.gap_note = raw.get("gap_note") if isinstance(raw.get("gap_note"), str) else None
@@ -91,6 +93,7 @@ def dump(rt: FeedRuntime) -> dict[str, Any]:
     return {
         "url": fingerprint(rt.feed.url),  # the URL may carry a key: store only a fingerprint
         "listing": rt.state.dump(),
+        "kind": rt.spec.kind,
         "threads": rt.threads,
         "thread_http": {u: {"etag": s.etag, "last_modified": s.last_modified} for u, s in rt.thread_states.items()
                         if s.etag or s.last_modified},
