@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -431,6 +431,19 @@ class Tracker:
 
     def questions(self) -> list[Question]:
         return [Question.from_row(r) for r in self.conn.execute("SELECT * FROM questions ORDER BY asked_at, id")]
+
+    # -- forum feeds (issue 11): one feed of a forum reads the threads of the topics it lists, not all of them
+    def open_questions_among(self, platform: str, channel: str, msg_ids: Iterable[str]) -> list[Question]:
+        ids = sorted(set(msg_ids))
+        found: list[Question] = []
+        for start in range(0, len(ids), 500):  # under SQLite's bound-variable limit
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT * FROM questions WHERE status = 'open' AND platform = ? AND channel = ? AND msg_id IN ({marks})",
+                (platform, channel, *chunk))
+            found += [Question.from_row(r) for r in rows]
+        return sorted(found, key=lambda q: q.asked_at)
 
     # ------------------------------------------------------------ nudges & actions
 

@@ -28,6 +28,7 @@ THREAD_FETCHES_PER_FEED = 4  # concurrent topic-feed GETs per forum: polite, and
 
 
 class ThreadFeeds:
+    feeds: dict[str, FeedRuntime]
     hub: Any
     stats: Any
     rng: Any
@@ -48,11 +49,20 @@ class ThreadFeeds:
         wanted: list[tuple[str, str, int | None]] = []
         watching: set[str] = set()
         keep_urls: set[str] = set()
-        for q in self.hub.open_questions(FORUM, rt.spec.name):
+        # Each feed reads the threads of the topics it lists (with their counts, an unchanged topic costs nothing);
+        # the forum's first feed also reads those no feed of the forum lists any more.
+        elsewhere: set[str] = set()
+        if rt.is_lead:
+            elsewhere = set().union(*(o.listed for o in self.feeds.values() if o is not rt and o.spec.name == rt.spec.name))
+        if rt.is_lead:
+            open_here = self.hub.open_questions(FORUM, rt.spec.name)
+        else:
+            open_here = self.hub.tracker.open_questions_among(FORUM, rt.spec.name, rt.listed)
+        for q in open_here:
             if q.asked_at < cutoff:
                 continue  # too old to keep polling
-            if not rt.is_lead and q.msg_id not in rt.listed:
-                continue  # the forum's first feed watches it; this one only what it lists
+            if q.msg_id not in rt.listed and (not rt.is_lead or q.msg_id in elsewhere):
+                continue  # another feed of this forum lists it and reads its thread
             url = self._thread_url(rt, q.msg_id, q.link)
             if url is None:
                 continue  # nothing to read replies from (comment count or "cannot tell")

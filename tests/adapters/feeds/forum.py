@@ -98,7 +98,10 @@ class Forum:
     def latest_rss(self, *, category_id: int | None = None, authed: bool = False) -> bytes:
         topics = self.visible(authed=authed, category_id=category_id)[:PER_PAGE]
         if category_id is not None:
-            title, link, self_url = f"{self.title} - Support", f"{self.base}/c/support/5", f"{self.base}/c/support/5.rss"
+            one = next((t for t in self.topics.values() if t.category_id == category_id), None)
+            name, slug = (one.category, one.category_slug) if one else ("Support", "support")
+            path = f"{self.base}/c/{slug}/{category_id}"
+            title, link, self_url = f"{self.title} - {name}", path, f"{path}.rss"
         else:
             title, link, self_url = f"{self.title} - Latest topics", f"{self.base}/latest", f"{self.base}/latest.rss"
         items = []
