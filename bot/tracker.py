@@ -432,18 +432,25 @@ class Tracker:
     def questions(self) -> list[Question]:
         return [Question.from_row(r) for r in self.conn.execute("SELECT * FROM questions ORDER BY asked_at, id")]
 
-    # -- forum feeds (issue 11): one feed of a forum reads the threads of the topics it lists, not all of them
-    def open_questions_among(self, platform: str, channel: str, msg_ids: Iterable[str]) -> list[Question]:
-        ids = sorted(set(msg_ids))
-        found: list[Question] = []
-        for start in range(0, len(ids), 500):  # under SQLite's bound-variable limit
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.conn.execute(
-                f"SELECT * FROM questions WHERE status = 'open' AND platform = ? AND channel = ? AND msg_id IN ({marks})",
-                (platform, channel, *chunk))
-            found += [Question.from_row(r) for r in rows]
-        return sorted(found, key=lambda q: q.asked_at)
+    # -- forum feeds (issue 11): which open topics need their thread read; light rows, a forum may have thousands
+    def open_topic_refs(self, platform: str, channel: str,
+                        among: Iterable[str] | None = None) -> list[tuple[str, datetime, str | None]]:
+        """(msg_id, asked_at, link) of the open questions of a channel (only those ``among`` ids if given), oldest first."""
+        sql = "SELECT msg_id, asked_at, link FROM questions WHERE status = 'open' AND platform = ? AND channel = ?"
+        if among is None:
+            chunks: list[list[str]] = [[]]
+        else:
+            ids = sorted(set(among))
+            chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]  # under SQLite's bound-variable limit
+        found: list[tuple[str, datetime, str | None]] = []
+        for chunk in chunks:
+            query = sql
+            if among is not None:
+                # "+status": look the ids up by the (platform, channel, msg_id) key, not by scanning the open ones.
+                query = sql.replace("status = 'open'", "+status = 'open'") + f" AND msg_id IN ({','.join('?' * len(chunk))})"
+            rows = self.conn.execute(query, (platform, channel, *chunk))
+            found += [(r[0], dt(r[1]), r[2]) for r in rows]  # type: ignore[misc]
+        return sorted(found, key=lambda ref: ref[1])
 
     # ------------------------------------------------------------ nudges & actions
 

@@ -46,10 +46,10 @@ def lead_feeds(settings: Any) -> dict[str, Any]:
     return leads
 
 
-def channel_of(settings: Any, feed: Any) -> str:
-    """The channel a routed feed's topics are tracked under."""
+def channel_of(settings: Any, feed: Any, leads: dict[str, Any] | None = None) -> str:
+    """The channel a routed feed's topics are tracked under (``leads``: ``lead_feeds(settings)``, if at hand)."""
     key = forum_key(feed.url)
-    lead = lead_feeds(settings).get(key) if key is not None else None
+    lead = (leads if leads is not None else lead_feeds(settings)).get(key) if key is not None else None
     return lead.name if lead is not None else feed.name
 
 

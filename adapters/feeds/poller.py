@@ -40,7 +40,7 @@ from bot.tracker import StoreError
 from . import catchup, state, translate
 from .backoff import UrlState
 from .fetch import FetchError, Response, fetch, new_session, safe_url
-from .forums import api_headers, channel_of, routed_feeds
+from .forums import api_headers, channel_of, lead_feeds, routed_feeds
 from .parse import NotAFeed, leniently_parsed, parse
 from .state import FeedRuntime
 from .threads import ThreadFeeds
@@ -86,9 +86,10 @@ class FeedsSource(ThreadFeeds):
         self.hub: Any = None
         self.stats = PollStats()
         self.feeds: dict[str, FeedRuntime] = {}
+        leads = lead_feeds(settings)
         for f in routed_feeds(settings):
             spec = FeedSpec.from_config(f)
-            self.feeds[f.name] = FeedRuntime(feed=f, spec=FeedSpec(name=channel_of(settings, f), kind=spec.kind,
+            self.feeds[f.name] = FeedRuntime(feed=f, spec=FeedSpec(name=channel_of(settings, f, leads), kind=spec.kind,
                                                                    bots=spec.bots), auth=api_headers(settings, f))
         self.unrouted = [f.name for f in settings.feeds if f.name not in self.feeds]
 

@@ -54,27 +54,24 @@ class ThreadFeeds:
         elsewhere: set[str] = set()
         if rt.is_lead:
             elsewhere = set().union(*(o.listed for o in self.feeds.values() if o is not rt and o.spec.name == rt.spec.name))
-        if rt.is_lead:
-            open_here = self.hub.open_questions(FORUM, rt.spec.name)
-        else:
-            open_here = self.hub.tracker.open_questions_among(FORUM, rt.spec.name, rt.listed)
-        for q in open_here:
-            if q.asked_at < cutoff:
+        refs = self.hub.tracker.open_topic_refs(FORUM, rt.spec.name, None if rt.is_lead else rt.listed)
+        for topic, asked_at, link in refs:
+            if asked_at < cutoff:
                 continue  # too old to keep polling
-            if q.msg_id not in rt.listed and (not rt.is_lead or q.msg_id in elsewhere):
+            if topic not in rt.listed and (not rt.is_lead or topic in elsewhere):
                 continue  # another feed of this forum lists it and reads its thread
-            url = self._thread_url(rt, q.msg_id, q.link)
+            url = self._thread_url(rt, topic, link)
             if url is None:
                 continue  # nothing to read replies from (comment count or "cannot tell")
-            watching.add(q.msg_id)
+            watching.add(topic)
             keep_urls.add(url)
-            count = rt.counts.get(q.msg_id)
-            if count is not None and (count <= no_replies or rt.read_at_count.get(q.msg_id) == count):
+            count = rt.counts.get(topic)
+            if count is not None and (count <= no_replies or rt.read_at_count.get(topic) == count):
                 self.stats.thread_skips += 1
                 continue  # the listing shows no reply, or none since we last read the thread
             state = rt.thread_states.setdefault(url, UrlState())
             if state.due(now):
-                wanted.append((q.msg_id, url, count))
+                wanted.append((topic, url, count))
         limit = asyncio.Semaphore(THREAD_FETCHES_PER_FEED)
 
         async def one(topic: str, url: str, count: int | None) -> None:
