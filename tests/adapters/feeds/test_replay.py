@@ -151,3 +151,17 @@ def test_a_saved_file_that_yields_nothing_is_named_with_why(saved):
     assert result.exit_code == 0
     assert "pinned.rss: warning: nothing to replay: its 1 topic(s) are pinned" in result.stderr
     assert "empty.rss: warning: nothing to replay: the feed has no items" in result.stderr
+
+
+def test_without_a_config_forum_topics_are_watched_in_mode_all(saved):
+    from datetime import datetime, timezone
+
+    from .forum import Forum
+
+    forum = Forum()
+    forum.topic(701, "Would love a dark theme.", "carol", datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc),
+                "<p>It would help on night shifts.</p>")
+    (saved / "latest.rss").write_bytes(forum.latest_rss())
+    records, _ = replay(str(saved / "latest.rss"), "--format", "rss", "--json")
+    (record,) = records
+    assert record["is_question"] and "route mode 'all'" in record["reasons"][0]
