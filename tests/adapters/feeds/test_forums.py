@@ -67,14 +67,45 @@ async def test_catch_up_skips_pinned_about_closed_and_is_bounded_by_topic_age(ma
     t0 = clock.now()
     forum.topic(1, "Seen before", "carol", t0)
     fa = await make_app()
-    forum.topic(2, "About the Support category", "admin", t0 + timedelta(minutes=1))
-    forum.topic(3, "Welcome, read this first", "admin", t0 + timedelta(minutes=2), pinned=True)
+    # Pinned topics head every list whatever their age: an old one must not end the paging early.
+    forum.topic(2, "About the Support category", "admin", t0 - timedelta(days=30), pinned=True)
+    forum.topic(3, "Welcome, read this first", "admin", t0 - timedelta(days=20), pinned=True)
     forum.topic(4, "Closed while we were away", "erin", t0 + timedelta(minutes=3), closed=True)
     for n in range(40):
         forum.topic(10 + n, f"Question {n}", f"m{n}", t0 + timedelta(minutes=10 + n))
     clock.advance(timedelta(hours=2))
     fa = await make_app()
     assert set(tracked(fa)) == {"1", *(str(10 + n) for n in range(40))}
+
+
+async def test_a_category_feed_catches_up_from_its_own_json(make_app, server, clock):
+    forum = server.forum
+    t0 = clock.now()
+    forum.topic(1, "Seen before", "carol", t0)
+    fa = await make_app(feed_toml("support", server.url("/c/support/5.rss")))
+    for n in range(40):
+        forum.topic(10 + n, f"Support question {n}", f"m{n}", t0 + timedelta(minutes=10 + n))
+        forum.topic(100 + n, f"Lounge chat {n}", f"m{n}", t0 + timedelta(minutes=10 + n), category="Lounge",
+                    category_slug="lounge", category_id=9)
+    clock.advance(timedelta(hours=2))
+    fa = await make_app(feed_toml("support", server.url("/c/support/5.rss")))
+    assert set(tracked(fa)) == {"1", *(str(10 + n) for n in range(40))}  # its category only
+    assert [c.status for c in server.calls_to("/c/support/5.json")] == [200, 200]
+
+
+async def test_a_failing_catch_up_never_loses_the_listing(make_app, server, clock, caplog):
+    forum = server.forum
+    t0 = clock.now()
+    forum.topic(1, "Seen before", "carol", t0)
+    await make_app()
+    for n in range(40):
+        forum.topic(10 + n, f"Question {n}", f"m{n}", t0 + timedelta(minutes=10 + n))
+    server.misbehave["/latest.json"] = "500"
+    clock.advance(timedelta(hours=2))
+    fa = await make_app()
+    assert len(tracked(fa)) == 1 + PER_PAGE  # what the listing holds is tracked; the rest is logged as missed
+    assert "catch-up page 0" in caplog.text and "HTTP 500" in caplog.text
+    assert fa.app.hub.health["feed:community"].ok is True
 
 
 async def test_a_topic_in_latest_and_in_a_category_feed_is_one_question(make_app, server, clock):
