@@ -8,6 +8,7 @@ worth knowing but not wrong (how "answered" will be detected, unrouted feeds).
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -15,9 +16,10 @@ import aiohttp
 
 from bot.config import Feed, Settings
 
-from . import translate
+from . import catchup, translate
 from .fetch import FetchError, fetch, new_session, safe_url
 from .parse import NotAFeed, parse
+from .forums import api_headers
 from .poller import ANSWERS_DETAIL, routed_feeds
 from .translate import FeedSpec
 
@@ -32,7 +34,8 @@ async def check_feeds(settings: Settings, *, notes: list[str] | None = None,
     own = session is None
     http = session or new_session()
     try:
-        results = await asyncio.gather(*(_check(http, i, feed) for i, feed in enumerate(settings.feeds)))
+        results = await asyncio.gather(*(_check(http, i, feed, api_headers(settings, feed))
+                                         for i, feed in enumerate(settings.feeds)))
     finally:
         if own:
             await http.close()
@@ -47,14 +50,15 @@ async def check_feeds(settings: Settings, *, notes: list[str] | None = None,
     return problems
 
 
-async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tuple[list[str], list[str]]:
+async def _check(session: aiohttp.ClientSession, index: int, feed: Feed,
+                 auth: dict[str, str]) -> tuple[list[str], list[str]]:
     label = f"feeds[{index}] ({feed.name!r})"
     where = safe_url(feed.url)
     if not feed.url.startswith(("http://", "https://")):
         return [f"{label}: url {where!r} is not an http(s) URL; write the full address, e.g. "
                 f"\"https://forum.example.org/latest.rss\""], []
     try:
-        resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
+        resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=auth)
         parsed = parse(resp.body, url=feed.url, content_type=resp.content_type)
     except FetchError as exc:
         return [f"{label}: {where}: {exc}; check the url (open it in a browser) and that this machine can reach it"], []
@@ -80,6 +84,8 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tupl
     listed = translate.listing(parsed, spec)
     if listed.answers is not None:
         notes.append(f"{label}: {ANSWERS_DETAIL[listed.answers]}")
+    if spec.kind == "discourse":
+        notes.append(f"{label}: {await _catch_up_note(session, feed, auth)}")
     if listed.skipped:
         notes.append(f"{label}: {len(listed.skipped)} item(s) would be skipped: " + "; ".join(listed.skipped[:3]))
     return [], notes
@@ -89,3 +95,22 @@ def _is_posts_feed(parsed: Any) -> bool:
     """Discourse's /posts.rss: post guids from many topics."""
     ids = [str(e.get("id", "")) for e in parsed.get("entries") or []]
     return bool(ids) and all("-post-" in i for i in ids)
+
+
+async def _catch_up_note(session: aiohttp.ClientSession, feed: Feed, auth: dict[str, str]) -> str:
+    """Whether topics past the listing's newest 30 can be caught up after downtime (the forum's JSON list)."""
+    url = catchup.json_url(feed.url)
+    if url is None:
+        return ("no JSON topic list for this URL: after downtime, topics past the listing's newest 30 cannot be "
+                "caught up; watch latest.rss or category feeds for that")
+    try:
+        resp = await fetch(session, url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=auth,
+                           accept="application/json")
+        data = json.loads(resp.body)
+    except FetchError as exc:
+        return f"catch-up after downtime unavailable: {safe_url(url)}: {exc}; only the listing's newest topics are seen"
+    except (ValueError, UnicodeDecodeError):
+        return f"catch-up after downtime unavailable: {safe_url(url)} is not JSON; only the listing's newest topics are seen"
+    if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
+        return f"catch-up after downtime unavailable: {safe_url(url)} is not a topic list"
+    return f"catch-up after downtime: pages back through {safe_url(url)} (topics past the listing's newest 30)"

@@ -51,9 +51,8 @@ class ThreadFeeds:
         keep_urls: set[str] = set()
         # Each feed reads the threads of the topics it lists (with their counts, an unchanged topic costs nothing);
         # the forum's first feed also reads those no feed of the forum lists any more.
-        elsewhere: set[str] = set()
-        if rt.is_lead:
-            elsewhere = set().union(*(o.listed for o in self.feeds.values() if o is not rt and o.spec.name == rt.spec.name))
+        siblings = [o for o in self.feeds.values() if o is not rt and o.spec.name == rt.spec.name]
+        elsewhere: set[str] = set().union(*(o.listed for o in siblings)) if rt.is_lead else set()
         refs = self.hub.tracker.open_topic_refs(FORUM, rt.spec.name, None if rt.is_lead else rt.listed)
         for topic, asked_at, link in refs:
             if asked_at < cutoff:
@@ -66,9 +65,10 @@ class ThreadFeeds:
             watching.add(topic)
             keep_urls.add(url)
             count = rt.counts.get(topic)
-            if count is not None and (count <= no_replies or rt.read_at_count.get(topic) == count):
+            if count is not None and (count <= no_replies or rt.read_at_count.get(topic) == count
+                                      or any(o.read_at_count.get(topic) == count for o in siblings)):
                 self.stats.thread_skips += 1
-                continue  # the listing shows no reply, or none since we last read the thread
+                continue  # the listing shows no reply, or none since this forum last read the thread
             state = rt.thread_states.setdefault(url, UrlState())
             if state.due(now):
                 wanted.append((topic, url, count))

@@ -121,8 +121,11 @@ async def test_a_topic_in_latest_and_in_a_category_feed_is_one_question(make_app
     assert {q.channel for q in qs} == {"community"}  # the forum's first feed names its channel
     forum.reply(201, "dave", t0 + timedelta(minutes=10))
     clock.advance(timedelta(minutes=15))
+    topic_feed = f"/t/{forum.topics[201].slug}/201.rss"
+    before = len(server.calls_to(topic_feed))
     await fa.poll("support")
     await fa.poll("community")
+    assert len(server.calls_to(topic_feed)) == before + 1  # the forum reads a changed topic once, not once per feed
     clock.advance(timedelta(hours=1))
     await fa.poll("support")
     await fa.poll("community")
