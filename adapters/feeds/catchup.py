@@ -90,7 +90,7 @@ async def discourse(src: Any, rt: FeedRuntime, now: datetime, since: datetime) -
             log.warning("feed %s: catch-up page %d of %s: %s; topics older than that page may be missed",
                         rt.feed.name, n, safe_url(url), exc)
             return pages, topics, False
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             log.warning("feed %s: catch-up page %d of %s is not JSON; stopped", rt.feed.name, n, safe_url(url))
             return pages, topics, False
         page: Page = topic_list(data, rt.spec, _base(rt.feed.url), observed_at=now, not_before=not_before)

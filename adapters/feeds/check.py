@@ -109,7 +109,7 @@ async def _catch_up_note(session: aiohttp.ClientSession, feed: Feed, auth: dict[
         data = json.loads(resp.body)
     except FetchError as exc:
         return f"catch-up after downtime unavailable: {safe_url(url)}: {exc}; only the listing's newest topics are seen"
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return f"catch-up after downtime unavailable: {safe_url(url)} is not JSON; only the listing's newest topics are seen"
     if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
         return f"catch-up after downtime unavailable: {safe_url(url)} is not a topic list"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 from bot.events import Message, TopicClosed
 
@@ -43,15 +44,21 @@ def iso_time(value: Any) -> datetime | None:
     return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
 
 
-def _opener(topic: dict[str, Any], users: dict[Any, str]) -> str | None:
-    posters = topic.get("posters")
-    if isinstance(posters, list):
-        for poster in posters:
-            if isinstance(poster, dict) and "original poster" in str(poster.get("description", "")).lower():
-                return users.get(poster.get("user_id"))
-        if posters and isinstance(posters[0], dict):
-            return users.get(posters[0].get("user_id"))  # Discourse lists the original poster first
-    return None
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _user(users: dict[int, str], poster: Any) -> str | None:
+    uid = poster.get("user_id") if isinstance(poster, dict) else None
+    return users.get(uid) if isinstance(uid, int) else None
+
+
+def _opener(topic: dict[str, Any], users: dict[int, str]) -> str | None:
+    posters = _list(topic.get("posters"))
+    for poster in posters:
+        if isinstance(poster, dict) and "original poster" in str(poster.get("description", "")).lower():
+            return _user(users, poster)
+    return _user(users, posters[0]) if posters else None  # Discourse lists the original poster first
 
 
 def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
@@ -66,12 +73,12 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
     if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
         out.skipped.append("not a Discourse topic list (no topic_list)")
         return page
-    users = {u.get("id"): str(u.get("username"))[:200] for u in data.get("users") or []
-             if isinstance(u, dict) and u.get("username")}
+    users = {u["id"]: str(u.get("username")).strip()[:200] for u in _list(data.get("users"))
+             if isinstance(u, dict) and isinstance(u.get("id"), int) and str(u.get("username") or "").strip()}
     listed = data["topic_list"]
     page.more = bool(listed.get("more_topics_url"))
-    for n, topic in enumerate(listed.get("topics") or []):
-        if not isinstance(topic, dict) or not isinstance(topic.get("id"), int):
+    for n, topic in enumerate(_list(listed.get("topics"))):
+        if not isinstance(topic, dict) or not isinstance(topic.get("id"), int) or isinstance(topic.get("id"), bool):
             out.skipped.append(f"topic {n + 1}: no id")
             continue
         ident = str(topic["id"])
@@ -98,7 +105,8 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
         if author is None:
             out.skipped.append(f"topic {ident}: no original poster")
             continue
-        slug = str(topic.get("slug") or "topic")
+        slug = topic.get("slug") if isinstance(topic.get("slug"), str) and topic["slug"].strip() else "topic"
+        slug = quote(slug.strip()[:200], safe="-_.~%")
         link = f"{base}/t/{slug}/{ident}"
         out.events.append(Message(
             platform=FORUM, channel=spec.name, id=ident, author=author, at=created, text=title,
