@@ -75,24 +75,28 @@ def _base(url: str) -> str:
 
 
 async def discourse(src: Any, rt: FeedRuntime, now: datetime, since: datetime) -> tuple[int, int, bool]:
-    """Page back through the JSON topic list; ingest what is found. Returns (pages, topics, stopped by the bound)."""
+    """Page back through the JSON topic list; ingest what is found. Returns (pages, topics, complete).
+
+    When it cannot finish (no JSON list, a failing page, the page bound), the span it could not reach is
+    reported like a generic feed's gap: in `status`, and to staff once.
+    """
     url = json_url(rt.feed.url)
     if url is None:
         await note_gap(src, rt, now, since, oldest=None, why="this Discourse feed has no JSON list to page back through")
         return 0, 0, False
     not_before = now - rt.feed.max_topic_age
     pages = topics = 0
+    reached_back: datetime | None = None  # the oldest activity the pages read so far reach
     for n in range(MAX_PAGES):
         try:
             resp = await src.fetch_json(rt, page_url(url, n))
             data = await asyncio.to_thread(json.loads, resp.body)
         except FetchError as exc:
-            log.warning("feed %s: catch-up page %d of %s: %s; topics older than that page may be missed",
-                        rt.feed.name, n, safe_url(url), exc)
-            return pages, topics, False
+            problem = f"page {n} of {safe_url(url)}: {exc}"
+            break
         except (ValueError, UnicodeDecodeError, RecursionError):
-            log.warning("feed %s: catch-up page %d of %s is not JSON; stopped", rt.feed.name, n, safe_url(url))
-            return pages, topics, False
+            problem = f"page {n} of {safe_url(url)} is not JSON"
+            break
         page: Page = topic_list(data, rt.spec, _base(rt.feed.url), observed_at=now, not_before=not_before)
         pages += 1
         found = page.listing
@@ -101,13 +105,17 @@ async def discourse(src: Any, rt: FeedRuntime, now: datetime, since: datetime) -
         rt.threads.update(found.threads)
         rt.counts.update(found.counts)
         rt.listed |= set(found.threads)
+        if page.bumped:
+            reached_back = min([*page.bumped, *([reached_back] if reached_back else [])])
         # Newest activity first: a topic last active before the last read means the rest was seen then.
         reached = any(b <= since or b < not_before for b in page.bumped)
         if reached or not page.more or not found.ids:
-            return pages, topics, False
-    log.warning("feed %s: caught up %d pages of %s and stopped (the bound); topics active only before that "
-                "may be missed", rt.feed.name, MAX_PAGES, safe_url(url))
-    return pages, topics, True
+            return pages, topics, True
+    else:
+        problem = f"it stopped after {MAX_PAGES} pages of {safe_url(url)} (its bound)"
+    await note_gap(src, rt, now, since, oldest=reached_back,
+                   why=f"the catch-up through the forum's JSON topic list could not reach back that far: {problem}")
+    return pages, topics, False
 
 
 async def note_gap(src: Any, rt: FeedRuntime, now: datetime, since: datetime, *, oldest: datetime | None, why: str) -> None:
@@ -115,22 +123,22 @@ async def note_gap(src: Any, rt: FeedRuntime, now: datetime, since: datetime, *,
     until = oldest or now
     rt.gap_at = now
     rt.gap_note = (f"items published between {since:%Y-%m-%d %H:%M} and {until:%Y-%m-%d %H:%M} UTC may have been "
-                   f"missed: they fell out of the feed while it was not read, and {why}")
+                   f"missed while the feed was not read: {why}")
     log.warning("feed %s: %s", rt.feed.name, rt.gap_note)
     await src.alert(
         f"feed:{rt.feed.name}:gap:{int(since.timestamp())}",
         f"Forum feed {rt.feed.name!r}: items from a {age((until - since).total_seconds())} span may be missed",
-        f"{safe_url(rt.feed.url)} was last read at {since:%Y-%m-%d %H:%M} UTC. Its oldest item now is from "
-        f"{until:%Y-%m-%d %H:%M} UTC and none of the items seen then are still in it, so items published in between "
-        f"may have fallen out of the feed; {why}. Please look at the forum for that span: nobody will be nudged "
-        f"about those items.",
+        f"{safe_url(rt.feed.url)} was last read at {since:%Y-%m-%d %H:%M} UTC; what it shows now reaches back only to "
+        f"{until:%Y-%m-%d %H:%M} UTC, so items published in between may not have been seen: {why}. Please look at the "
+        f"forum for that span: nobody will be nudged about those items.",
     )
 
 
 async def generic(src: Any, rt: FeedRuntime, now: datetime, since: datetime, listed: Listing) -> None:
     dates = [d for d in listed.dates if d is not None]
     await note_gap(src, rt, now, since, oldest=min(dates) if dates else None,
-             why="an RSS/Atom feed keeps only its newest items, so they cannot be recovered")
+                   why="none of the items seen then is still in the feed, and an RSS/Atom feed keeps only its newest "
+                       "items, so they cannot be recovered")
 
 
 def status_note(rt: FeedRuntime, now: datetime) -> str | None:

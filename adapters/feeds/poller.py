@@ -188,7 +188,7 @@ class FeedsSource(ThreadFeeds):
             rt.answers = result.answers
         since = catchup.gap_since(rt, result)
         if since is not None and rt.spec.kind == "discourse":
-            pages, topics, _ = await catchup.discourse(self, rt, now, since)
+            pages, topics, _complete = await catchup.discourse(self, rt, now, since)
             log.info("feed %s: the listing no longer reached back to %s; caught up %d topic(s) from %d JSON page(s)",
                      feed.name, f"{since:%Y-%m-%d %H:%M}", topics, pages)
         elif since is not None:

@@ -45,6 +45,7 @@ async def test_100_topics_created_while_the_bot_was_down_are_all_tracked_once(ma
     assert by_id["150"].link == forum.topic_url(forum.topics[150]) and by_id["150"].author == "member50"
     pages = [c.status for c in server.calls_to("/latest.json")]
     assert pages == [200, 200, 200, 200]  # 103 topics: 4 pages of 30, and it stopped at the topics seen before
+    assert fa.dms.of_kind("health") == []  # caught up in full: nothing to warn the staff about
     # Polling on, nothing new: no more JSON, no duplicates.
     clock.advance(timedelta(minutes=5))
     await fa.poll()
@@ -104,8 +105,11 @@ async def test_a_failing_catch_up_never_loses_the_listing(make_app, server, cloc
     clock.advance(timedelta(hours=2))
     fa = await make_app()
     assert len(tracked(fa)) == 1 + PER_PAGE  # what the listing holds is tracked; the rest is logged as missed
-    assert "catch-up page 0" in caplog.text and "HTTP 500" in caplog.text
+    assert "page 0 of" in caplog.text and "HTTP 500" in caplog.text
     assert fa.app.hub.health["feed:community"].ok is True
+    (alert,) = fa.dms.of_kind("health")  # the staff are told once what could not be caught up
+    assert "may be missed" in alert.title and "HTTP 500" in alert.body and f"{t0:%Y-%m-%d %H:%M}" in alert.body
+    assert "may have been missed" in fa.app.hub.health["feed:community"].detail
 
 
 async def test_a_topic_in_latest_and_in_a_category_feed_is_one_question(make_app, server, clock):
