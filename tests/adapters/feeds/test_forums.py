@@ -163,7 +163,7 @@ async def test_detect_mode_stays_an_option(make_app, server, clock):
     assert [q.msg_id for q in fa.questions()] == ["303"]  # detect mode judges each topic: the thanks is left alone
 
 
-async def test_a_generic_feed_that_lost_items_while_down_says_so_once(make_app, server, clock):
+async def test_a_generic_feed_that_lost_items_while_down_says_so_once(make_app, server, clock, tmp_path):
     from .forum import atom_feed
 
     t0 = clock.now()
@@ -185,6 +185,17 @@ async def test_a_generic_feed_that_lost_items_while_down_says_so_once(make_app, 
         await fa.poll()
     fa = await make_app(toml)
     assert len(fa.dms.of_kind("health")) == 0 and len(tracked(fa)) == 13
+
+    # What `unanswered status` prints, read from the same database.
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    config = tmp_path / "status.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "unanswered.db"}"\n', encoding="utf-8")
+    out = CliRunner().invoke(main, ["status", "--config", str(config)], catch_exceptions=False).output
+    line = next(x for x in out.splitlines() if x.startswith("source feed:community"))
+    assert "may have been missed" in line and "cannot be recovered" in line and f"{t0:%Y-%m-%d %H:%M}" in line
 
 
 async def test_a_private_category_needs_the_api_key_from_the_environment(make_app, server, clock, caplog, tmp_path):
