@@ -70,6 +70,8 @@ def api_headers(settings: Any, feed: Any) -> dict[str, str]:
         return {}
     if forum_key(feed.url) != host and (forum_key(feed.url) or "").split(":")[0] != host:
         return {}
+    if feed.url.lower().startswith("http://") and host.split(":")[0] not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("feed %s: the Discourse API key would travel unencrypted over http://; use https://", feed.name)
     headers = {"Api-Key": auth.api_key.get_secret_value()}
     if auth.api_username:
         headers["Api-Username"] = auth.api_username
