@@ -2,10 +2,15 @@
 
 One topic is one question across every feed of the same forum: ``latest.rss``
 and a category feed of one Discourse both list topic 42, and both must land on
-the same stored question. So every feed of a forum (same host and port) shares one channel: the name of the first routed ``[[feeds]]`` entry of
-that forum, in config order. Its ``[[routes]]`` entry decides the window and the
+the same stored question. So every Discourse feed of a forum (same host and
+port) shares one channel: the name of the first routed Discourse ``[[feeds]]``
+entry of that forum, in config order. Its ``[[routes]]`` entry decides the window and the
 chain for all the forum's topics; the other feeds' routes only decide that they
 are polled. Live polling and saved-feed replay both name channels this way.
+
+Generic RSS/Atom feeds are never grouped: one host often serves unrelated
+communities (github.com, stackoverflow.com), each with its own route. A feed of
+``kind = "auto"`` is grouped until its first read shows it is not Discourse.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ def lead_feeds(settings: Any) -> dict[str, Any]:
     """Forum key -> the first routed feed of that forum: its name is the forum's channel."""
     leads: dict[str, Any] = {}
     for feed in routed_feeds(settings):
+        if feed.kind == "rss":
+            continue
         key = forum_key(feed.url)
         if key is not None:
             leads.setdefault(key, feed)
@@ -48,6 +55,8 @@ def lead_feeds(settings: Any) -> dict[str, Any]:
 
 def channel_of(settings: Any, feed: Any, leads: dict[str, Any] | None = None) -> str:
     """The channel a routed feed's topics are tracked under (``leads``: ``lead_feeds(settings)``, if at hand)."""
+    if feed.kind == "rss":
+        return feed.name
     key = forum_key(feed.url)
     lead = (leads if leads is not None else lead_feeds(settings)).get(key) if key is not None else None
     return lead.name if lead is not None else feed.name

@@ -27,7 +27,7 @@ import asyncio
 import logging
 import random
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
@@ -203,7 +203,7 @@ class FeedsSource(ThreadFeeds):
         # Runs in a worker thread (under the feed's lock): pure functions only, no database.
         parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
         if rt.feed.kind == "auto":  # no kind configured: Discourse if the feed says so, else generic RSS/Atom
-            rt.spec = replace(rt.spec, kind="discourse" if translate.is_discourse(parsed) else "rss")
+            rt.spec = state.resolved(rt, "discourse" if translate.is_discourse(parsed) else "rss")
         return parsed, translate.listing(parsed, rt.spec, observed_at=now, not_before=now - rt.feed.max_topic_age)
 
     async def _fetch(self, url: str, state: UrlState, rt: FeedRuntime) -> Response:

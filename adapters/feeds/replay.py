@@ -27,7 +27,7 @@ from bot.events import Event, Message
 
 from . import translate
 from .parse import NotAFeed, parse
-from .forums import forum_key, lead_feeds
+from .forums import forum_key, lead_feeds, routed_feeds
 from .translate import FeedSpec
 
 MAX_FILE_BYTES = 50_000_000
@@ -116,16 +116,21 @@ def _note_skips(path: Path, skipped: list[str], errors: list[Any]) -> None:
 
 
 def _specs(settings: Any) -> dict[str, FeedSpec]:
-    """Forum key -> the spec live polling would use for that forum (its lead feed's name and bots)."""
+    """Forum key (Discourse) or feed URL (generic) -> the spec live polling would use (its channel and bots)."""
     if settings is None:
         return {}
-    return {key: FeedSpec(name=feed.name, bots=frozenset(b.lower() for b in feed.bots))
-            for key, feed in lead_feeds(settings).items()}
+    spec = lambda feed: FeedSpec(name=feed.name, bots=frozenset(b.lower() for b in feed.bots))  # noqa: E731
+    found = {feed.url: spec(feed) for feed in routed_feeds(settings)}
+    found.update({key: spec(feed) for key, feed in lead_feeds(settings).items()})
+    return found
 
 
 def _spec_for(specs: dict[str, FeedSpec], f: _File, kind: str) -> FeedSpec:
-    """The file's forum spec; its kind is what the file shows itself to be (a listing or a topic feed)."""
-    known = specs.get(f.host)
+    """The file's spec; its kind is what the file shows itself to be (a listing, a topic feed, a generic feed).
+
+    A Discourse file belongs to its forum (by host), as live; a generic one only to the feed with its own URL.
+    """
+    known = specs.get(f.host) if kind == "discourse" else specs.get(f.self_url or "")
     return FeedSpec(name=known.name, kind=kind, bots=known.bots) if known else FeedSpec(name=f.host, kind=kind)
 
 

@@ -50,6 +50,11 @@ class FeedRuntime:
         return self.spec.name == self.feed.name
 
 
+def resolved(rt: FeedRuntime, kind: str) -> FeedSpec:
+    """The spec of a ``kind = "auto"`` feed once its kind is known: a generic feed keeps its own channel."""
+    return replace(rt.spec, kind=kind, name=rt.feed.name if kind == "rss" else rt.spec.name)
+
+
 def fingerprint(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()[:16]
 
@@ -83,7 +88,7 @@ def load(rt: FeedRuntime, raw: Any) -> None:
     if raw.get("answers") in ANSWERS:
         rt.answers = raw["answers"]
     if rt.feed.kind == "auto" and raw.get("kind") in ("discourse", "rss"):
-        rt.spec = replace(rt.spec, kind=raw["kind"])  # what the feed was found to be: a 304 re-parses nothing
+        rt.spec = resolved(rt, raw["kind"])  # what the feed was found to be: a 304 re-parses nothing
     rt.last_ok = _when(raw.get("last_ok"))
     rt.gap_at = _when(raw.get("gap_at"))
     rt.gap_note = raw.get("gap_note") if isinstance(raw.get("gap_note"), str) else None

@@ -243,3 +243,23 @@ async def test_the_key_goes_only_to_its_forum(make_app, server, clock):
     fa = await make_app(toml, env={**KEY_ENV, "UNANSWERED_DISCOURSE__HOST": "127.0.0.1"})
     assert fa.source.feeds["community"].auth["Api-Username"] == "unanswered-bot"
     assert fa.source.feeds["other"].auth == {}
+
+
+async def test_generic_feeds_of_one_host_keep_their_own_routes(make_app, server, clock):
+    from .forum import atom_feed
+
+    # Two projects' discussions on one host (github.com-like): not one forum. No kind given: found generic.
+    server.raw["a.atom"] = (atom_feed(server.base, [("1", "How to build A?", "carol", clock.now())]), "application/atom+xml")
+    server.raw["b.atom"] = (atom_feed(server.base, [("2", "How to build B?", "erin", clock.now())]), "application/atom+xml")
+    toml = ('[people.bob]\nslack = "U0BOB0001"\n'
+            '[[routes]]\nplatform = "forum"\nchannel = "a"\nchain = ["alice"]\n'
+            '[[routes]]\nplatform = "forum"\nchannel = "b"\nchain = ["bob"]\n'
+            f'[[feeds]]\nname = "a"\nurl = "{server.url("/raw/a.atom")}"\n'
+            f'[[feeds]]\nname = "b"\nurl = "{server.url("/raw/b.atom")}"\n')
+    fa = await make_app(toml)
+    assert {q.author: q.channel for q in fa.questions()} == {"carol": "a", "erin": "b"}
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert await fa.tick() == 2
+    assert sorted(to.address for to, _, _, note in fa.dms.sent if note.kind == "nudge") == ["U0ALICE01", "U0BOB0001"]
+    fa = await make_app(toml)  # after a restart (kind remembered, the listing a 304), still apart
+    assert {rt.spec.name for rt in fa.source.feeds.values()} == {"a", "b"}
