@@ -66,7 +66,7 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed,
         return [f"{label}: {where} is not a feed: {exc}; {DISCOURSE_HINT}; other forums: the page's RSS/Atom link"], []
     looks_discourse = translate.is_discourse(parsed)
     if feed.kind == "discourse":
-        if translate.is_discourse_topic_feed(parsed) or _is_posts_feed(parsed):
+        if _is_posts_feed(parsed) and not translate.is_discourse_topic_feed(parsed):
             return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
         if not looks_discourse:
             return [f"{label}: {where} does not look like a Discourse topic list (no \"<host>-topic-<id>\" guids); "
@@ -79,9 +79,12 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed,
         spec = replace(spec, kind="discourse" if looks_discourse else "rss")
         notes.append(f"{label}: read as {'a Discourse forum' if looks_discourse else 'a generic RSS/Atom feed'} "
                      f"(kind = \"auto\"; set kind to be explicit)")
-        if looks_discourse and (translate.is_discourse_topic_feed(parsed) or _is_posts_feed(parsed)):
+        if looks_discourse and _is_posts_feed(parsed) and not translate.is_discourse_topic_feed(parsed):
             return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
     listed = translate.listing(parsed, spec)
+    if spec.kind == "discourse" and translate.is_discourse_topic_feed(parsed):
+        notes.append(f"{label}: {where} is one topic's own feed: only that topic is watched; for every new topic "
+                     f"use https://<forum>/latest.rss")
     if listed.answers is not None:
         notes.append(f"{label}: {ANSWERS_DETAIL[listed.answers]}")
     if spec.kind == "discourse":

@@ -60,8 +60,8 @@ class ThreadFeeds:
             if topic not in rt.listed and (not rt.is_lead or topic in elsewhere):
                 continue  # another feed of this forum lists it and reads its thread
             url = self._thread_url(rt, topic, link)
-            if url is None:
-                continue  # nothing to read replies from (comment count or "cannot tell")
+            if url is None or url == rt.feed.url:
+                continue  # nothing to read replies from, or the feed is that topic's own: its poll read them
             watching.add(topic)
             keep_urls.add(url)
             count = rt.counts.get(topic)

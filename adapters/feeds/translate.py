@@ -63,7 +63,16 @@ def listing(parsed: Any, spec: FeedSpec, *, observed_at: datetime | None = None,
     ``not_before``: topics posted before this are too old to become questions.
     """
     out = Listing()
-    if spec.kind == "discourse":
+    topic = is_discourse_topic_feed(parsed) if spec.kind == "discourse" else None
+    if topic is not None:
+        # One topic's own feed watched on its own: it is its opener (post 1) and its replies, every poll.
+        found = thread(parsed, spec, topic, observed_at=observed_at)
+        opener = next((e for e in found.events if isinstance(e, Message) and e.thread is None), None)
+        too_old = opener is not None and not_before is not None and opener.at < not_before
+        out.events = [e for e in found.events if not (too_old and e is opener)]
+        out.skipped, out.ids, out.dates = found.skipped, [topic], [opener.at if opener else None]
+        out.answers = BY_THREAD_FEED
+    elif spec.kind == "discourse":
         discourse_listing(parsed, spec, out, observed_at, not_before)
     else:
         generic_listing(parsed, spec, out, observed_at, not_before)

@@ -172,6 +172,13 @@ class Forum:
                  for n in names]
         return json.dumps({"users": users, "primary_groups": [], "topic_list": topic_list}).encode()
 
+    def posts_rss(self) -> bytes:
+        """``/posts.rss``: the latest posts of every topic (not a topic list)."""
+        body = b"".join(self.topic_rss(t).split(b"<item>", 1)[1].rsplit(b"</channel>", 1)[0].join([b"<item>", b""])
+                        for t in sorted(self.topics))
+        head = self.topic_rss(min(self.topics)).split(b"<item>", 1)[0]
+        return head + body + b"</channel>\n</rss>\n"
+
     # -------------------------------------------------------------- topics/show.rss.erb
 
     def topic_rss(self, topic_id: int) -> bytes:

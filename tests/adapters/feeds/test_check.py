@@ -21,9 +21,10 @@ async def test_good_feeds_pass_with_notes(server, make_settings, clock):
 
 async def test_what_is_not_a_feed_is_a_clear_problem(server, make_settings, clock):
     server.forum.topic(1, "Question", "carol", clock.now())
+    server.forum.topic(2, "Another", "erin", clock.now())
     server.misbehave["/login-wall.rss"] = "login"
     server.misbehave["/gone.rss"] = "410"
-    server.raw["posts.rss"] = (server.forum.topic_rss(1), "application/rss+xml")
+    server.raw["posts.rss"] = (server.forum.posts_rss(), "application/rss+xml")
     server.raw["blog.rss"] = (server.blog.feed(), "application/rss+xml")
     toml = PEOPLE + "".join(feed_toml(name, server.url(path)) for name, path in [
         ("wall", "/login-wall.rss"), ("gone", "/gone.rss"), ("posts", "/raw/posts.rss"), ("blog", "/raw/blog.rss")])

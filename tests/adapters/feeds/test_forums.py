@@ -263,3 +263,22 @@ async def test_generic_feeds_of_one_host_keep_their_own_routes(make_app, server,
     assert sorted(to.address for to, _, _, note in fa.dms.sent if note.kind == "nudge") == ["U0ALICE01", "U0BOB0001"]
     fa = await make_app(toml)  # after a restart (kind remembered, the listing a 304), still apart
     assert {rt.spec.name for rt in fa.source.feeds.values()} == {"a", "b"}
+
+
+async def test_a_topic_feed_alone_gives_its_question_live(make_app, server, clock):
+    forum = server.forum
+    t0 = clock.now()
+    topic = forum.topic(801, "Would love a dark theme.", "carol", t0, "<p>It would help on night shifts.</p>")
+    path = f"/t/{topic.slug}/801.rss"
+    fa = await make_app(feed_toml("wish", server.url(path)))
+    (q,) = fa.questions()
+    assert (q.msg_id, q.author, q.link) == ("801", "carol", forum.topic_url(topic))
+    forum.reply(801, "carol", t0 + timedelta(minutes=5))  # her own bump
+    clock.advance(timedelta(minutes=10))
+    await fa.poll("wish")
+    assert fa.questions()[0].status == "open"
+    forum.reply(801, "dave", t0 + timedelta(minutes=12))
+    clock.advance(timedelta(minutes=5))
+    await fa.poll("wish")
+    assert fa.questions()[0].answered_by == "dave"
+    assert len(server.calls_to(path)) == 3  # one GET per poll: the feed is its own thread
