@@ -31,6 +31,7 @@ SCRIPTS = [
     ("slack_translate.py", [], 600),
     ("discord_translate.py", [], 600),
     ("feeds_poll.py", [], 600),
+    ("forum_folder.py", [], 300),
     ("soak.py", ["20000"] if QUICK else [], 1800),
     ("crash_trials.py", ["--kills", "10"] if QUICK else [], 3600),
     ("feed_corpus.py", [], 900),

@@ -340,7 +340,7 @@ def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, 
     from .wiring import read_history
 
     errors: list[Any] = []
-    events = read_history([Path(p) for p in paths], fmt, errors)
+    events = read_history([Path(p) for p in paths], fmt, errors, settings)
     try:
         tracker = Tracker(db)
     except StoreError as exc:

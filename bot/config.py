@@ -174,6 +174,14 @@ class Route(Strict):
             raise ValueError("the channel is empty; write its id or name, e.g. \"#help\" or \"C0123ABCD\"")
         return v.strip()
 
+    @model_validator(mode="after")
+    def _forum_mode(self) -> "Route":
+        # A forum topic is a question by nature (Discourse's own "unanswered" is every topic with no reply),
+        # so forum routes default to "all"; chat channels default to "detect". Set mode to override.
+        if self.platform == "forum" and "mode" not in self.model_fields_set:
+            self.mode = "all"
+        return self
+
 
 class Defaults(Strict):
     window: Duration = timedelta(hours=1)
@@ -218,13 +226,21 @@ class DiscordSettings(Strict):
 class Feed(Strict):
     name: str
     url: str
-    kind: Literal["discourse", "rss"] = "rss"
+    kind: Literal["auto", "discourse", "rss"] = Field("auto", description='"auto": Discourse if the feed looks like it, else generic RSS/Atom')
     interval: Duration = timedelta(minutes=5)
     timeout: Duration = Field(timedelta(seconds=20), description="Give up on one HTTP request after this long")
     bots: list[str] = Field(default_factory=list, description='Usernames whose posts never count as answers (Discourse\'s "system" always)')
     failing_alert_after: Duration = Field(timedelta(hours=1), description="Tell staff (once) when the feed has failed this long")
     max_topic_age: Duration = Field(timedelta(days=14), description="Stop watching a topic's replies after this long")
     max_bytes: int = Field(5_000_000, ge=10_000, le=100_000_000, description="Refuse responses larger than this")
+
+
+class DiscourseAuth(Strict):
+    """A Discourse API key for private categories: UNANSWERED_DISCOURSE__API_KEY and __API_USERNAME, env only."""
+
+    api_key: SecretStr | None = Field(None, description="Sent as Api-Key to the Discourse forum of the feeds; env only")
+    api_username: str | None = Field(None, description="Sent as Api-Username with the key (a staff or bot account)")
+    host: str | None = Field(None, description="The forum host the key belongs to; needed when feeds name several Discourse hosts")
 
 
 class Digest(Strict):
@@ -275,6 +291,8 @@ SECRETS = {
     ("slack", "app_token"): "UNANSWERED_SLACK__APP_TOKEN",
     ("slack", "signing_secret"): "UNANSWERED_SLACK__SIGNING_SECRET",
     ("discord", "token"): "UNANSWERED_DISCORD__TOKEN",
+    ("discourse", "api_key"): "UNANSWERED_DISCOURSE__API_KEY",
+    ("discourse", "api_username"): "UNANSWERED_DISCOURSE__API_USERNAME",
 }
 
 
@@ -295,6 +313,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     feeds: list[Feed] = Field(default_factory=list)
+    discourse: DiscourseAuth = Field(default_factory=DiscourseAuth)
     digest: Digest = Field(default_factory=Digest)
     health: HealthSettings = Field(default_factory=HealthSettings)
     demo: Demo = Field(default_factory=Demo)

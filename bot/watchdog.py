@@ -79,7 +79,12 @@ class Watchdog:
     def route(self, platform: str, channel: str, channel_name: str | None = None) -> Route | None:
         key = (platform, channel, channel_name)
         if key not in self._routes:
-            self._routes[key] = policy.route_for(self.settings, platform, channel, channel_name) or self.fallback_route
+            route = policy.route_for(self.settings, platform, channel, channel_name)
+            if route is None and self.fallback_route is not None:
+                route = self.fallback_route
+                if platform == "forum" and route.platform == "any":
+                    route = route.model_copy(update={"mode": "all"})  # a forum route's default (config.Route)
+            self._routes[key] = route
         return self._routes[key]
 
     def person_for(self, platform: str, user_id: str) -> str | None:

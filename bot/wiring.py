@@ -111,7 +111,8 @@ def sniff_format(path: Path) -> str | None:
     return None
 
 
-def read_history(paths: list[Path], fmt: str, errors: list[Any]) -> Iterable[Event]:
+def read_history(paths: list[Path], fmt: str, errors: list[Any], settings: Settings | None = None) -> Iterable[Event]:
+    """Events of history files. ``settings`` reach the rss reader: the config's [[feeds]] name forum channels."""
     if fmt == "auto":
         groups: dict[str, list[Path]] = {}
         for path in paths:
@@ -121,9 +122,15 @@ def read_history(paths: list[Path], fmt: str, errors: list[Any]) -> Iterable[Eve
             groups.setdefault(found, []).append(path)
         if len(groups) > 1:
             # Mixed formats: merge by time so the replay clock never runs backwards.
-            merged = [ev for f, ps in groups.items() for ev in reader(f)(ps, errors)]
+            merged = [ev for f, ps in groups.items() for ev in _read(f, ps, errors, settings)]
             return sorted(merged, key=lambda e: e.at)
         fmt, paths = next(iter(groups.items()))
+    return _read(fmt, paths, errors, settings)
+
+
+def _read(fmt: str, paths: list[Path], errors: list[Any], settings: Settings | None) -> Iterable[Event]:
+    if fmt == "rss" and settings is not None:
+        return reader(fmt)(paths, errors, settings)
     return reader(fmt)(paths, errors)
 
 

@@ -8,15 +8,18 @@ worth knowing but not wrong (how "answered" will be detected, unrouted feeds).
 from __future__ import annotations
 
 import asyncio
+import json
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 
 from bot.config import Feed, Settings
 
-from . import translate
+from . import catchup, translate
 from .fetch import FetchError, fetch, new_session, safe_url
 from .parse import NotAFeed, parse
+from .forums import api_headers
 from .poller import ANSWERS_DETAIL, routed_feeds
 from .translate import FeedSpec
 
@@ -31,7 +34,8 @@ async def check_feeds(settings: Settings, *, notes: list[str] | None = None,
     own = session is None
     http = session or new_session()
     try:
-        results = await asyncio.gather(*(_check(http, i, feed) for i, feed in enumerate(settings.feeds)))
+        results = await asyncio.gather(*(_check(http, i, feed, api_headers(settings, feed))
+                                         for i, feed in enumerate(settings.feeds)))
     finally:
         if own:
             await http.close()
@@ -46,14 +50,15 @@ async def check_feeds(settings: Settings, *, notes: list[str] | None = None,
     return problems
 
 
-async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tuple[list[str], list[str]]:
+async def _check(session: aiohttp.ClientSession, index: int, feed: Feed,
+                 auth: dict[str, str]) -> tuple[list[str], list[str]]:
     label = f"feeds[{index}] ({feed.name!r})"
     where = safe_url(feed.url)
     if not feed.url.startswith(("http://", "https://")):
         return [f"{label}: url {where!r} is not an http(s) URL; write the full address, e.g. "
                 f"\"https://forum.example.org/latest.rss\""], []
     try:
-        resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
+        resp = await fetch(session, feed.url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=auth)
         parsed = parse(resp.body, url=feed.url, content_type=resp.content_type)
     except FetchError as exc:
         return [f"{label}: {where}: {exc}; check the url (open it in a browser) and that this machine can reach it"], []
@@ -61,7 +66,7 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tupl
         return [f"{label}: {where} is not a feed: {exc}; {DISCOURSE_HINT}; other forums: the page's RSS/Atom link"], []
     looks_discourse = translate.is_discourse(parsed)
     if feed.kind == "discourse":
-        if translate.is_discourse_topic_feed(parsed) or _is_posts_feed(parsed):
+        if _is_posts_feed(parsed) and not translate.is_discourse_topic_feed(parsed):
             return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
         if not looks_discourse:
             return [f"{label}: {where} does not look like a Discourse topic list (no \"<host>-topic-<id>\" guids); "
@@ -69,9 +74,21 @@ async def _check(session: aiohttp.ClientSession, index: int, feed: Feed) -> tupl
     notes = []
     if feed.kind == "rss" and looks_discourse:
         notes.append(f"{label}: {where} looks like Discourse; set kind = \"discourse\" so replies are read from topic feeds")
-    listed = translate.listing(parsed, FeedSpec.from_config(feed))
+    spec = FeedSpec.from_config(feed)
+    if feed.kind == "auto":
+        spec = replace(spec, kind="discourse" if looks_discourse else "rss")
+        notes.append(f"{label}: read as {'a Discourse forum' if looks_discourse else 'a generic RSS/Atom feed'} "
+                     f"(kind = \"auto\"; set kind to be explicit)")
+        if looks_discourse and _is_posts_feed(parsed) and not translate.is_discourse_topic_feed(parsed):
+            return [f"{label}: {where} lists posts, not topics; {DISCOURSE_HINT}"], []
+    listed = translate.listing(parsed, spec)
+    if spec.kind == "discourse" and translate.is_discourse_topic_feed(parsed):
+        notes.append(f"{label}: {where} is one topic's own feed: only that topic is watched; for every new topic "
+                     f"use https://<forum>/latest.rss")
     if listed.answers is not None:
         notes.append(f"{label}: {ANSWERS_DETAIL[listed.answers]}")
+    if spec.kind == "discourse":
+        notes.append(f"{label}: {await _catch_up_note(session, feed, auth)}")
     if listed.skipped:
         notes.append(f"{label}: {len(listed.skipped)} item(s) would be skipped: " + "; ".join(listed.skipped[:3]))
     return [], notes
@@ -81,3 +98,22 @@ def _is_posts_feed(parsed: Any) -> bool:
     """Discourse's /posts.rss: post guids from many topics."""
     ids = [str(e.get("id", "")) for e in parsed.get("entries") or []]
     return bool(ids) and all("-post-" in i for i in ids)
+
+
+async def _catch_up_note(session: aiohttp.ClientSession, feed: Feed, auth: dict[str, str]) -> str:
+    """Whether topics past the listing's newest 30 can be caught up after downtime (the forum's JSON list)."""
+    url = catchup.json_url(feed.url)
+    if url is None:
+        return ("no JSON topic list for this URL: after downtime, topics past the listing's newest 30 cannot be "
+                "caught up; watch latest.rss or category feeds for that")
+    try:
+        resp = await fetch(session, url, timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=auth,
+                           accept="application/json")
+        data = json.loads(resp.body)
+    except FetchError as exc:
+        return f"catch-up after downtime unavailable: {safe_url(url)}: {exc}; only the listing's newest topics are seen"
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return f"catch-up after downtime unavailable: {safe_url(url)} is not JSON; only the listing's newest topics are seen"
+    if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
+        return f"catch-up after downtime unavailable: {safe_url(url)} is not a topic list"
+    return f"catch-up after downtime: pages back through {safe_url(url)} (topics past the listing's newest 30)"

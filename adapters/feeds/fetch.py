@@ -12,6 +12,7 @@ import importlib.metadata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
@@ -113,9 +114,17 @@ async def fetch(
     last_modified: str | None = None,
     timeout: float = 20.0,
     max_bytes: int = 5_000_000,
+    auth: Mapping[str, str] | None = None,
+    accept: str | None = None,
 ) -> Response:
-    """GET ``url``; raises ``FetchError`` for anything but a usable 200 or a 304."""
-    headers = {}
+    """GET ``url``; raises ``FetchError`` for anything but a usable 200 or a 304.
+
+    ``auth``: credential headers (Discourse ``Api-Key``/``Api-Username``). With them, redirects are not
+    followed: a redirect to another host would carry the key there.
+    """
+    headers = dict(auth or {})
+    if accept:
+        headers["Accept"] = accept
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -125,9 +134,12 @@ async def fetch(
             url,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=timeout),
-            allow_redirects=True,
+            allow_redirects=not auth,
             max_redirects=MAX_REDIRECTS,
         ) as resp:
+            if auth and 300 <= resp.status < 400:
+                raise FetchError(f"HTTP {resp.status}: redirected; not following a redirect with the API key "
+                                 "(use the forum's final URL)", status=resp.status)
             if resp.status == 304:
                 return Response(status=304, etag=resp.headers.get("ETag") or etag,
                                 last_modified=resp.headers.get("Last-Modified") or last_modified)

@@ -8,6 +8,11 @@ One poll of a feed:
    comment feed) unless the listing's reply count shows nothing new, and ingest
    the replies: the watchdog decides whether one answers.
 
+After downtime, a listing that no longer reaches back to the last read starts a
+catch-up (``catchup``: Discourse's JSON pages; for generic feeds, a plain "items
+may be missed" in ``status`` and to staff). Every feed of one forum shares one
+channel (``forums``): a topic in two feeds is one question.
+
 Failures back off exponentially with jitter, per URL. The feed's health is
 reported to the hub (``status`` shows it); when the listing has failed for longer
 than ``failing_alert_after`` the staff are told once, and once more on recovery.
@@ -19,30 +24,32 @@ name, mode not "off") watches are polled: a route is what decides.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
 import aiohttp
 
-from bot.config import Feed, Settings, format_duration
+from bot.config import Settings, format_duration
 from bot.render import age
 from bot.tracker import StoreError
 
-from . import translate
+from . import catchup, state, translate
 from .backoff import UrlState
 from .fetch import FetchError, Response, fetch, new_session, safe_url
+from .forums import api_headers, channel_of, lead_feeds, routed_feeds
 from .parse import NotAFeed, leniently_parsed, parse
-from .translate import FORUM, FeedSpec
+from .state import FeedRuntime
+from .threads import ThreadFeeds
+from .translate import FeedSpec
 
 log = logging.getLogger("unanswered.feeds")
 
-THREAD_FETCHES_PER_FEED = 4  # concurrent topic-feed GETs per forum: polite, and a slow topic delays no feed
-KV_PREFIX = "feeds:"
+KV_PREFIX = state.KV_PREFIX
+__all__ = ["ANSWERS_DETAIL", "FeedsSource", "PollStats", "routed_feeds"]
 
 ANSWERS_DETAIL = {
     translate.BY_THREAD_FEED: "answered = a reply by someone other than the author, read from each topic's own feed",
@@ -67,31 +74,7 @@ class PollStats:
     thread_skips: int = 0  # topic feeds not fetched because the listing showed no new reply
 
 
-@dataclass
-class FeedRuntime:
-    feed: Feed
-    spec: FeedSpec
-    state: UrlState = field(default_factory=UrlState)
-    threads: dict[str, str] = field(default_factory=dict)  # topic id -> thread feed URL
-    counts: dict[str, int] = field(default_factory=dict)  # topic id -> reply count in the last listing
-    read_at_count: dict[str, int] = field(default_factory=dict)  # topic id -> count when its thread was last read
-    thread_states: dict[str, UrlState] = field(default_factory=dict)  # thread URL -> state
-    listed: set[str] = field(default_factory=set)  # topic ids with a thread URL in the last listing
-    answers: str | None = None
-    alerted: bool = False
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    @property
-    def health_key(self) -> str:
-        return f"feed:{self.feed.name}"
-
-
-def routed_feeds(settings: Settings) -> list[Feed]:
-    watched = {r.channel for r in settings.routes if r.platform == FORUM and r.mode != "off"}
-    return [f for f in settings.feeds if f.name in watched]
-
-
-class FeedsSource:
+class FeedsSource(ThreadFeeds):
     name = "feeds"
 
     def __init__(self, settings: Settings, *, rng: random.Random | None = None,
@@ -102,7 +85,12 @@ class FeedsSource:
         self._own_session = session is None
         self.hub: Any = None
         self.stats = PollStats()
-        self.feeds = {f.name: FeedRuntime(feed=f, spec=FeedSpec.from_config(f)) for f in routed_feeds(settings)}
+        self.feeds: dict[str, FeedRuntime] = {}
+        leads = lead_feeds(settings)
+        for f in routed_feeds(settings):
+            spec = FeedSpec.from_config(f)
+            self.feeds[f.name] = FeedRuntime(feed=f, spec=FeedSpec(name=channel_of(settings, f, leads), kind=spec.kind,
+                                                                   bots=spec.bots), auth=api_headers(settings, f))
         self.unrouted = [f.name for f in settings.feeds if f.name not in self.feeds]
 
     def transport(self) -> None:
@@ -180,9 +168,10 @@ class FeedsSource:
 
     async def _poll_listing(self, rt: FeedRuntime, now: datetime) -> str:
         feed = rt.feed
-        resp = await self._fetch(feed.url, rt.state, feed)
+        resp = await self._fetch(feed.url, rt.state, rt)
         if resp.status == 304:
             rt.state.succeeded(resp.etag, resp.last_modified)
+            rt.last_ok = now  # unchanged since the last read: nothing slipped past it
             self._report_ok(rt, lenient=False)
             return "not-modified"
         parsed, result = await asyncio.to_thread(self._translate_listing, rt, resp, now)
@@ -197,96 +186,43 @@ class FeedsSource:
         rt.counts = result.counts
         if result.answers is not None:
             rt.answers = result.answers
+        since = catchup.gap_since(rt, result)
+        if since is not None and rt.spec.kind == "discourse":
+            pages, topics, _complete = await catchup.discourse(self, rt, now, since)
+            log.info("feed %s: the listing no longer reached back to %s; caught up %d topic(s) from %d JSON page(s)",
+                     feed.name, f"{since:%Y-%m-%d %H:%M}", topics, pages)
+        elif since is not None:
+            await catchup.generic(self, rt, now, since, result)
+        rt.seen, rt.last_ok = set(result.ids), now
         # Validators only after the ingest: a crash in between re-reads the feed instead of skipping it.
         rt.state.succeeded(resp.etag, resp.last_modified)
         self._report_ok(rt, lenient=leniently_parsed(parsed))
         return "ok"
 
     def _translate_listing(self, rt: FeedRuntime, resp: Response, now: datetime) -> tuple[Any, translate.Listing]:
-        # Runs in a worker thread: pure functions only, no database.
+        # Runs in a worker thread (under the feed's lock): pure functions only, no database.
         parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
+        if rt.feed.kind == "auto":  # no kind configured: Discourse if the feed says so, else generic RSS/Atom
+            rt.spec = state.resolved(rt, "discourse" if translate.is_discourse(parsed) else "rss")
         return parsed, translate.listing(parsed, rt.spec, observed_at=now, not_before=now - rt.feed.max_topic_age)
 
-    async def _fetch(self, url: str, state: UrlState, feed: Feed) -> Response:
+    async def _fetch(self, url: str, state: UrlState, rt: FeedRuntime) -> Response:
         self.stats.fetches += 1
+        feed = rt.feed
         resp = await fetch(self.session, url, etag=state.etag, last_modified=state.last_modified,  # type: ignore[arg-type]
-                           timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes)
+                           timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=rt.auth)
         if resp.status == 304:
             self.stats.not_modified += 1
         self.stats.bytes += len(resp.body)
         return resp
 
-    # ------------------------------------------------------------ thread feeds
-
-    def _thread_url(self, rt: FeedRuntime, topic: str, link: str | None) -> str | None:
-        url = rt.threads.get(topic)
-        if url is None and rt.spec.kind == "discourse" and link:
-            url = translate.discourse_topic_feed({"link": link})
-        return url
-
-    async def _poll_threads(self, rt: FeedRuntime, now: datetime) -> None:
-        cutoff = now - rt.feed.max_topic_age
-        # A Discourse listing counts the topic's first post; a comment count does not count the item.
-        no_replies = 1 if rt.spec.kind == "discourse" else 0
-        wanted: list[tuple[str, str, int | None]] = []
-        watching: set[str] = set()
-        keep_urls: set[str] = set()
-        for q in self.hub.open_questions(FORUM, rt.feed.name):
-            if q.asked_at < cutoff:
-                continue  # too old to keep polling
-            url = self._thread_url(rt, q.msg_id, q.link)
-            if url is None:
-                continue  # nothing to read replies from (comment count or "cannot tell")
-            watching.add(q.msg_id)
-            keep_urls.add(url)
-            count = rt.counts.get(q.msg_id)
-            if count is not None and (count <= no_replies or rt.read_at_count.get(q.msg_id) == count):
-                self.stats.thread_skips += 1
-                continue  # the listing shows no reply, or none since we last read the thread
-            state = rt.thread_states.setdefault(url, UrlState())
-            if state.due(now):
-                wanted.append((q.msg_id, url, count))
-        limit = asyncio.Semaphore(THREAD_FETCHES_PER_FEED)
-
-        async def one(topic: str, url: str, count: int | None) -> None:
-            async with limit:
-                await self._poll_thread(rt, topic, url, count, now)
-
-        await asyncio.gather(*(one(*w) for w in wanted))
-        # Forget threads of questions that are answered, closed or too old: state stays bounded.
-        rt.threads = {t: u for t, u in rt.threads.items() if t in watching or t in rt.listed}
-        rt.read_at_count = {t: c for t, c in rt.read_at_count.items() if t in watching}
-        rt.thread_states = {u: s for u, s in rt.thread_states.items() if u in keep_urls}
-
-    async def _poll_thread(self, rt: FeedRuntime, topic: str, url: str, count: int | None, now: datetime) -> None:
-        state = rt.thread_states.setdefault(url, UrlState())
-        self.stats.thread_fetches += 1
-        try:
-            resp = await self._fetch(url, state, rt.feed)
-            if resp.status != 304:
-                parsed, result = await asyncio.to_thread(self._translate_thread, rt, topic, resp, now)
-                self.stats.parses += 1
-                if result.skipped:
-                    log.info("feed %s: topic feed %s: skipped %d item(s): %s", rt.feed.name, safe_url(url),
-                             len(result.skipped), "; ".join(result.skipped[:5]))
-                self.hub.ingest_batch(result.events)
-        except (FetchError, NotAFeed) as exc:
-            self.stats.failures += 1
-            wait = state.failed(now, rt.feed.interval, str(exc), retry_after=getattr(exc, "retry_after", None), rng=self.rng)
-            log.warning("feed %s: topic feed %s: %s; next try in %s", rt.feed.name, safe_url(url), exc, format_duration(wait))
-            return
-        state.succeeded(resp.etag, resp.last_modified)
-        if count is not None:
-            rt.read_at_count[topic] = count
-
-    def _translate_thread(self, rt: FeedRuntime, topic: str, resp: Response, now: datetime) -> tuple[Any, translate.Thread]:
-        parsed = parse(resp.body, url=rt.feed.url, content_type=resp.content_type)
-        return parsed, translate.thread(parsed, rt.spec, topic, observed_at=now)
-
     # ------------------------------------------------------------ health and alerts
 
     def _report_ok(self, rt: FeedRuntime, *, lenient: bool) -> None:
         detail = ANSWERS_DETAIL.get(rt.answers or "", "no items yet")
+        gap = catchup.status_note(rt, self.hub.clock.now())
+        if gap:
+            detail += "; " + gap
         if lenient:
             detail += "; the feed is not well-formed (or mislabels its encoding) and was read leniently"
         self.hub.report(rt.health_key, True, detail)
@@ -325,6 +261,17 @@ class FeedsSource:
             f"{safe_url(rt.feed.url)} answered normally after failing for {down}. Topics posted meanwhile were caught up.",
         )
 
+    async def fetch_json(self, rt: FeedRuntime, url: str) -> Response:
+        """One page of a Discourse JSON list (catch-up): unconditional, with the feed's limits and API headers."""
+        self.stats.fetches += 1
+        resp = await fetch(self.session, url, timeout=rt.feed.timeout.total_seconds(),  # type: ignore[arg-type]
+                           max_bytes=rt.feed.max_bytes, auth=rt.auth, accept="application/json")
+        self.stats.bytes += len(resp.body)
+        return resp
+
+    async def alert(self, key: str, title: str, body: str) -> None:
+        await self._alert(key, title, body)
+
     async def _alert(self, key: str, title: str, body: str) -> None:
         try:
             await self.hub.alert(key, title, body)
@@ -334,50 +281,15 @@ class FeedsSource:
     # ------------------------------------------------------------ memory across restarts
 
     def _load(self, rt: FeedRuntime) -> None:
-        raw = self.hub.tracker.get(KV_PREFIX + rt.feed.name) or {}
-        if not isinstance(raw, dict) or raw.get("url") != _fingerprint(rt.feed.url):
-            return  # a new URL starts afresh: its validators would be meaningless
-        rt.state = UrlState.load(raw.get("listing"))
-        threads = raw.get("threads")
-        if isinstance(threads, dict):
-            rt.threads = {str(k): v for k, v in threads.items() if isinstance(v, str)}
-        http = raw.get("thread_http")
-        if isinstance(http, dict):
-            rt.thread_states = {u: UrlState.load(s) for u, s in http.items() if isinstance(u, str)}
-        rt.alerted = bool(raw.get("alerted"))
-        for key, target in (("counts", rt.counts), ("read_at_count", rt.read_at_count)):
-            found = raw.get(key)
-            if isinstance(found, dict):
-                target.update({str(k): v for k, v in found.items() if isinstance(v, int)})
-        listed = raw.get("listed")
-        if isinstance(listed, list):
-            rt.listed = {str(t) for t in listed}
-        if raw.get("answers") in ANSWERS_DETAIL:
-            rt.answers = raw["answers"]
+        state.load(rt, self.hub.tracker.get(KV_PREFIX + rt.feed.name) or {})
 
     def _save(self, rt: FeedRuntime) -> None:
-        value = {
-            "url": _fingerprint(rt.feed.url),  # the URL may carry a key: store only a fingerprint
-            "listing": rt.state.dump(),
-            "threads": rt.threads,
-            "thread_http": {u: {"etag": s.etag, "last_modified": s.last_modified} for u, s in rt.thread_states.items()
-                            if s.etag or s.last_modified},
-            "alerted": rt.alerted,
-            "answers": rt.answers,
-            # The last listing's reply counts: after a restart a 304 still tells which threads need no fetch.
-            "counts": rt.counts,
-            "read_at_count": rt.read_at_count,
-            "listed": sorted(rt.listed),
-        }
+        value = state.dump(rt)
         try:
             with self.hub.tracker.transaction():
                 self.hub.tracker.put(KV_PREFIX + rt.feed.name, value)
         except StoreError as exc:
             log.error("feed %s: could not remember its poll state: %s", rt.feed.name, exc)
-
-
-def _fingerprint(url: str) -> str:
-    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _where(exc: BaseException) -> str:

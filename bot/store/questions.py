@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from ..events import Message
 from .base import dt, when
@@ -182,6 +182,26 @@ class Questions:
 
     def questions(self) -> list[Question]:
         return [Question.from_row(r) for r in self.conn.execute("SELECT * FROM questions ORDER BY asked_at, id")]
+
+    # -- forum feeds: which open topics need their thread read; light rows, a forum may have thousands
+    def open_topic_refs(self, platform: str, channel: str,
+                        among: Iterable[str] | None = None) -> list[tuple[str, datetime, str | None]]:
+        """(msg_id, asked_at, link) of the open questions of a channel (only those ``among`` ids if given), oldest first."""
+        sql = "SELECT msg_id, asked_at, link FROM questions WHERE status = 'open' AND platform = ? AND channel = ?"
+        if among is None:
+            chunks: list[list[str]] = [[]]
+        else:
+            ids = sorted(set(among))
+            chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]  # under SQLite's bound-variable limit
+        found: list[tuple[str, datetime, str | None]] = []
+        for chunk in chunks:
+            query = sql
+            if among is not None:
+                # "+status": look the ids up by the (platform, channel, msg_id) key, not by scanning the open ones.
+                query = sql.replace("status = 'open'", "+status = 'open'") + f" AND msg_id IN ({','.join('?' * len(chunk))})"
+            rows = self.conn.execute(query, (platform, channel, *chunk))
+            found += [(r[0], when(r[1]), r[2]) for r in rows]
+        return sorted(found, key=lambda ref: ref[1])
 
     def question_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM questions").fetchone()[0])

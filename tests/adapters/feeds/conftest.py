@@ -87,8 +87,8 @@ def feed_toml(name: str, url: str, kind: str = "discourse", **extra: str) -> str
 async def make_app(server, make_settings, clock, tracker):
     made: list[FeedsSource] = []
 
-    async def factory(toml: str | None = None, *, start: bool = True) -> FeedsApp:
-        settings = make_settings(PEOPLE + (toml or feed_toml("community", server.url("/latest.rss"))))
+    async def factory(toml: str | None = None, *, start: bool = True, env: dict[str, str] | None = None) -> FeedsApp:
+        settings = make_settings(PEOPLE + (toml or feed_toml("community", server.url("/latest.rss"))), **(env or {}))
         source = FeedsSource(settings, rng=random.Random(7))
         app = build(settings, clock=clock, tracker=tracker, sources=[source], dry_run=False)
         dms = RecordingTransport()

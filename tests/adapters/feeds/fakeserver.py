@@ -1,6 +1,8 @@
 """A loopback HTTP server standing in for a forum: real sockets, port 0, every call recorded.
 
-It serves a ``Forum`` (Discourse-shaped feeds), a ``Blog`` (WordPress-shaped RSS
+It serves a ``Forum`` (Discourse-shaped feeds and JSON topic lists, ``?page=N``;
+private categories only to requests with the forum's ``Api-Key`` and
+``Api-Username``), a ``Blog`` (WordPress-shaped RSS
 with comment feeds) and arbitrary bytes at ``/raw/<name>``; answers 304 to a
 matching ``If-None-Match``/``If-Modified-Since``; and misbehaves on purpose per
 path (``misbehave[path] = "500" | "html" | "hang" | "loop" | "huge" | …``).
@@ -58,6 +60,7 @@ class FakeForumServer:
     injected: list[tuple[str, str]] = field(default_factory=list)
     retry_after: str = "3600"
     slow_seconds: float = 0.3
+    auth_seen: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (path, Api-Key, Api-Username)
 
     def __post_init__(self) -> None:
         self.release = asyncio.Event()
@@ -118,6 +121,30 @@ class FakeForumServer:
         return web.Response(body=body, headers={"ETag": etag, "Last-Modified": last_modified,
                                                 "Content-Type": f"{content_type}; charset=utf-8"})
 
+    def _authed(self, request: web.Request) -> bool:
+        """Discourse's user API key headers: both must match (a key alone, or a wrong user, is refused)."""
+        key, user = request.headers.get("Api-Key"), request.headers.get("Api-Username")
+        if key is not None or user is not None:
+            self.auth_seen.append((request.path, key, user))
+        return key == self.forum.api_key and user == self.forum.api_user
+
+    @staticmethod
+    def _page(request: web.Request) -> int:
+        try:
+            return max(0, int(request.query.get("page", "0")))
+        except ValueError:
+            return 0
+
+    @staticmethod
+    def _json(request: web.Request, body: bytes) -> web.Response:
+        return web.Response(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
+
+    @staticmethod
+    def _denied() -> web.Response:
+        # What Discourse answers an anonymous request for a private category's list or topic.
+        body = b'{"errors":["You are not permitted to view the requested resource."],"error_type":"invalid_access"}'
+        return web.Response(status=403, body=body, headers={"Content-Type": "application/json; charset=utf-8"})
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         fault = self.faults[path].pop(0) if self.faults.get(path) else None
@@ -143,14 +170,26 @@ class FakeForumServer:
     async def _serve(self, request: web.Request, path: str) -> web.StreamResponse:
         if path == "/login":
             return web.Response(body=HTML_PAGE, content_type="text/html")
+        forum = self.forum
+        authed = self._authed(request)
         if path == "/latest.rss":
-            return self._feed(request, self.forum.latest_rss())
-        if m := re.fullmatch(r"/c/[^/]+/(\d+)\.rss", path):
-            return self._feed(request, self.forum.latest_rss(category_id=int(m.group(1))))
+            return self._feed(request, forum.latest_rss(authed=authed))
+        if path == "/latest.json":
+            return self._json(request, forum.latest_json(page=self._page(request), authed=authed))
+        if m := re.fullmatch(r"/c/[^/]+/(\d+)\.(rss|json)", path):
+            category = int(m.group(1))
+            if category in forum.private and not authed:
+                return self._denied()
+            if m.group(2) == "json":
+                return self._json(request, forum.latest_json(page=self._page(request), category_id=category, authed=authed))
+            return self._feed(request, forum.latest_rss(category_id=category, authed=authed))
         if m := re.fullmatch(r"/t/[^/]+/(\d+)\.rss", path):
-            if int(m.group(1)) not in self.forum.topics:
+            topic = forum.topics.get(int(m.group(1)))
+            if topic is None:
                 return web.Response(status=404, body=HTML_PAGE, content_type="text/html")
-            return self._feed(request, self.forum.topic_rss(int(m.group(1))))
+            if topic.category_id in forum.private and not authed:
+                return self._denied()
+            return self._feed(request, forum.topic_rss(topic.id))
         if self.blog is not None and path == "/blog/feed/":
             return self._feed(request, self.blog.feed())
         if self.blog is not None and (m := re.fullmatch(r"/blog/(\d+)/feed/", path)):

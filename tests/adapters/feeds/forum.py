@@ -7,12 +7,18 @@ feeds, ``topics/show.rss.erb`` for a topic's feed) and WordPress's RSS 2.0 with
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
 
 GUID_HOST = "forum.example.org"
+PER_PAGE = 30  # Discourse's listings (RSS and each JSON page) carry the newest 30 topics
+
+
+def iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def rfc2822(at: datetime) -> str:
@@ -54,10 +60,22 @@ class Topic:
 
 
 class Forum:
+    """A Discourse model. ``private`` category ids are visible only with ``api_key``/``api_user`` headers."""
+
     def __init__(self, base: str = "https://forum.example.org") -> None:
         self.base = base
         self.topics: dict[int, Topic] = {}
         self.title = "Example Community"
+        self.private: set[int] = set()
+        self.api_key = "test-key-0123456789abcdef"
+        self.api_user = "unanswered-bot"
+
+    def visible(self, *, authed: bool, category_id: int | None = None) -> list[Topic]:
+        """Topics a listing shows, in Discourse's order: pinned first, then by latest activity."""
+        topics = [t for t in self.topics.values() if authed or t.category_id not in self.private]
+        if category_id is not None:
+            topics = [t for t in topics if t.category_id == category_id]
+        return sorted(topics, key=lambda t: (not t.pinned, -t.bumped.timestamp(), -t.id))
 
     def topic(self, id: int, title: str, author: str, at: datetime, html: str = "<p>Any ideas?</p>", *,
               category: str = "Support", category_slug: str = "support", category_id: int = 5, **flags: bool) -> Topic:
@@ -77,11 +95,13 @@ class Forum:
 
     # -------------------------------------------------------------- list.rss.erb
 
-    def latest_rss(self, *, category_id: int | None = None) -> bytes:
-        topics = sorted(self.topics.values(), key=lambda t: t.bumped, reverse=True)
+    def latest_rss(self, *, category_id: int | None = None, authed: bool = False) -> bytes:
+        topics = self.visible(authed=authed, category_id=category_id)[:PER_PAGE]
         if category_id is not None:
-            topics = [t for t in topics if t.category_id == category_id]
-            title, link, self_url = f"{self.title} - Support", f"{self.base}/c/support/5", f"{self.base}/c/support/5.rss"
+            one = next((t for t in self.topics.values() if t.category_id == category_id), None)
+            name, slug = (one.category, one.category_slug) if one else ("Support", "support")
+            path = f"{self.base}/c/{slug}/{category_id}"
+            title, link, self_url = f"{self.title} - {name}", path, f"{path}.rss"
         else:
             title, link, self_url = f"{self.title} - Latest topics", f"{self.base}/latest", f"{self.base}/latest.rss"
         items = []
@@ -120,6 +140,44 @@ class Forum:
   </channel>
 </rss>
 """.encode()
+
+    # -------------------------------------------------------------- /latest.json, /c/<slug>/<id>.json
+
+    def latest_json(self, *, page: int = 0, category_id: int | None = None, authed: bool = False) -> bytes:
+        """A topic list page as Discourse serves it: ``users[]`` and ``topic_list.topics[]``."""
+        every = self.visible(authed=authed, category_id=category_id)
+        topics = every[page * PER_PAGE:(page + 1) * PER_PAGE]
+        names = sorted({p.username for t in topics for p in t.posts})
+        ids = {name: n + 1 for n, name in enumerate(names)}
+        listed = []
+        for t in topics:
+            posters = [{"extras": None, "description": "Original Poster", "user_id": ids[t.author], "primary_group_id": None}]
+            posters += [{"extras": None, "description": "Frequent Poster", "user_id": ids[u], "primary_group_id": None}
+                        for u in sorted({p.username for p in t.posts[1:]} - {t.author})]
+            listed.append({
+                "id": t.id, "title": t.title, "fancy_title": escape(t.title), "slug": t.slug,
+                "posts_count": len(t.posts), "reply_count": len(t.posts) - 1, "highest_post_number": len(t.posts),
+                "image_url": None, "created_at": iso(t.at), "last_posted_at": iso(t.bumped), "bumped": True,
+                "bumped_at": iso(t.bumped), "archetype": "regular", "unseen": False, "pinned": t.pinned,
+                "unpinned": None, "visible": True, "closed": t.closed, "archived": t.archived, "bookmarked": None,
+                "liked": None, "views": 3, "like_count": 0, "has_summary": False,
+                "last_poster_username": t.posts[-1].username, "category_id": t.category_id, "pinned_globally": False,
+                "featured_link": None, "posters": posters,
+            })
+        path = "/latest" if category_id is None else f"/c/{topics[0].category_slug if topics else 'c'}/{category_id}"
+        topic_list: dict = {"can_create_topic": False, "per_page": PER_PAGE, "topics": listed}
+        if len(every) > (page + 1) * PER_PAGE:
+            topic_list["more_topics_url"] = f"{path}?page={page + 1}"
+        users = [{"id": ids[n], "username": n, "name": n.title(), "avatar_template": f"/letter_avatar/{n}/{{size}}/1.png"}
+                 for n in names]
+        return json.dumps({"users": users, "primary_groups": [], "topic_list": topic_list}).encode()
+
+    def posts_rss(self) -> bytes:
+        """``/posts.rss``: the latest posts of every topic (not a topic list)."""
+        body = b"".join(self.topic_rss(t).split(b"<item>", 1)[1].rsplit(b"</channel>", 1)[0].join([b"<item>", b""])
+                        for t in sorted(self.topics))
+        head = self.topic_rss(min(self.topics)).split(b"<item>", 1)[0]
+        return head + body + b"</channel>\n</rss>\n"
 
     # -------------------------------------------------------------- topics/show.rss.erb
 

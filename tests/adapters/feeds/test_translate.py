@@ -49,18 +49,22 @@ def test_discourse_latest_topics():
     assert closed == [TopicClosed(platform="forum", channel="community", id="1100", at=NOW)]
 
 
-def test_discourse_topic_feed_gives_replies_without_the_first_post():
+def test_discourse_topic_feed_gives_its_opener_and_its_replies():
     out = translate.thread(load("discourse/t/how-do-i-reset-my-password/1201.rss"), DISCOURSE, "1201")
     assert [(m.id, m.author, m.at, m.thread) for m in out.events] == [
+        ("1201", "carol", utc(2026, 1, 5, 10, 0), None),  # post 1 is the topic: its opener, same id as a listing's
         ("forum.example.org-post-1201-2", "carol", utc(2026, 1, 5, 10, 20), "1201"),
         ("forum.example.org-post-1201-3", "dave", utc(2026, 1, 5, 10, 40), "1201"),
     ]
-    assert all(not m.is_top_level and m.text == "" for m in out.events)  # reply text is never carried
+    opener, *replies = out.events
+    assert opener.starts_topic and opener.text.startswith("How do I reset my password")
+    assert all(not m.is_top_level and m.text == "" for m in replies)  # reply text is never carried
 
 
 def test_discourse_system_and_configured_bots_are_bots():
     out = translate.thread(load("discourse/t/sso-login-loop-after-upgrade/1202.rss"), DISCOURSE, "1202")
-    assert [(m.author, m.author_is_bot) for m in out.events] == [("erin", False), ("system", True)]
+    replies = [m for m in out.events if m.thread is not None]
+    assert [(m.author, m.author_is_bot) for m in replies] == [("erin", False), ("system", True)]
     assert DISCOURSE.is_bot("Helper-Bot") and not GENERIC.is_bot("system")
 
 
