@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench demo check-config clean
+.PHONY: run test bench train demo check-config clean
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 $(STAMP): pyproject.toml
@@ -24,6 +24,11 @@ test: $(STAMP)
 ## Print the benchmark table (figures, never pass/fail).
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+## Refit bot/model.json (question detector, reply model) on the IRC training split; deterministic.
+train: $(STAMP)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python bench/train.py
 
 demo: $(STAMP)
 	$(BIN)/unanswered run --demo

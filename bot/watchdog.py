@@ -157,10 +157,14 @@ class Watchdog:
             self._structural_reply(m)
             return
         ctx = self._context(m.platform, m.channel)
+        staff = self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask
+        # Judged first: a member's own new question never answers anyone else's.
+        verdict = judge(m, ctx) if route.mode == "detect" and not staff else None
         hit = None
         if not m.starts_topic:
             open_here = self._open_flat(m)
-            hit = ctx.reply_target(m, open_here) if open_here else None
+            own = verdict is not None and verdict.is_question
+            hit = ctx.reply_target(m, open_here, own_question=own) if open_here else None
             if hit is not None:
                 qid, reason = hit
                 self._answer(qid, m, reason)
@@ -168,14 +172,13 @@ class Watchdog:
         is_question, reasons = False, ()
         if hit is not None:
             reasons = (f"a reply in the conversation ({hit[1]})",)
-        elif self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask:
+        elif staff:
             reasons = ("posted by staff",)
-        elif route.mode == "all":
+        elif verdict is None:
             is_question = True
             where = "a forum topic" if m.starts_topic else "a new post in a channel where every post is a question"
             reasons = (f"{where} (route mode 'all')",)
         else:
-            verdict = judge(m, ctx)
             is_question, reasons = verdict.is_question, verdict.reasons
         if not m.starts_topic:
             ctx.remember(m, is_question=is_question)
