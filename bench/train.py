@@ -181,12 +181,18 @@ def main(argv: list[str]) -> int:
 
     # Thresholds: chosen on dev (grid on the log-odds), weights untouched.
     install(linear(q_names, qw, qb, 0.0), linear(r_names, rw, rb, 0.0))
-    grid = [round(-2.0 + 0.1 * i, 1) for i in range(41)]
-    q_best = max(grid, key=lambda t: (round(dev_f1(dev, t)[0], 4), -abs(t)))
+    grid = [round(-2.0 + 0.1 * i, 1) for i in range(51)]
+    # the best F1 among thresholds with precision >= 0.80 (a wrong DM costs more than a missed one), else the best F1
+    sweep = {t: dev_f1(dev, t) for t in grid}
+    print("dev sweep (threshold: F1 P R): " + "  ".join(f"{t:+.1f}: {f:.3f} {p:.2f} {r:.2f}"
+                                                         for t, (f, p, r) in sweep.items() if -0.5 <= t <= 2.5))
+    precise = [t for t in grid if sweep[t][1] >= 0.80] or grid
+    q_best = max(precise, key=lambda t: (round(sweep[t][0], 4), -abs(t)))
     f1, p, r = dev_f1(dev, q_best)
     print(f"question threshold {q_best:+.1f}: dev F1 {f1:.3f} (P {p:.3f} R {r:.3f})")
     install(linear(q_names, qw, qb, q_best))
-    r_best = max(grid, key=lambda t: (round(dev_answered(dev, t), 4), -abs(t)))
+    r_grid = [t for t in grid if -1.5 <= t <= 1.0]
+    r_best = max(r_grid, key=lambda t: (round(dev_answered(dev, t), 4), -abs(t)))
     print(f"reply threshold {r_best:+.1f}: dev answered accuracy {dev_answered(dev, r_best):.3f}")
 
     out = {

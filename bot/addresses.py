@@ -80,7 +80,7 @@ class Roster:
         self.horizon = horizon
         self.max_names = max_names
         self._seen: OrderedDict[str, tuple[str, datetime]] = OrderedDict()  # typed key -> (author id, last seen)
-        self._exact: dict[str, str] = {}  # lower-cased full name -> typed key
+        self._exact: OrderedDict[str, tuple[str, datetime]] = OrderedDict()  # full name, lower-cased -> the same
 
     def see(self, author: str, name: str | None, at: datetime) -> None:
         for full in {author, name} if name else (author,):
@@ -93,12 +93,12 @@ class Roster:
                 k = key(n)
                 if not k:
                     continue
-                self._seen[k] = (author, at)
-                self._seen.move_to_end(k)
-                self._exact[n.lower()] = k
-        while len(self._seen) > self.max_names:
-            old, _ = self._seen.popitem(last=False)
-            self._exact = {n: k for n, k in self._exact.items() if k != old}
+                for d, slot in ((self._seen, k), (self._exact, n.lower())):
+                    d[slot] = (author, at)
+                    d.move_to_end(slot)
+        for d in (self._seen, self._exact):
+            while len(d) > self.max_names:
+                d.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -106,8 +106,10 @@ class Roster:
     def resolve(self, typed: str, at: datetime, *, prefix: bool = False) -> str | None:
         """The author id a typed name stands for, if they were seen recently."""
         low = typed.lower()
-        k = self._exact.get(low) or key(low)
-        hit = self._seen.get(k)
+        hit = self._exact.get(low)
+        k = key(low)
+        if hit is None:
+            hit = self._seen.get(k)
         if hit is None and prefix and len(k) >= MIN_PREFIX and k not in COMMON_WORDS:
             # a unique shortening: the most recently seen name that starts with it
             for name in reversed(self._seen):
@@ -124,7 +126,10 @@ class Roster:
             return NONE
         ids: list[str] = []
         rest = text
-        if m := _OPENING.match(text):
+        m = _OPENING.match(text)
+        if m and m.group(2) != ":" and m.group(1).lower().strip(_DECOR) in COMMON_WORDS:
+            m = None  # "so, how do I ...": a common word addresses only as "so:"
+        if m:
             who = self.resolve(m.group(1), at, prefix=m.group(2) == ":" or text.lstrip().startswith("@"))
             if who is not None:
                 ids.append(who)

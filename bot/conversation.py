@@ -258,6 +258,13 @@ class ChannelContext:
         """Said something of substance (not a greeting or probe) lately."""
         return self._within(self._said.get(author), now, MONOLOGUE_WINDOW)
 
+    def others_spoke(self, author: str, now: datetime, window: timedelta = MONOLOGUE_WINDOW) -> bool:
+        """Someone else said something lately (there is something to refer to)."""
+        for s in self._back(now, window):
+            if s.author != author:
+                return True
+        return False
+
     def partners(self, author: str, now: datetime, window: timedelta | None = None) -> set[str]:
         """Members author has exchanged addressed messages with lately."""
         talk = self._talk.get(author)

@@ -157,6 +157,8 @@ _ADVICE = re.compile(
 # A short question about something just said ("what was that for?").
 _DEICTIC = re.compile(r"\b(?:that|this|it|those|these|them|there)\b")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|my|me|mine)\b")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're|youre|u|ur|yours)\b")
+_END_Q = re.compile(r"[?？؟][\s?？؟!.)\"']*$")
 _SENTENCE_Q = re.compile(r"\?+(?:[\s\"')\]]|$|(?=[^\x00-\x7f]))|[？¿؟]")  # a `?` that ends a sentence (any script)
 # Chinese/Japanese questions often end with a particle rather than a mark ("...吗", "...ですか").
 _CJK_PARTICLE = re.compile(r"(?:吗|嗎|呢|么|麼|ですか|ますか|でしょうか|かな|か)[\s。.!！]*$")
@@ -194,7 +196,7 @@ def without_names(text: str, names: tuple[str, ...] | list[str]) -> str:
 
 # The features every message has, in a fixed order (the learned weights are keyed by these names).
 FEATURES = ("asks", "wh", "modal", "someone", "ask_phrase", "trouble", "resolved", "advice", "short", "long",
-            "first_person", "deictic", "code")
+            "first_person", "deictic", "code", "ends_q", "you")
 # How each feature reads in a moderator's "why" line.
 LABELS = {
     "asks": "has a sentence ending in '?'",
@@ -208,8 +210,10 @@ LABELS = {
     "short": "very short",
     "long": "a long message",
     "first_person": "speaks of their own situation",
-    "deictic": "short question about something said before",
+    "deictic": "short question about something just said",
     "code": "quotes code or a link",
+    "ends_q": "ends with '?'",
+    "you": "speaks to someone ('you')",
 }
 
 
@@ -288,5 +292,7 @@ def text_cues(text: str) -> TextCues:
         1.0 if first_person else 0.0,
         1.0 if asks and words <= 6 and _DEICTIC.search(body) is not None else 0.0,
         1.0 if code else 0.0,
+        1.0 if asks and _END_Q.search(body) is not None else 0.0,
+        1.0 if "u" in body and _SECOND_PERSON.search(body) is not None else 0.0,
     )
     return TextCues(body, "", "", words, features, tuple(phrases))

@@ -50,7 +50,7 @@ model.check(model.QUESTION, FEATURES)
 _Q = model.QUESTION
 THRESHOLD = _Q.threshold
 _ASKS, _WH, _MODAL, _SOMEONE, _PHRASE = 0, 1, 2, 3, 4
-_LONG, _FIRST_PERSON = 9, 10
+_LONG, _FIRST_PERSON, _DEICTIC = 9, 10, 11
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,10 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
         names = 1.0
     else:
         fresh = 1.0  # judged alone (no channel to read): a standalone post, like a first message
-    x = list(f) + [around, names, asked, conversing, monologue, fresh,
+    x = list(f)
+    if x[_DEICTIC] and (ctx is None or msg.starts_topic or not ctx.others_spoke(msg.author, msg.at)):
+        x[_DEICTIC] = 0.0  # "how do I fix this?" with nothing said before is about the asker's own thing
+    x += [around, names, asked, conversing, monologue, fresh,
                    1.0 if fresh and asking else 0.0, 1.0 if fresh and story else 0.0]
     return cues, x
 
