@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 ROSTER_HORIZON = timedelta(hours=3)  # a member this long silent is no longer "here"
@@ -57,11 +58,29 @@ lol hmm hm ah oh ha haha heh np ty brb afk k kk yep yup nah hey sup dude man guy
 """.split())
 
 
+@lru_cache(maxsize=16384)  # every message looks up its author and a typed name or two
 def key(name: str) -> str:
     """The form people type a name in: lower case, no decoration, no trailing digits."""
     low = name.lower().strip(_DECOR)
     short = _TRAIL.sub("", low)
     return short if len(short) >= 2 else low
+
+
+@lru_cache(maxsize=8192)
+def _forms(author: str, name: str | None) -> tuple[tuple[str, str], ...]:
+    """(typed key, lower-cased full name) for every name a member can be addressed by."""
+    out = []
+    for full in dict.fromkeys((author, name) if name else (author,)):
+        if not full:
+            continue
+        names = [full]
+        if " " in full.strip():  # a display name: people type its first word
+            names.append(full.split()[0])
+        for n in names:
+            k = key(n)
+            if k:
+                out.append((k, n.lower()))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,22 +102,16 @@ class Roster:
         self._exact: OrderedDict[str, tuple[str, datetime]] = OrderedDict()  # full name, lower-cased -> the same
 
     def see(self, author: str, name: str | None, at: datetime) -> None:
-        for full in {author, name} if name else (author,):
-            if not full:
-                continue
-            names = [full]
-            if " " in full.strip():  # a display name: people type its first word
-                names.append(full.split()[0])
-            for n in names:
-                k = key(n)
-                if not k:
-                    continue
-                for d, slot in ((self._seen, k), (self._exact, n.lower())):
-                    d[slot] = (author, at)
-                    d.move_to_end(slot)
-        for d in (self._seen, self._exact):
-            while len(d) > self.max_names:
-                d.popitem(last=False)
+        hit = (author, at)
+        for k, full in _forms(author, name):
+            self._seen[k] = hit
+            self._seen.move_to_end(k)
+            self._exact[full] = hit
+            self._exact.move_to_end(full)
+        if len(self._seen) > self.max_names or len(self._exact) > self.max_names:
+            for d in (self._seen, self._exact):
+                while len(d) > self.max_names:
+                    d.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._seen)

@@ -23,8 +23,6 @@ Pure Python; a few µs per message (bench/detection.py measures it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import model
 from .conversation import ChannelContext
 from .cues import FEATURES as TEXT_FEATURES
@@ -53,11 +51,25 @@ _ASKS, _WH, _MODAL, _SOMEONE, _PHRASE = 0, 1, 2, 3, 4
 _LONG, _FIRST_PERSON, _DEICTIC = 9, 10, 11
 
 
-@dataclass(frozen=True)
 class Verdict:
-    is_question: bool
-    reasons: tuple[str, ...]
-    score: float
+    """is_question, score, and the readable reasons (built only when someone reads them: the hot path
+    of a busy channel judges every message, but a moderator reads the reasons of few)."""
+
+    __slots__ = ("is_question", "score", "_reasons", "_x", "_cues", "_topic")
+
+    def __init__(self, is_question: bool, reasons: tuple[str, ...] | None, score: float, *,
+                 x: list[float] | None = None, cues: TextCues | None = None, topic: bool = False) -> None:
+        self.is_question, self.score = is_question, score
+        self._reasons, self._x, self._cues, self._topic = reasons, x, cues, topic
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        if self._reasons is None:
+            self._reasons = _reasons(self._x or [], self._cues, self._topic)
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"Verdict(is_question={self.is_question}, reasons={self.reasons!r}, score={self.score})"
 
 
 def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[float]]:
@@ -114,12 +126,16 @@ def judge(msg: Message, ctx: ChannelContext | None = None) -> Verdict:
     if not x:
         return Verdict(False, (cues.reason,), -3.0)
     score = _Q.score(x)
+    return Verdict(score >= _Q.threshold, None, round(score, 2), x=x, cues=cues, topic=msg.starts_topic)
+
+
+def _reasons(x: list[float], cues: TextCues | None, topic: bool) -> tuple[str, ...]:
     reasons = []
     for name, w in _Q.terms(x):
         label = LABELS[name]
-        if name == "ask_phrase" and cues.phrases:
+        if name == "ask_phrase" and cues is not None and cues.phrases:
             label += ": " + ", ".join(f"'{p}'" for p in cues.phrases)
-        elif name == "fresh" and msg.starts_topic:
+        elif name == "fresh" and topic:
             label = "opens a new topic"
         reasons.append(f"{label} ({w:+.1f})")
-    return Verdict(score >= _Q.threshold, tuple(reasons), round(score, 2))
+    return tuple(reasons)

@@ -179,7 +179,8 @@ class Watchdog:
             where = "a forum topic" if m.starts_topic else "a new post in a channel where every post is a question"
             reasons = (f"{where} (route mode 'all')",)
         else:
-            is_question, reasons = verdict.is_question, verdict.reasons
+            is_question = verdict.is_question
+            reasons = verdict.reasons if is_question or self.on_judged is not None else ()  # built on demand
         if not m.starts_topic:
             ctx.remember(m, is_question=is_question)
         if self.on_judged is not None:
