@@ -31,7 +31,8 @@ from datetime import datetime, timedelta
 
 ROSTER_HORIZON = timedelta(hours=3)  # a member this long silent is no longer "here"
 MAX_NAMES = 1000  # per channel; least recently seen dropped first
-MIN_PREFIX = 3  # a shortening must keep at least this many letters
+MIN_PREFIX = 3
+_RESEE = timedelta(minutes=1)  # a shortening must keep at least this many letters
 
 _DECOR = "_|^`-[]{}\\~'\"."
 _TRAIL = re.compile(r"[\d_|^`\-\[\]{}\\~]+$")
@@ -102,14 +103,19 @@ class Roster:
         self._exact: OrderedDict[str, tuple[str, datetime]] = OrderedDict()  # full name, lower-cased -> the same
 
     def see(self, author: str, name: str | None, at: datetime) -> None:
+        last = self._seen.get(key(author))
+        if last is not None and last[0] == author and timedelta(0) <= at - last[1] < _RESEE:
+            return  # seen under a minute ago: the roster is precise enough (its horizon is hours)
         hit = (author, at)
+        seen, exact = self._seen, self._exact
         for k, full in _forms(author, name):
-            self._seen[k] = hit
-            self._seen.move_to_end(k)
-            self._exact[full] = hit
-            self._exact.move_to_end(full)
-        if len(self._seen) > self.max_names or len(self._exact) > self.max_names:
-            for d in (self._seen, self._exact):
+            seen[k] = hit
+            seen.move_to_end(k)
+            if full != k:  # most names are typed as they are written: one entry serves both
+                exact[full] = hit
+                exact.move_to_end(full)
+        if len(seen) > self.max_names or len(exact) > self.max_names:
+            for d in (seen, exact):
                 while len(d) > self.max_names:
                     d.popitem(last=False)
 
@@ -121,8 +127,8 @@ class Roster:
         low = typed.lower()
         hit = self._exact.get(low)
         k = key(low)
-        if hit is None:
-            hit = self._seen.get(k)
+        if hit is None or (k == low and (h2 := self._seen.get(k)) is not None and h2[1] > hit[1]):
+            hit = self._seen.get(k) if hit is None else h2
         if hit is None and prefix and len(k) >= MIN_PREFIX and k not in COMMON_WORDS:
             # a unique shortening: the most recently seen name that starts with it
             for name in reversed(self._seen):

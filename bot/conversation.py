@@ -130,10 +130,25 @@ class _Seen:
 
 
 def _prior(w: dict[str, float], asks: bool, is_question: bool, chatter: bool, long: bool, fresh: bool) -> float:
+    cache = _prior_cache.get(id(w))
+    if cache is None:
+        _prior_cache.clear()
+        cache = _prior_cache[id(w)] = {}
+    k = (asks, is_question, chatter, long, fresh)
+    if (v := cache.get(k)) is None:
+        v = cache[k] = _prior_terms(w, *k)
+    return v
+
+
+_prior_cache: dict[int, dict[tuple[bool, ...], float]] = {}
+
+
+def _prior_terms(w: dict[str, float], asks: bool, is_question: bool, chatter: bool, long: bool, fresh: bool) -> float:
     return ((w["c_asks"] if asks else 0.0) + (w["c_question"] if is_question else 0.0)
             + (w["c_chatter"] if chatter else 0.0) + (w["c_long"] if long else 0.0) + (w["c_fresh"] if fresh else 0.0))
 
 
+_ZERO = timedelta(0)
 _LOG1P = tuple(math.log1p(i) for i in range(256))  # log1p of a message distance (the deque holds far fewer)
 
 
@@ -141,11 +156,12 @@ def read(msg: Message, roster: Roster | None) -> Reading:
     """Whom msg addresses and what its text says (without the address)."""
     mentions = tuple(msg.mentions)
     text = without_names(msg.text, mentions) if mentions else msg.text
-    if roster is not None and not msg.author_is_bot:
+    # A platform that says whom a message mentions is trusted: text addresses are for messages without that.
+    if roster is not None and not mentions and not msg.author_is_bot:
         addr = roster.address(msg.text, msg.author, msg.at)
         if addr.ids:
-            mentions = mentions + tuple(i for i in addr.ids if i not in mentions)
-            text = without_names(addr.rest, msg.mentions) if msg.mentions else addr.rest
+            mentions = addr.ids
+            text = addr.rest
     return Reading(mentions, text_cues(text))
 
 
@@ -243,10 +259,11 @@ class ChannelContext:
     # --- what the detector asks ----------------------------------------------
     # Each answered from per-author times kept by remember(): O(1), no scan of the memory.
     def _within(self, at: datetime | None, now: datetime, window: timedelta) -> bool:
-        return at is not None and timedelta(0) <= now - at <= min(window, self.horizon)
+        return at is not None and _ZERO <= now - at <= (window if window < self.horizon else self.horizon)
 
     def spoke_recently(self, author: str, now: datetime) -> bool:
-        return self._within(self._spoke.get(author), now, self.horizon)
+        at = self._spoke.get(author)
+        return at is not None and _ZERO <= now - at <= self.horizon
 
     def asked_recently(self, author: str, now: datetime) -> bool:
         at = self._askers.get(author)
