@@ -29,7 +29,7 @@ import math
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from . import model
 from .addresses import Roster
@@ -416,10 +416,11 @@ class ChannelContext:
         return Link(best.id, best.author, best.at, best_s, best)
 
     def reply_target(self, msg: Message, open_questions: Sequence[OpenQuestion], *,
-                     own_question: bool = False) -> tuple[int, str] | None:
+                     own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
         """If msg (a top-level message from a human) is the first response to one of open_questions
         in this flat channel, return (question key, reason). Never the asker's own message.
-        own_question: the detector already judged msg a new question of its own (never an answer)."""
+        own_question: the detector judges msg a new question of its own (never an answer); a callable is
+        asked only when that matters (an unaddressed message), so the detector need not always run first."""
         now = msg.at
         candidates = [q for q in open_questions
                       if q.author != msg.author and timedelta(0) <= now - q.at <= self.horizon]
@@ -433,8 +434,8 @@ class ChannelContext:
         if not any(a in askers for a in r.mentions):
             if r.mentions:
                 return None  # addressed to others: it answers their messages, not these questions
-            if own_question or kind:  # a new question, or "lol nice", addressed to nobody it could answer
-                return None
+            if kind or (own_question() if callable(own_question) else own_question):
+                return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
             # Cheap first: a link can only reach an asker's message among the candidates the model weighs.
             near = 0
             for s in reversed(self._recent):
