@@ -184,6 +184,7 @@ class ChannelContext:
         self._said: dict[str, datetime] = {}
         self._conv: dict[str, datetime] = {}
         self._talk: dict[str, dict[str, datetime]] = {}
+        self._forget_at = 4 * max_messages
         self.roster = Roster()
         self._read: tuple[Message, Reading] | None = None
 
@@ -228,8 +229,10 @@ class ChannelContext:
         # Age out old entries too, so a quiet channel forgets yesterday.
         while self._recent and msg.at - self._recent[0].at > self.horizon:
             self._recent.popleft()
-        if len(self._spoke) > 4 * (self._recent.maxlen or 50):
+        if len(self._spoke) > self._forget_at:
             self._forget(msg.at - self.horizon)
+            # many voices all within the horizon: do not scan again on the very next message
+            self._forget_at = max(4 * (self._recent.maxlen or 50), 2 * len(self._spoke))
 
     def _forget(self, before: datetime) -> None:
         """Drop per-author times older than the horizon (bounded memory in a channel with many voices)."""
