@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench demo check-config dashboard constraints clean
+.PHONY: run test lint bench train demo check-config dashboard constraints clean
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 # Everything, extras included (the chart, the dashboard, the tests), at the versions in constraints.txt.
@@ -34,6 +34,11 @@ lint: $(STAMP)
 ## Print the benchmark table (figures, never pass/fail).
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+## Refit bot/model.json (question detector, reply model) on the IRC training split; deterministic.
+train: $(STAMP)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[train]'
+	$(BIN)/python bench/train.py
 
 demo: $(STAMP)
 	$(BIN)/unanswered run --demo

@@ -31,6 +31,7 @@ from bench.irc import FIRST_ANNOTATED, IrcLog, load, missing_note, replay_log  #
 from bot.conversation import ChannelContext, OpenQuestion  # noqa: E402
 from bot.detect import judge  # noqa: E402
 from bot.events import Message  # noqa: E402
+from bot.watchdog import FLAT_HORIZON  # noqa: E402
 
 
 @dataclass
@@ -55,7 +56,7 @@ def run_log(log: IrcLog) -> list[Case]:
     by_id = log.by_id()
     gold_q = {mid for mid, label in log.labels.items() if label == 1}
     cases: dict[str, Case] = {}
-    ctx = ChannelContext()
+    ctx = ChannelContext(horizon=FLAT_HORIZON)
     open_q: list[OpenQuestion] = []
     for msg in log.messages:
         if msg.author_is_bot:
@@ -69,7 +70,8 @@ def run_log(log: IrcLog) -> list[Case]:
             open_q.append(OpenQuestion(int(msg.id), msg.id, msg.author, msg.at))
             ctx.remember(msg, is_question=True)
             continue
-        hit = ctx.reply_target(msg, open_q)
+        verdict = judge(msg, ctx)
+        hit = ctx.reply_target(msg, open_q, own_question=verdict.is_question)
         if hit is not None:
             key, why = hit
             c = cases[str(key)]
@@ -77,7 +79,7 @@ def run_log(log: IrcLog) -> list[Case]:
             open_q = [q for q in open_q if q.key != key]
             ctx.remember(msg, is_question=False)
             continue
-        is_q = int(msg.id) < FIRST_ANNOTATED and judge(msg, ctx).is_question
+        is_q = int(msg.id) < FIRST_ANNOTATED and verdict.is_question
         ctx.remember(msg, is_question=is_q)
         open_q = [q for q in open_q if msg.at - q.at <= ctx.horizon]
     return list(cases.values())
@@ -123,38 +125,113 @@ def pipeline_answers(log: IrcLog) -> dict[str, Message | None]:
     return out
 
 
+NUDGE_AFTER = 3600.0  # "would nudge at +1 h": a question with no first response within the hour
+
+
+@dataclass
+class EndToEnd:
+    """Figures of one system (ours, or the `?` + next-speaker rules) on the dev split."""
+
+    answered_ok: int = 0
+    detected_gold: int = 0
+    ttfr_errors: list[float] | None = None
+    nudge_agree: int = 0
+    nudge_cases: int = 0
+    gold_agree: int = 0  # the same, on the gold questions only (a missed question: no nudge)
+    gold_cases: int = 0
+
+    def p90(self) -> float:
+        e = sorted(self.ttfr_errors or [])
+        return e[min(len(e) - 1, int(round(0.9 * (len(e) - 1))))] if e else float("nan")
+
+
+def next_speaker(log: IrcLog, q: Message) -> Message | None:
+    after = False
+    for m in log.messages:
+        if m is q:
+            after = True
+        elif after and not m.author_is_bot and m.author != q.author:
+            return m
+    return None
+
+
+def end_to_end(logs: list[IrcLog]) -> tuple[EndToEnd, EndToEnd, EndToEnd]:
+    """(ours, next-speaker rule on our detected questions, `?` rule + next-speaker rule), all on raw text.
+
+    answered accuracy: on the gold questions the system detected, does it call them answered exactly
+    when a human reply link from someone else exists? TTFR error: |its first response - the gold first
+    response| in seconds, where both say answered. Nudge agreement: on every labelled line that is a gold
+    question or that the system took for one, would both nudge at +1 h (a question with no first response
+    within the hour)?"""
+    ours, nxt, qmark = EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[])
+    for log in logs:
+        by_id = log.by_id()
+        engine = pipeline_answers(log)
+        labelled = [m for m in log.messages if m.id in log.labels]
+        for m in labelled:
+            gold = log.labels[m.id] == 1
+            truth = truth_for(log, m, by_id) if gold else None
+            gold_nudge = gold and (truth is None or (truth.at - m.at).total_seconds() > NUDGE_AFTER)
+            ns = next_speaker(log, m)
+            systems = (
+                (ours, m.id in engine, engine.get(m.id)),
+                (nxt, m.id in engine, ns),
+                (qmark, "?" in m.text and not m.author_is_bot, ns),
+            )
+            for fig, detected, answer in systems:
+                if detected and gold:
+                    fig.detected_gold += 1
+                    fig.answered_ok += (answer is not None) == (truth is not None)
+                    if answer is not None and truth is not None:
+                        fig.ttfr_errors.append(abs((answer.at - truth.at).total_seconds()))
+                if detected or gold:
+                    nudge = detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)
+                    fig.nudge_cases += 1
+                    fig.nudge_agree += nudge == gold_nudge
+                if gold:
+                    fig.gold_cases += 1
+                    fig.gold_agree += (detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)) == gold_nudge
+    return ours, nxt, qmark
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--errors", action="store_true", help="list questions where our responder is wrong")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
+    ap.add_argument("--mentions", action="store_true",
+                    help="the labelled variant: mentions pre-filled from seen nicks (default: raw text)")
     args = ap.parse_args(argv)
-    logs = load()
+    logs = load(mentions=args.mentions)
     if not logs:
         print(missing_note())
         return 0
     cases = [c for log in logs for c in run_log(log)]
+    ours, nxt, qmark = end_to_end(logs)
     if args.json:
-        def share(pick, subset=None):
-            subset = cases if subset is None else subset
-            ok = sum((pick(c) is not None) == (c.truth is not None) for c in subset)
-            who = sum((pick(c).author if pick(c) else None) == (c.truth.author if c.truth else None) for c in subset)
-            return ok / len(subset), who / len(subset)
-        ours_ok, ours_who = share(lambda c: c.ours)
-        naive_ok, naive_who = share(lambda c: c.naive)
-        errs = sorted(_minutes(c.ours, c.truth) for c in cases if c.truth is not None and c.ours is not None)
-        emit("flat-channel answered accuracy (IRC reply links)", round(ours_ok, 3), "", f"next-message baseline {naive_ok:.3f}")
-        emit("flat-channel first-responder accuracy", round(ours_who, 3), "", f"next-message baseline {naive_who:.3f}")
-        emit("time-to-first-response error (median / p90)", f"{statistics.median(errs):.1f} / {errs[int(0.9 * (len(errs) - 1))]:.1f}", "min")
+        def acc(f: EndToEnd) -> str:
+            return f"{f.answered_ok / max(1, f.detected_gold):.3f}"
+
+        def agree(f: EndToEnd) -> str:
+            return f"{f.nudge_agree / max(1, f.nudge_cases):.3f}"
+        variant = " [with pre-filled mentions]" if args.mentions else ""
+        emit(f"answered-vs-not accuracy on detected questions (dev){variant}", float(acc(ours)), "",
+             f"next-speaker rule {acc(nxt)}; '?' rule + next-speaker {acc(qmark)}", ">= 0.88")
+        emit(f"time-to-first-response error p90 (dev){variant}", round(ours.p90()), "s",
+             f"next-speaker rule {nxt.p90():.0f} s; '?' rule + next-speaker {qmark.p90():.0f} s", "<= 60 s")
+        emit(f"'would nudge at +1 h' agreement (dev){variant}", float(agree(ours)), "",
+             f"next-speaker rule {agree(nxt)}; '?' rule + next-speaker {agree(qmark)} "
+             f"(on gold questions ∪ detected ones; on gold questions only: ours {ours.gold_agree / max(1, ours.gold_cases):.3f})",
+             ">= 0.90")
         return 0
     print(f"Flat-channel reply inference on {len(cases)} gold questions in {len(logs)} IRC logs")
     report("ours (ChannelContext.reply_target)", cases, lambda c: c.ours)
     report("baseline: next message by another human", cases, lambda c: c.naive)
-    engine: dict[tuple[str, str], Message | None] = {}
-    for log in logs:
-        engine.update({(log.name, k): v for k, v in pipeline_answers(log).items()})
-    detected = [c for c in cases if (c.log, c.question.id) in engine]
-    report(f"end to end through the replay pipeline (on the {len(detected)} gold questions it detected)",
-           detected, lambda c: engine[(c.log, c.question.id)])
+    print("\nend to end through the replay pipeline (dev split, raw text; detection errors included)")
+    for name, f in (("ours", ours), ("next-speaker rule (our detected questions)", nxt),
+                    ("'?' rule + next-speaker rule", qmark)):
+        print(f"  {name:<44} answered accuracy {_pct(f.answered_ok, f.detected_gold)}   "
+              f"TTFR error p90 {f.p90():.0f} s   nudge@1h agreement {_pct(f.nudge_agree, f.nudge_cases)}"
+              f" (gold questions only {_pct(f.gold_agree, f.gold_cases)})")
     if args.errors:
         print("\nresponder mismatches:")
         for c in cases:

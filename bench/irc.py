@@ -1,9 +1,15 @@
 """Load the #ubuntu IRC disentanglement logs into platform-neutral messages.
 
 The data (real logs, CC-BY-4.0) lives outside the repository, in
-``../shared/data/irc-ubuntu-dev`` next to the repo root, or wherever the
-``UNANSWERED_IRC_DATA`` environment variable points. It is read at run time and
-never copied into the project.
+``../shared/data/irc-ubuntu-dev`` (development split: choose and report) and
+``../shared/data/irc-ubuntu-train`` (training split: fit) next to the repo root, or
+wherever ``UNANSWERED_IRC_DATA`` / ``UNANSWERED_IRC_TRAIN`` point. It is read at
+run time and never copied into the project.
+
+Messages are raw text, as a flat channel's export gives them: no mention metadata.
+The core finds plain-text addresses itself (bot/addresses.py). ``mentions=True``
+gives the old labelled variant, where the loader pre-fills mentions from the nicks
+it has seen (an upper bound: a core told who addresses whom).
 
 Per excerpt ``NAME`` (e.g. ``2009-02-23_10``):
 - ``NAME.raw.txt``: ``[HH:MM] <nick> text`` messages, ``[HH:MM] * nick action``
@@ -45,11 +51,11 @@ MIN_NICK = 3  # shorter nicks ("f", "te") collide with ordinary words...
 _ADDRESS = re.compile(r"^([^\s:,]+)[:,]\s")  # ...unless used as an address: "te: try this"
 
 
-def data_dir() -> Path:
-    env = os.environ.get("UNANSWERED_IRC_DATA")
+def data_dir(split: str = "dev") -> Path:
+    env = os.environ.get("UNANSWERED_IRC_TRAIN" if split == "train" else "UNANSWERED_IRC_DATA")
     if env:
         return Path(env)
-    return ROOT.parent / "shared" / "data" / "irc-ubuntu-dev"
+    return ROOT.parent / "shared" / "data" / f"irc-ubuntu-{split}"
 
 
 def is_bot(nick: str) -> bool:
@@ -64,6 +70,7 @@ class IrcLog:
     # gold reply links, self-links ("starts a conversation") excluded
     children: dict[str, list[str]] = field(default_factory=dict)  # parent -> replies
     parents: dict[str, list[str]] = field(default_factory=dict)  # reply -> parents
+    starts: set[str] = field(default_factory=set)  # annotated "A A": A starts a conversation
 
     def by_id(self) -> dict[str, Message]:
         return {m.id: m for m in self.messages}
@@ -131,10 +138,11 @@ def _dates(lines: list[str], day: date, hour: int) -> list[date | None]:
     return out
 
 
-def parse_raw(name: str, text: str) -> list[Message]:
-    day_s, _, hour_s = name.partition("_")
+def parse_raw(name: str, text: str, *, mentions: bool = False) -> list[Message]:
+    """A log's messages; mentions=True pre-fills mentions from seen nicks (the labelled variant)."""
+    day_s, _, hour_s = name.split(".")[0].partition("_")  # "2009-02-23_10" (dev), "2005-02-06.train-c" (train)
     day = date.fromisoformat(day_s)
-    hour = int(hour_s) if hour_s.isdigit() else 0
+    hour = int(hour_s) if hour_s.isdigit() else -1
     lines = text.split("\n")
     dates = _dates(lines, day, hour)
     seen = _Mentions()  # nicks that have spoken: the ones a reply can address
@@ -170,7 +178,7 @@ def parse_raw(name: str, text: str) -> list[Message]:
             author=nick,
             at=minute + timedelta(milliseconds=same),
             text=body,
-            mentions=seen.find(body, nick),
+            mentions=seen.find(body, nick) if mentions else (),
             author_is_bot=is_bot(nick),
             author_name=nick,
             channel_name=name,
@@ -180,20 +188,21 @@ def parse_raw(name: str, text: str) -> list[Message]:
     return out
 
 
-def load(directory: Path | None = None) -> list[IrcLog]:
-    """All excerpts with gold labels and reply links; [] if the data is missing."""
-    directory = directory or data_dir()
+def load(directory: Path | None = None, *, split: str = "dev", mentions: bool = False) -> list[IrcLog]:
+    """All excerpts with reply links and (dev split) gold labels; [] if the data is missing."""
+    directory = directory or data_dir(split)
     qfile = directory / "questions.csv"
-    if not qfile.is_file():
+    if split != "train" and not qfile.is_file():
         return []
     labels: dict[str, dict[str, int]] = {}
-    with qfile.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            labels.setdefault(row["file"], {})[str(int(row["line"]))] = int(row["label"])
+    if qfile.is_file():
+        with qfile.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                labels.setdefault(row["file"], {})[str(int(row["line"]))] = int(row["label"])
     logs: list[IrcLog] = []
     for raw in sorted(directory.glob("*.raw.txt")):
         name = raw.name[: -len(".raw.txt")]
-        messages = parse_raw(name, raw.read_text(encoding="utf-8", errors="replace"))
+        messages = parse_raw(name, raw.read_text(encoding="utf-8", errors="replace"), mentions=mentions)
         log = IrcLog(name, messages, labels.get(name, {}))
         ann = directory / f"{name}.annotation.txt"
         if ann.is_file():
@@ -204,6 +213,10 @@ def load(directory: Path | None = None) -> list[IrcLog]:
                 a, b = str(int(parts[0])), str(int(parts[1]))
                 log.children.setdefault(a, []).append(b)
                 log.parents.setdefault(b, []).append(a)
+            for line in ann.read_text(encoding="utf-8").splitlines():
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == parts[1]:
+                    log.starts.add(str(int(parts[0])))
         for kids in log.children.values():
             kids.sort(key=int)
         logs.append(log)

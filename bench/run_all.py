@@ -24,6 +24,7 @@ QUICK = "--quick" in sys.argv
 SCRIPTS = [
     ("detection.py", [], 300),
     ("answered.py", [], 300),
+    ("detection.py", ["--mentions"], 300),  # labelled variant: a core told who addresses whom
     ("replay_throughput.py", ["100000"] if QUICK else [], 1200),
     ("due_scan.py", [], 600),
     ("lateness.py", ["100"] if QUICK else [], 300),

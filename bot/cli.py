@@ -15,6 +15,7 @@ import click
 from . import logs
 from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
+from .cues import KNOWN_LANGUAGES
 from .render import age, one_line
 from .tracker import StoreError, Tracker
 
@@ -213,6 +214,10 @@ def _warnings(settings: Settings, active: list[str]) -> list[str]:
         if r.platform in ("slack", "discord") and r.platform not in active:
             var = "UNANSWERED_SLACK__BOT_TOKEN" if r.platform == "slack" else "UNANSWERED_DISCORD__TOKEN"
             out.append(f"routes[{i}] watches {r.platform} but no {r.platform} token is set ({var})")
+        if r.mode == "detect" and r.language and r.language.lower().split("-")[0] not in KNOWN_LANGUAGES:
+            out.append(f"routes[{i}] ({r.platform} {r.channel}) is in language {r.language!r}, whose words the question "
+                       f"detector does not know (it knows {', '.join(KNOWN_LANGUAGES)}; '?', '？', '¿' and the "
+                       "conversation's shape still count): set mode = \"all\" there so no question is missed")
     for name, p in settings.people.items():
         if not p.slack and not p.discord:
             out.append(f"people.{name} has no slack or discord id: the bot cannot DM them")

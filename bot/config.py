@@ -166,6 +166,8 @@ class Route(Strict):
     max_nudges: int = Field(6, ge=1, le=100)
     during_quiet_hours: Literal["wait", "next-awake"] | None = None
     notify_via: DmPlatform | None = None
+    # The members' language, e.g. "en", "ja" (optional): check-config says when the detector does not know it.
+    language: str | None = Field(None, description='Members\' language, e.g. "en", "de", "ja"')
 
     @field_validator("channel")
     @classmethod

@@ -166,10 +166,20 @@ class Watchdog:
             self._structural_reply(m)
             return
         ctx = self._context(m.platform, m.channel)
+        staff = self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask
+        detect = route.mode == "detect" and not staff
+        judged: list = []  # the verdict, made once when first needed
+
+        def verdict():
+            if not judged:
+                judged.append(judge(m, ctx) if detect else None)
+            return judged[0]
         hit = None
         if not m.starts_topic:
             open_here = self._open_flat(m)
-            hit = ctx.reply_target(m, open_here) if open_here else None
+            # A member's own new question never answers anyone else's (asked only when it matters).
+            own = lambda: (v := verdict()) is not None and v.is_question  # noqa: E731
+            hit = ctx.reply_target(m, open_here, own_question=own) if open_here else None
             if hit is not None:
                 qid, reason = hit
                 self._answer(qid, m, reason)
@@ -177,15 +187,15 @@ class Watchdog:
         is_question, reasons = False, ()
         if hit is not None:
             reasons = (f"a reply in the conversation ({hit[1]})",)
-        elif self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask:
+        elif staff:
             reasons = ("posted by staff",)
-        elif route.mode == "all":
+        elif (v := verdict()) is None:
             is_question = True
             where = "a forum topic" if m.starts_topic else "a new post in a channel where every post is a question"
             reasons = (f"{where} (route mode 'all')",)
         else:
-            verdict = judge(m, ctx)
-            is_question, reasons = verdict.is_question, verdict.reasons
+            is_question = v.is_question
+            reasons = v.reasons if is_question or self.on_judged is not None else ()  # built on demand
         if not m.starts_topic:
             ctx.remember(m, is_question=is_question)
         if self.on_judged is not None:

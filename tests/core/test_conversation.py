@@ -22,6 +22,10 @@ def ask(ctx: ChannelContext, key: int, author: str, text: str, minute: float) ->
     return OpenQuestion(key=key, msg_id=m.id, author=author, at=m.at)
 
 
+def key(hit: tuple[int, str] | None) -> int | None:
+    return None if hit is None else hit[0]
+
+
 def busy(ctx: ChannelContext, start: float, n: int = 8) -> None:
     """Two members chatting with each other: several conversations interleave."""
     for i in range(n):
@@ -37,17 +41,16 @@ def test_mentioning_the_asker_answers_their_question() -> None:
     q = ask(ctx, 7, "alice", "How do I pin a message in this channel?", 3)
     busy(ctx, 3.1)
     hit = ctx.reply_target(msg("bob", "right-click it and choose Pin", 6, mentions=("alice",)), [q])
-    assert hit == (7, "mentions the asker")
+    assert hit is not None and hit[0] == 7
+    assert "addressed to the asker" in hit[1]  # the learned reason is readable
 
 
 def test_mention_picks_the_question_of_the_named_asker() -> None:
     ctx = ChannelContext()
     qa = ask(ctx, 1, "alice", "How do I export my data?", 0)
     qc = ask(ctx, 2, "carol", "Why does search return nothing for old posts?", 1)
-    assert ctx.reply_target(msg("bob", "Settings > Export", 2, mentions=("alice",)), [qa, qc]) == (
-        1, "mentions the asker")
-    assert ctx.reply_target(msg("bob", "the index is rebuilding", 2, mentions=("carol",)), [qa, qc]) == (
-        2, "mentions the asker")
+    assert key(ctx.reply_target(msg("bob", "Settings > Export", 2, mentions=("alice",)), [qa, qc])) == 1
+    assert key(ctx.reply_target(msg("bob", "the index is rebuilding", 2, mentions=("carol",)), [qa, qc])) == 2
 
 
 def test_never_the_askers_own_message() -> None:
@@ -67,15 +70,19 @@ def test_greeting_or_thanks_to_the_asker_is_not_an_answer() -> None:
     ctx = ChannelContext()
     q = ask(ctx, 1, "alice", "How do I export my data?", 0)
     assert ctx.reply_target(msg("bob", "hi alice!", 0.5, mentions=("alice",)), [q]) is None
-    assert ctx.reply_target(msg("bob", "yes, Settings > Export", 1, mentions=("alice",)), [q]) == (
-        1, "mentions the asker")
+    assert key(ctx.reply_target(msg("bob", "yes, Settings > Export", 1, mentions=("alice",)), [q])) == 1
 
 
-def test_next_message_answers_in_a_quiet_channel() -> None:
+def test_next_message_in_a_quiet_channel_answers_when_it_addresses_the_asker_in_plain_text() -> None:
+    # Learned on real reply links: an unaddressed next line in a quiet channel is a reply only about a
+    # third of the time, so alone it is not taken for the answer; the same line written "alice: ..."
+    # (a plain-text address, no platform mention) is.
     ctx = ChannelContext()
     q = ask(ctx, 3, "alice", "is the staging server down?", 0)
-    hit = ctx.reply_target(msg("bob", "yes, it is being rebuilt until noon", 1), [q])
-    assert hit == (3, "next message after the question, by another member")
+    assert ctx.reply_target(msg("bob", "yes, it is being rebuilt until noon", 1), [q]) is None
+    hit = ctx.reply_target(msg("bob", "alice: yes, it is being rebuilt until noon", 1), [q])
+    assert key(hit) == 3
+    assert hit is not None and hit[1].startswith("reply model ")
 
 
 def test_next_message_is_coincidence_in_a_busy_channel() -> None:

@@ -57,6 +57,7 @@ async def test_repeat_cycles_until_max_nudges(make_settings, tracker, clock):
     dict(thread="1.0"),  # a thread reply
     dict(reply_to="1.0"),  # a platform reply reference
     dict(text="UMEMBER: open Settings > Account and click Reset", mentions=("UMEMBER",)),  # flat: addresses the asker
+    dict(text="umember: open Settings > Account and click Reset"),  # flat, a plain-text address: no mention metadata
 ])
 async def test_a_reply_from_another_human_answers(settings, tracker, clock, reply):
     dog, sent = build(settings, tracker, clock)
