@@ -203,9 +203,9 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
     settings, _ = _settings(config)
     tracker = _store(settings)
     now = SystemClock().now()
-    questions = tracker.open_questions()
+    questions = tracker.waiting_questions()  # open, and given up (every step of the chain was tried)
     if show_all:
-        recent = [q for q in tracker.questions() if q.status != "open" and q.asked_at >= now - timedelta(days=7)]
+        recent = [q for q in tracker.questions() if q.status not in ("open", "given_up") and q.asked_at >= now - timedelta(days=7)]
         questions = questions + recent
     rows = []
     for q in questions:
@@ -233,7 +233,8 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
         click.echo("No open questions. 🎉")
     for r in rows:
         who = ", ".join(f"{n['to']} {age((now - datetime.fromisoformat(n['at'])).total_seconds())} ago ({n['result']})" for n in r["nudges"]) or "nobody yet"
-        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else r["status"]
+        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else (
+            "given up: every step of the chain was nudged, still unanswered" if r["status"] == "given_up" else r["status"])
         click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
         click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
     for name, h in health.items():

@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings
-from .tracker import Tracker
+from .tracker import Tracker, dt
 
 log = logging.getLogger("unanswered.outbound")
 
@@ -40,6 +40,8 @@ BUTTON_LABELS = {
 NUDGE_BUTTONS = tuple(BUTTON_LABELS)
 CUSTOM_ID_PREFIX = "unanswered"
 BLIND_RESEND_AFTER = timedelta(hours=1)
+PENDING_ELSEWHERE = "pending elsewhere"  # Delivery.error: the key is recorded, its send not settled yet
+DRY_RUN = "dry-run"  # audit result of a printed (not sent) message
 
 
 def button_id(action: str, question: int) -> str:
@@ -150,7 +152,8 @@ class Transport(Protocol):
 
     async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery: ...
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None: ...
+    async def was_delivered(self, to: Recipient, key: str, since: Any = None) -> bool | None:
+        """Whether the message tagged ``key`` arrived; ``since`` (its audit time) bounds how far back to look."""
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None: ...
 
@@ -177,7 +180,7 @@ class ConsoleTransport:
             out.flush()
         return Delivery(ok=True, ref=f"console:{key}")
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: Any = None) -> bool | None:
         return key in self.keys
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
@@ -269,7 +272,11 @@ class Door:
                 # Already recorded under this key: this message was handled before.
                 row = self.tracker.audit_by_key(key)
                 log.info("not sending %s again (audit #%s: %s)", key, row["id"], row["result"])
-                return Delivery(ok=row["result"] in ("sent", "dry-run"), ref=row["ref"], error="duplicate")
+                if row["result"] == "pending":
+                    # Being sent by another process, or left by a crash for resume_pending to settle:
+                    # neither a failure nor a reason to try again under another key.
+                    return Delivery(ok=False, ref=row["ref"], error=PENDING_ELSEWHERE)
+                return Delivery(ok=row["result"] in ("sent", DRY_RUN), ref=row["ref"], error="duplicate")
             if prepare is not None:
                 prepare(audit_id)
         _crash_point("after-audit")
@@ -317,7 +324,7 @@ class Door:
 
     async def update_by_ref(self, ref: str, note: Note) -> None:
         """Edit a DM we sent earlier (after a button click): our own message in a staff DM only."""
-        row = self.tracker.conn.execute("SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)).fetchone()
+        row = self.tracker.audit_for_ref(ref)
         if row is None or not row["ref"]:
             log.warning("not editing %s: it is not a message this bot sent", ref)
             return
@@ -375,7 +382,7 @@ class Door:
             if transport is None:
                 continue
             try:
-                arrived = await transport.was_delivered(to, row["key"])
+                arrived = await transport.was_delivered(to, row["key"], since=dt(row["at"]))
             except Exception:
                 log.exception("could not check whether %s arrived", row["key"])
                 continue

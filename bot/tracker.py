@@ -150,6 +150,22 @@ def m002_answerer_name(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE questions ADD COLUMN answered_by_name TEXT")
 
 
+@migrations()
+def m003_lifecycle_indexes(db: sqlite_utils.Database) -> None:
+    # Issue 13: a stored reply finds its question (replies that overtook it); retention deletes
+    # by time and by question; button clicks find their DM by ref.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS messages_thread ON messages(platform, channel, thread) WHERE thread IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS messages_reply ON messages(platform, channel, reply_to) WHERE reply_to IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS messages_at ON messages(at);
+        CREATE INDEX IF NOT EXISTS actions_question ON actions(question);
+        CREATE INDEX IF NOT EXISTS nudges_audit ON nudges(audit);
+        CREATE INDEX IF NOT EXISTS audit_ref ON audit(ref) WHERE ref IS NOT NULL;
+        """
+    )
+
+
 def dt(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 
@@ -360,14 +376,14 @@ class Tracker:
         # Escalation stops, but the status of a dismissed/closed question is kept.
         self.conn.execute(
             "UPDATE questions SET answered_at = ?, answered_by = ?, answered_by_name = ?, answer_id = ?, next_due = NULL,"
-            " status = CASE WHEN status = 'open' THEN 'answered' ELSE status END"
+            " status = CASE WHEN status IN ('open', 'given_up') THEN 'answered' ELSE status END"
             " WHERE id = ? AND answered_at IS NULL",
             (at.timestamp(), by, by_name, answer_id, qid),
         )
 
     def close_question(self, qid: int, status: str, at: datetime, by: str | None) -> None:
         self.conn.execute(
-            "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status IN ('open', 'given_up')",
             (status, at.timestamp(), by, qid),
         )
 
@@ -384,7 +400,7 @@ class Tracker:
 
     def claim(self, qid: int, by: str, at: datetime) -> None:
         self.conn.execute(
-            "UPDATE questions SET claimed_by = ?, claimed_at = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            "UPDATE questions SET claimed_by = ?, claimed_at = ?, next_due = NULL WHERE id = ? AND status IN ('open', 'given_up')",
             (by, at.timestamp(), qid),
         )
 
@@ -530,14 +546,49 @@ class Tracker:
         self.conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 
     def purge(self, now: datetime, retention_days: int, audit_retention_days: int) -> dict[str, int]:
-        """Forget what is older than retention. Open questions are kept: they still matter."""
+        """Forget what is older than retention. Open questions are kept: they still matter.
+
+        Closed, answered and given-up questions go together with their nudges, actions and the
+        audit rows of those nudges (a pending audit row is kept: it is still being settled).
+        """
         cutoff = now.timestamp() - retention_days * 86400
         audit_cutoff = now.timestamp() - audit_retention_days * 86400
         with self.transaction():
             m = self.conn.execute("DELETE FROM messages WHERE at < ?", (cutoff,)).rowcount
             old = "SELECT id FROM questions WHERE asked_at < ? AND status != 'open'"
+            au = self.conn.execute(
+                f"DELETE FROM audit WHERE result != 'pending' AND id IN (SELECT audit FROM nudges WHERE question IN ({old}))",
+                (cutoff,),
+            ).rowcount
             n = self.conn.execute(f"DELETE FROM nudges WHERE question IN ({old})", (cutoff,)).rowcount
             a = self.conn.execute(f"DELETE FROM actions WHERE question IN ({old})", (cutoff,)).rowcount
             q = self.conn.execute("DELETE FROM questions WHERE asked_at < ? AND status != 'open'", (cutoff,)).rowcount
-            au = self.conn.execute("DELETE FROM audit WHERE at < ? AND result != 'pending'", (audit_cutoff,)).rowcount
+            au += self.conn.execute("DELETE FROM audit WHERE at < ? AND result != 'pending'", (audit_cutoff,)).rowcount
         return {"messages": m, "questions": q, "nudges": n, "actions": a, "audit": au}
+
+    # ------------------------------------------------------------ issue 13: lifecycle and repair
+
+    def earlier_reply(self, platform: str, channel: str, msg_id: str, asker: str) -> sqlite3.Row | None:
+        """The first stored human reply to ``msg_id`` by someone other than the asker: a reply
+        that reached the store before its question (a slow lookup, an out-of-order history)."""
+        return self.conn.execute(
+            "SELECT msg_id, author, at FROM messages WHERE platform = ? AND channel = ? AND is_bot = 0 AND deleted = 0"
+            " AND author != ? AND msg_id != ? AND (thread = ? OR reply_to = ?) ORDER BY at LIMIT 1",
+            (platform, channel, asker, msg_id, msg_id, msg_id),
+        ).fetchone()
+
+    def give_up(self, qid: int, at: datetime) -> None:
+        """Every step of the chain was tried: no more nudges, no more thread re-reads. Still unanswered."""
+        self.conn.execute(
+            # closed_at stays empty: the digest counts it unanswered, like an open question.
+            "UPDATE questions SET status = 'given_up', next_due = NULL WHERE id = ? AND status = 'open'",
+            (qid,),
+        )
+
+    def waiting_questions(self) -> list[Question]:
+        """Open and given-up questions: what `status` lists as still unanswered."""
+        rows = self.conn.execute("SELECT * FROM questions WHERE status IN ('open', 'given_up') ORDER BY asked_at")
+        return [Question.from_row(r) for r in rows]
+
+    def audit_for_ref(self, ref: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)).fetchone()

@@ -331,6 +331,11 @@ class FakeDiscord:
             cid = m.group(1)
             if cid in self.dms:
                 msgs = sorted((x for x in self.dm_messages.values() if x["channel_id"] == cid), key=lambda x: int(x["id"]), reverse=True)
+                if query.get("after"):  # the oldest `limit` after it, answered newest first as Discord does
+                    newer = [x for x in reversed(msgs) if int(x["id"]) > int(query["after"])][: int(query.get("limit", 50))]
+                    return self._reply(list(reversed(newer)))
+                if query.get("before"):
+                    msgs = [x for x in msgs if int(x["id"]) < int(query["before"])]
                 return self._reply(msgs[: int(query.get("limit", 50))])
             if cid not in self.history:
                 return self._error(404, 10003, "Unknown Channel")

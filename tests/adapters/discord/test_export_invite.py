@@ -95,7 +95,7 @@ def test_replay_json_of_an_export(tmp_path, monkeypatch):
     by_id = {r["id"]: r for r in rows}
     assert by_id[sid(1)]["channel"] == "help" and by_id[sid(1)]["author"] == "1"
     assert by_id[sid(1)]["is_question"] and by_id[sid(1)]["status"] == "answered"
-    assert by_id[sid(2)]["is_question"] and by_id[sid(2)]["status"] == "open" and by_id[sid(2)]["nudges"]
+    assert by_id[sid(2)]["is_question"] and by_id[sid(2)]["status"] == "given_up" and by_id[sid(2)]["nudges"]
     assert by_id[sid(3)]["channel"] == "questions"
     assert sid(4) not in by_id and sid(7) not in by_id  # bot output and thread replies are not judged as questions
 

@@ -42,7 +42,7 @@ def test_a_saved_discourse_latest_with_topic_feeds(saved, fmt):
     assert {r["id"]: (r["channel"], r["author"]) for r in records} == {
         "1201": ("Support", "carol"), "1202": ("Support", "erin"), "1203": ("Hilfe", "frank")}
     assert by_id["1201"]["answered_by"] == "dave" and by_id["1201"]["nudges"] == []  # carol's own bump did not count
-    assert by_id["1202"]["status"] == "open" and len(by_id["1202"]["nudges"]) == 1  # erin's own and `system` don't count
+    assert by_id["1202"]["status"] == "given_up" and len(by_id["1202"]["nudges"]) == 1  # erin's own and `system` don't count
     assert by_id["1202"]["nudges"][0]["at"] == "2026-01-05T13:00:00Z"
 
 
