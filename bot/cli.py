@@ -15,7 +15,7 @@ import click
 from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
 from .render import age, one_line
-from .tracker import StoreError, Tracker
+from .tracker import StoreError, Tracker, store_problem
 
 EXIT_CONFIG = 2
 
@@ -121,11 +121,24 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
         logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own story
         asyncio.run(run_demo(speed=speed))
         return
+    from .instance_lock import AlreadyRunning, InstanceLock
+
+    db_path = wiring.dry_run_path(settings.storage.path) if dry_run else settings.storage.path
+    try:
+        lock = InstanceLock(db_path).acquire()  # held until the process ends
+    except AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    except OSError as exc:
+        click.echo(f"error: {StoreError(store_problem(db_path, exc))}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    if dry_run:
+        click.echo(f"dry run: using its own database {db_path} (the real one is never touched)", err=True)
     try:
         app = wiring.build(settings, dry_run=dry_run)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_CONFIG) from None
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"config error: {problem}", err=True)
@@ -136,8 +149,13 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
         for problem in exc.problems:
             click.echo(f"config error: {problem}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
+    except StoreError as exc:  # the database became unusable while running (read-only, disk gone)
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
     except KeyboardInterrupt:
         pass
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------- check-config
@@ -314,7 +332,7 @@ def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, 
         tracker = Tracker(db)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_CONFIG) from None
     result, _ = asyncio.run(replay_mod.run(events, settings, tracker))
     for err in errors:
         click.echo(str(err), err=True)

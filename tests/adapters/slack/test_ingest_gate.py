@@ -1,0 +1,51 @@
+"""Issue 13: a slow lookup never reorders events (real slack-bolt against the fake Slack), and the gate itself."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from bot.events import Message
+from bot.ingest_gate import IngestGate
+
+from ..slack.conftest import eventually
+from .payloads import HELPER, message, ts
+
+
+async def test_a_reply_that_overtakes_its_question_ends_answered_with_no_dm(fake, start_slack, clock, tracker):
+    app, _ = await start_slack()
+    await fake.connected()
+    fake.faults["users.info"] = ["slow"]  # the asker's lookup (the first) takes 0.3 s
+    fake.slow_seconds = 0.3
+    asked = ts(1)
+    await fake.push_event(message("How do I export my data?", when=asked))
+    await fake.push_event(message("Settings → Export", user=HELPER, when=ts(2), thread_ts=asked))
+    q = await eventually(lambda: next((q for q in tracker.questions() if q.msg_id == asked and q.answered_at), None))
+    assert q.answered_by == HELPER and ("users.info", "slow") in fake.injected
+    clock.advance(timedelta(hours=3))
+    assert await app.watchdog.tick() == 0
+    assert fake.called("chat.postMessage") == []
+
+
+def _msg(mid: str, at_s: int) -> Message:
+    from ...core.helpers import at
+
+    return Message(platform="slack", channel="C1", id=mid, author="U1", at=at(at_s), text="x")
+
+
+async def test_the_gate_keeps_arrival_order_per_channel_and_releases_held_events_in_time_order():
+    applied: list[str] = []
+    gate = IngestGate("t", lambda e: applied.append(e.id), lambda es: applied.extend(e.id for e in es), lambda ok, d: None, chunk=2)
+
+    async def slow(e: Message, delay: float):
+        await asyncio.sleep(delay)
+        return [e]
+
+    await asyncio.gather(gate.submit("C1", lambda: slow(_msg("a", 1), 0.05)), gate.submit("C1", lambda: slow(_msg("b", 2), 0)))
+    assert applied == ["a", "b"]
+    applied.clear()
+    async with gate.catching_up():
+        gate.accept([_msg("late", 9), _msg("early", 3)])
+        assert applied == []
+        await gate.apply([_msg("h1", 1), _msg("h2", 2), _msg("h3", 4)])
+    assert applied == ["h1", "h2", "h3", "early", "late"]
