@@ -154,3 +154,17 @@ def test_storage_errors_are_one_line_and_exit_2(make_settings, tmp_path, monkeyp
     result = CliRunner().invoke(main, ["run", "--config", str(config)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert str(blocker) in result.output and "storage.path" in result.output
+
+
+def test_jsonl_replay_sorts_by_time_and_names_the_first_line_out_of_order(tmp_path, caplog):
+    from bot import jsonl
+
+    lines = [
+        '{"type": "message", "platform": "slack", "channel": "C1", "id": "2", "author": "U1", "at": "2026-01-05T10:05:00Z", "text": "b"}',
+        '{"type": "message", "platform": "slack", "channel": "C1", "id": "1", "author": "U1", "at": "2026-01-05T10:00:00Z", "text": "a"}',
+        '{"type": "message", "platform": "slack", "channel": "C1", "id": "3", "author": "U1", "at": "2026-01-05T10:00:00Z", "text": "c"}',
+    ]
+    path = tmp_path / "h.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    assert [e.id for e in jsonl.read([path])] == ["1", "3", "2"]  # stable: same time keeps file order
+    assert f"{path}:2: goes back in time" in caplog.text
