@@ -29,6 +29,7 @@ SCRIPTS = [
     ("lateness.py", ["100"] if QUICK else [], 300),
     ("digest.py", [], 900),
     ("slack_translate.py", [], 600),
+    ("catchup_latency.py", ["2000"] if QUICK else [], 600),
     ("discord_translate.py", [], 600),
     ("feeds_poll.py", [], 600),
     ("soak.py", ["20000"] if QUICK else [], 1800),

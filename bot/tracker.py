@@ -585,11 +585,17 @@ class Tracker:
     def earlier_reply(self, platform: str, channel: str, msg_id: str, asker: str) -> sqlite3.Row | None:
         """The first stored human reply to ``msg_id`` by someone other than the asker: a reply
         that reached the store before its question (a slow lookup, an out-of-order history)."""
-        return self.conn.execute(
-            "SELECT msg_id, author, at FROM messages WHERE platform = ? AND channel = ? AND is_bot = 0 AND deleted = 0"
-            " AND author != ? AND msg_id != ? AND (thread = ? OR reply_to = ?) ORDER BY at LIMIT 1",
-            (platform, channel, asker, msg_id, msg_id, msg_id),
-        ).fetchone()
+        # Two index lookups (messages_thread, messages_reply): an OR would scan the channel.
+        found = [
+            self.conn.execute(
+                f"SELECT msg_id, author, at FROM messages INDEXED BY {index} WHERE platform = ? AND channel = ? AND {column} = ?"
+                " AND is_bot = 0 AND deleted = 0 AND author != ? AND msg_id != ? ORDER BY at LIMIT 1",
+                (platform, channel, msg_id, asker, msg_id),
+            ).fetchone()
+            for index, column in (("messages_thread", "thread"), ("messages_reply", "reply_to"))
+        ]
+        rows = [r for r in found if r is not None]
+        return min(rows, key=lambda r: r["at"]) if rows else None
 
     def give_up(self, qid: int, at: datetime) -> None:
         """Every step of the chain was tried: no more nudges, no more thread re-reads. Still unanswered."""
