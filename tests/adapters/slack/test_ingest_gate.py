@@ -9,7 +9,7 @@ from bot.events import Message
 from bot.ingest_gate import IngestGate
 
 from ..slack.conftest import eventually
-from .payloads import HELPER, message, ts
+from .payloads import HELP as HELP_CHANNEL, HELPER, message, ts
 
 
 async def test_a_reply_that_overtakes_its_question_ends_answered_with_no_dm(fake, start_slack, clock, tracker):
@@ -49,3 +49,27 @@ async def test_the_gate_keeps_arrival_order_per_channel_and_releases_held_events
         assert applied == []
         await gate.apply([_msg("h1", 1), _msg("h2", 2), _msg("h3", 4)])
     assert applied == ["h1", "h2", "h3", "early", "late"]
+
+
+async def test_slack_unreachable_at_start_keeps_retrying_then_every_due_nudge_is_sent_once(fake, slack_settings, clock, tracker):
+    """No network at boot: start() returns (the other sources run), health says failing, and the
+    source connects by itself once Slack answers (fast back-off instead of real 30 s waits)."""
+    from adapters.slack.inbound import SlackSource
+    from bot.wiring import build
+
+    fake.faults["auth.test"] = ["drop"] * 9  # each connect attempt: one call + 2 retries by slack_sdk
+    fake.history_add(HELP_CHANNEL, message("Why does the CLI crash on start?", channel=None, when=ts(1)))
+    source = SlackSource(slack_settings())
+    source.connect_retry = 0.05
+    app = build(source.settings, clock=clock, tracker=tracker, sources=[source])
+    try:
+        await source.start(app.hub)  # returns without raising
+        assert not app.hub.health["slack"].ok and "cannot reach Slack" in app.hub.health["slack"].detail
+        await eventually(lambda: app.hub.health["slack"].ok and tracker.questions(), timeout=20)
+        clock.advance(timedelta(hours=2))
+        assert await app.watchdog.tick() == 1
+        clock.advance(timedelta(minutes=5))
+        assert await app.watchdog.tick() == 0
+        assert len(fake.called("chat.postMessage")) == 1
+    finally:
+        await source.stop()
