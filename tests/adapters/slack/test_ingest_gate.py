@@ -73,3 +73,34 @@ async def test_slack_unreachable_at_start_keeps_retrying_then_every_due_nudge_is
         assert len(fake.called("chat.postMessage")) == 1
     finally:
         await source.stop()
+
+
+async def test_crash_then_history_errors_then_150_dms_to_one_moderator_sends_nothing_twice(fake, start_slack, clock, tracker, monkeypatch):
+    """The settle check pages back to the audit row's time: 150 later DMs cannot hide the key."""
+    from adapters.slack import outbound
+    from bot.outbound import Note
+
+    monkeypatch.setattr(outbound, "HISTORY_PAGE", 40)  # the key is four pages back
+
+    app, _ = await start_slack()
+    door = app.door
+    alice = door.person("alice")
+    first = await door.send(alice, Note(kind="notice", title="first"), key="nudge:crash:0")
+    assert first.ok
+    # The crash: the DM went out but its result was never recorded.
+    with tracker.transaction():
+        tracker.conn.execute("UPDATE audit SET result = 'pending' WHERE key = 'nudge:crash:0'")
+    for i in range(150):
+        clock.advance(timedelta(seconds=1))
+        assert (await door.send(alice, Note(kind="notice", title=f"later {i}"), key=f"notice:{i}")).ok
+    fake.faults["conversations.history"] = ["500"] * 9  # the history cannot be read for a while
+    resent = 0
+    for _ in range(6):
+        resent += await door.resume_pending()
+        if not tracker.pending_audit():
+            break
+    assert tracker.pending_audit() == [] and resent == 0
+    keys = [c.args.get("metadata") for c in fake.called("chat.postMessage")]
+    assert sum("nudge:crash:0" in str(k) for k in keys) == 1 and len(keys) == 151
+    reads = fake.called("conversations.history")
+    assert len([c for c in reads if c.args.get("cursor")]) >= 3 and ("conversations.history", "500") in fake.injected
