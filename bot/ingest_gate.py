@@ -35,6 +35,7 @@ CHUNK = 500  # events per transaction when applying a batch
 RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles)
 RETRY_MAX = 300.0
 GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
+PENDING_KEY = "catch_up_pending"  # source state: read points of a catch-up being applied
 
 Prepare = Callable[[], Awaitable[Iterable[Event]]]
 
@@ -56,6 +57,7 @@ class IngestGate:
         self._gaps: dict[str, datetime] = {}
         self._retrying: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.save_pending: Callable[[dict[str, str]], None] | None = None  # durable copy of a catch-up's read points
 
     # ------------------------------------------------------------------ live events
 
@@ -120,9 +122,17 @@ class IngestGate:
             if self._holds == 0:
                 self._held = None
 
-    async def apply(self, events: list[Event]) -> bool:
+    async def apply(self, events: list[Event], read_from: dict[str, datetime] | None = None) -> bool:
         """Apply a time-ordered batch in bounded transactions. False if the store refused part of it
-        (that part's channels get gaps, and a retry is scheduled)."""
+        (that part's channels get gaps, and a retry is scheduled).
+
+        ``read_from`` (a catch-up: where each channel was read from) is saved durably before the
+        first chunk and cleared after the last: a crash between chunks has moved the resume point
+        past events not yet stored (a thread reply to an older root), so the next start reads
+        those channels again from there."""
+        durable = bool(read_from) and len(events) > self.chunk and self.save_pending is not None
+        if durable:
+            self.save_pending({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})  # type: ignore[misc]
         for start in range(0, len(events), self.chunk):
             part = events[start:start + self.chunk]
             try:
@@ -135,7 +145,18 @@ class IngestGate:
                 self.retry_later()
                 return False
             await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
+        if durable:
+            self.save_pending({c: t.isoformat() for c, t in self._gaps.items()})  # type: ignore[misc]
         return True
+
+    def restore(self, saved: Any) -> None:
+        """Gaps saved by a catch-up that did not finish (the process died between chunks)."""
+        if isinstance(saved, dict):
+            for channel, at in saved.items():
+                try:
+                    self.open_gap(str(channel), datetime.fromisoformat(at))
+                except (TypeError, ValueError):
+                    continue
 
     # ------------------------------------------------------------------ gaps and their retry
 
@@ -203,6 +224,14 @@ class ChatPort:
         self.name = name
         self.clock = hub.clock
         self.gate = IngestGate(name, hub.ingest, hub.ingest_batch, self.report)
+        self.gate.restore(self.state(PENDING_KEY))
+        self.gate.save_pending = self._save_pending
+
+    def _save_pending(self, points: dict[str, str]) -> None:
+        try:
+            self.set_state(PENDING_KEY, points)
+        except StoreError as exc:  # the batch itself will meet the same store and open its gaps
+            log.warning("%s: could not record the catch-up's read points (%s)", self.name, exc)
 
     def report(self, ok: bool, detail: str = "") -> None:
         self._hub.report(self.name, ok, detail)

@@ -45,9 +45,10 @@ async def catch_up(src: "DiscordSource") -> int:
         last = port.state(SYNCED)
         synced_at = datetime.fromisoformat(last) if isinstance(last, str) else None
         for key, watched in list(src.watched.items()):
+            after = _after(src, key, watched, synced_at)
             events = await _missed(src, key, watched, synced_at)
             total += len(events)
-            await gate.apply(events)
+            await gate.apply(events, {key: discord.utils.snowflake_time(after.id)})
         if not gate.gaps:
             try:
                 port.set_state(SYNCED, started.isoformat())

@@ -51,8 +51,10 @@ async def catch_up(src: "SlackSource") -> int:
         now = port.clock.now()
         raw: list[tuple[str, dict[str, Any]]] = []
         threads: set[tuple[str, str]] = set()
+        read_from: dict[str, datetime] = {}
         for channel in list(src.watched):
             oldest = _oldest(src, channel, now)
+            read_from[channel] = time_of(oldest)
             try:
                 page = await _pages(src, "conversations_history", channel=channel, oldest=oldest)
             except READ_ERRORS as exc:
@@ -82,7 +84,7 @@ async def catch_up(src: "SlackSource") -> int:
             await src.learn_user(user)
         events = _translate(src, raw, now)
         fetched = time.perf_counter()
-        stored = await gate.apply(events)
+        stored = await gate.apply(events, read_from)
         done = time.perf_counter()
         if not stored:
             return 0
