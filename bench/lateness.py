@@ -40,7 +40,7 @@ class Transport:
     async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
         return Delivery(ok=True, ref=key)
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
         return None
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:

@@ -30,6 +30,7 @@ SCRIPTS = [
     ("lateness.py", ["100"] if QUICK else [], 300),
     ("digest.py", [], 900),
     ("slack_translate.py", [], 600),
+    ("catchup_latency.py", ["2000"] if QUICK else [], 600),
     ("discord_translate.py", [], 600),
     ("feeds_poll.py", [], 600),
     ("forum_folder.py", [], 300),

@@ -65,7 +65,7 @@ class CountingTransport:
             CountingTransport.alerts += 1
         return Delivery(ok=True, ref=key)
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
         return None
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:

@@ -17,7 +17,7 @@ from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
 from .cues import KNOWN_LANGUAGES
 from .render import age, one_line
-from .tracker import StoreError, Tracker
+from .tracker import StoreError, Tracker, store_problem
 
 EXIT_CONFIG = 2
 
@@ -140,11 +140,24 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
         logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own story
         asyncio.run(run_demo(speed=speed))
         return
+    from .instance_lock import AlreadyRunning, InstanceLock
+
+    db_path = wiring.dry_run_path(settings.storage.path) if dry_run else settings.storage.path
+    try:
+        lock = InstanceLock(db_path).acquire()  # held until the process ends
+    except AlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    except OSError as exc:
+        click.echo(f"error: {StoreError(store_problem(db_path, exc))}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
+    if dry_run:
+        click.echo(f"dry run: using its own database {db_path} (the real one is never touched)", err=True)
     try:
         app = wiring.build(settings, dry_run=dry_run)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_CONFIG) from None
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"config error: {problem}", err=True)
@@ -155,8 +168,13 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
         for problem in exc.problems:
             click.echo(f"config error: {problem}", err=True)
         raise SystemExit(EXIT_CONFIG) from None
+    except StoreError as exc:  # the database became unusable while running (read-only, disk gone)
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
     except KeyboardInterrupt:
         pass
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------- check-config
@@ -237,9 +255,9 @@ def status(config: str | None, as_json: bool, show_all: bool, db: str | None) ->
     settings = _with_db(_settings(config)[0], db)
     tracker = _store(settings)
     now = SystemClock().now()
-    questions = tracker.open_questions()
+    questions = tracker.waiting_questions()  # open, and given up (every step of the chain was tried)
     if show_all:
-        recent = [q for q in tracker.questions() if q.status != "open" and q.asked_at >= now - timedelta(days=7)]
+        recent = [q for q in tracker.questions() if q.status not in ("open", "given_up") and q.asked_at >= now - timedelta(days=7)]
         questions = questions + recent
     rows = []
     for q in questions:
@@ -267,7 +285,8 @@ def status(config: str | None, as_json: bool, show_all: bool, db: str | None) ->
         click.echo("No open questions. 🎉")
     for r in rows:
         who = ", ".join(f"{n['to']} {age((now - datetime.fromisoformat(n['at'])).total_seconds())} ago ({n['result']})" for n in r["nudges"]) or "nobody yet"
-        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else r["status"]
+        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else (
+            "given up: every step of the chain was nudged, still unanswered" if r["status"] == "given_up" else r["status"])
         click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
         click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
     for name, h in health.items():
@@ -350,7 +369,7 @@ def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, 
         tracker = Tracker(db)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(EXIT_CONFIG) from None
     from .progress import bar
 
     with bar(events, "replaying", "events", enabled=progress) as counted:

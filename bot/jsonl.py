@@ -122,16 +122,38 @@ def to_event(obj: Any) -> Event:
 
 
 def read(paths: Iterable[Path | str], errors: list[LineError] | None = None) -> Iterator[Event]:
-    """Events from jsonl files; bad lines are logged, collected in ``errors`` and skipped."""
+    """Events from jsonl files, in time order; bad lines are logged, collected in ``errors`` and skipped.
+
+    Replay runs a simulated clock, so out-of-order lines would move deadlines: the events are
+    sorted by time (stable, so same-time lines keep file order), and the first line that went
+    back in time is named in a warning.
+    """
+    events: list[Event] = []
+    latest = None
+    warned = False
+    for path, number, event in _read(paths, errors):
+        if latest is not None and event.at < latest and not warned:
+            log.warning("%s:%d: goes back in time (%s after %s); replaying the file sorted by time",
+                        path, number, event.at.isoformat(), latest.isoformat())
+            warned = True
+        latest = event.at if latest is None or event.at > latest else latest
+        events.append(event)
+    events.sort(key=lambda e: e.at)
+    yield from events
+
+
+def _read(paths: Iterable[Path | str], errors: list[LineError] | None) -> Iterator[tuple[Path | str, int, Event]]:
     for path in paths:
         with open(path, encoding="utf-8", errors="replace") as fh:
             for number, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
-                    yield to_event(json.loads(line))
+                    event = to_event(json.loads(line))
                 except (ValueError, TypeError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
                     err = LineError(str(path), number, str(exc) if isinstance(exc, BadRecord) else f"not valid JSON ({exc})")
                     log.warning("%s", err)
                     if errors is not None:
                         errors.append(err)
+                else:
+                    yield path, number, event

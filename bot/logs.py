@@ -35,9 +35,11 @@ class JsonFormatter(logging.Formatter):
 def setup(level: int, fmt: str = "text") -> None:
     """(Re)configure the root logger: one stderr handler in the chosen format."""
     root = logging.getLogger()
-    for old in list(root.handlers):
+    # Only our own earlier handler is replaced: others (a test's log capture, an embedding app's) stay.
+    for old in [h for h in root.handlers if getattr(h, "_unanswered", False)]:
         root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
+    handler._unanswered = True  # type: ignore[attr-defined]  # a marker attribute on a stdlib handler
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)

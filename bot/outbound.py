@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings
-from .tracker import Tracker
+from .tracker import Tracker, dt
 
 log = logging.getLogger("unanswered.outbound")
 
@@ -38,6 +38,8 @@ BUTTON_LABELS = {
 NUDGE_BUTTONS = tuple(BUTTON_LABELS)
 CUSTOM_ID_PREFIX = "unanswered"
 BLIND_RESEND_AFTER = timedelta(hours=1)
+PENDING_ELSEWHERE = "pending elsewhere"  # Delivery.error: the key is recorded, its send not settled yet
+DRY_RUN = "dry-run"  # audit result of a printed (not sent) message
 
 
 def button_id(action: str, question: int) -> str:
@@ -128,7 +130,8 @@ class Transport(Protocol):
 
     async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery: ...
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None: ...
+    async def was_delivered(self, to: Recipient, key: str, since: Any = None) -> bool | None:
+        """Whether the message tagged ``key`` arrived; ``since`` (its audit time) bounds how far back to look."""
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None: ...
 
@@ -155,7 +158,7 @@ class ConsoleTransport:
             out.flush()
         return Delivery(ok=True, ref=f"console:{key}")
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: Any = None) -> bool | None:
         return key in self.keys
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
@@ -247,7 +250,11 @@ class Door:
                 # Already recorded under this key: this message was handled before.
                 row = self.tracker.audit_by_key(key)
                 log.info("not sending %s again (audit #%s: %s)", key, row["id"], row["result"])
-                return Delivery(ok=row["result"] in ("sent", "dry-run"), ref=row["ref"], error="duplicate")
+                if row["result"] == "pending":
+                    # Being sent by another process, or left by a crash for resume_pending to settle:
+                    # neither a failure nor a reason to try again under another key.
+                    return Delivery(ok=False, ref=row["ref"], error=PENDING_ELSEWHERE)
+                return Delivery(ok=row["result"] in ("sent", DRY_RUN), ref=row["ref"], error="duplicate")
             if prepare is not None:
                 prepare(audit_id)
         self._in_flight.add(key)
@@ -351,7 +358,7 @@ class Door:
             if transport is None:
                 continue
             try:
-                arrived = await transport.was_delivered(to, row["key"])
+                arrived = await transport.was_delivered(to, row["key"], since=dt(row["at"]))
             except Exception:
                 log.exception("could not check whether %s arrived", row["key"])
                 continue

@@ -139,6 +139,20 @@ class Hub:
             log.error("nobody could be told about %s", key)
         return told
 
+    # -- what chat adapters get instead of the hub (issue 12: narrow doors)
+    def chat_port(self, name: str) -> Any:
+        from .ingest_gate import ChatPort
+
+        return ChatPort(self, name)
+
+    def source_state(self, source: str, key: str, default: Any = None) -> Any:
+        """A source's own small state (cursors, sync marks), kept in the store under its name."""
+        return self.tracker.get(f"{source}:{key}", default)
+
+    def set_source_state(self, source: str, key: str, value: Any) -> None:
+        with self.tracker.transaction():
+            self.tracker.put(f"{source}:{key}", value)
+
     # -- what adapters may read
     def person_for(self, platform: str, user_id: str) -> str | None:
         return self.watchdog.person_for(platform, user_id)

@@ -20,7 +20,7 @@ from .config import Route, Settings, format_duration
 from .conversation import ChannelContext, OpenQuestion
 from .detect import judge
 from .events import Delete, Edit, Event, Message, Reaction, StaffAction, TopicClosed
-from .outbound import NUDGE_BUTTONS, Door, Note, NotStaff
+from .outbound import NUDGE_BUTTONS, PENDING_ELSEWHERE, Door, Note, NotStaff
 from .render import age, neutralise, plain_name
 from .tracker import Question, StoreError, Tracker, dt
 
@@ -189,7 +189,8 @@ class Watchdog:
             reasons = (f"a reply in the conversation ({hit[1]})",)
         elif staff:
             reasons = ("posted by staff",)
-        elif (v := verdict()) is None:
+        elif (v := verdict()) is None or (m.starts_topic and m.platform == "discord" and "mode" not in route.model_fields_set):
+            # Mode "all"; and every Discord forum post is a question unless the route sets a mode.
             is_question = True
             where = "a forum topic" if m.starts_topic else "a new post in a channel where every post is a question"
             reasons = (f"{where} (route mode 'all')",)
@@ -211,6 +212,11 @@ class Watchdog:
                           or self.tracker.joined_before(m.platform, m.author, m.at - NEWCOMER_JOINED))
         qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
         if not qid:
+            return
+        early = self.tracker.earlier_reply(m.platform, m.channel, m.id, m.author)
+        if early is not None:
+            # A reply that reached us before its question (a slow lookup, a history read out of order).
+            self.tracker.mark_answered(qid, dt(early["at"]), early["author"], early["msg_id"])  # type: ignore[arg-type]
             return
         if not m.starts_topic:
             self._flat_open.setdefault((m.platform, m.channel), []).append(
@@ -259,7 +265,7 @@ class Watchdog:
         if handled.by == "staff" and person is None:
             return
         row = self.tracker.question_at(r.platform, r.channel, r.message)
-        if row is None or row["status"] != "open":
+        if row is None or row["status"] not in ("open", "given_up"):
             return
         self.tracker.close_question(row["id"], "resolved", r.at, person or r.author)
         self.tracker.add_action(row["id"], "resolve", person or r.author, r.at, None, note=f"reacted {r.emoji}")
@@ -307,7 +313,10 @@ class Watchdog:
         decision = policy.decide(self.settings, route, q.step, q.nudges_sent, now)
         if decision.send_to is None:
             with self.tracker.transaction():
-                self.tracker.set_next_due(q.id, None if decision.stop else decision.wait_until)
+                if decision.stop:
+                    self.tracker.give_up(q.id, now)
+                else:
+                    self.tracker.set_next_due(q.id, decision.wait_until)
             return 0
         seq = q.nudges_sent
         next_due = policy.after_send(self.settings, route, decision.step, seq + 1, now)
@@ -322,8 +331,12 @@ class Watchdog:
             # due_at is the deadline; the audit row has the send time: the gap is the lateness.
             self.tracker.add_nudge(q.id, seq, decision.step, decision.send_to or "", q.next_due or now, audit_id)
             self.tracker.advance(q.id, step=decision.step + 1, nudges_sent=seq + 1, next_due=next_due)
+            if next_due is None:
+                self.tracker.give_up(q.id, now)  # the chain ends with this nudge
 
         delivery = await self.door.send(to, note, key=f"nudge:{q.id}:{seq}", questions=[q.id], prepare=prepare)
+        if delivery.error == PENDING_ELSEWHERE:
+            return 0  # another process (or an unsettled crash) owns this step: not a failure, nothing to retry
         if delivery.ok:
             if q.failures:
                 with self.tracker.transaction():
@@ -334,7 +347,10 @@ class Watchdog:
             if delivery.permanent or failures >= MAX_TRANSIENT_FAILURES:
                 # This person cannot be reached: try the next one on the chain now.
                 more = decision.step + 1 < len(route.chain) or route.repeat
-                self.tracker.set_next_due(q.id, now if more else None)
+                if more:
+                    self.tracker.set_next_due(q.id, now)
+                else:
+                    self.tracker.give_up(q.id, now)
                 self.tracker.set_failures(q.id, 0)
             else:
                 self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE, step=decision.step)
@@ -381,7 +397,7 @@ class Watchdog:
         if q is None or q.status == "deleted":
             return "That question no longer exists (it was deleted)."
         when = action.at.strftime("%Y-%m-%d %H:%M UTC")
-        if q.status != "open":
+        if q.status not in ("open", "given_up"):  # given up: the chain is used up, but staff can still act
             by = q.answered_by or q.closed_by or "someone"
             return f"Already {q.status} (by {plain_name(by, by)})."
         with self.tracker.transaction():

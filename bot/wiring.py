@@ -152,8 +152,14 @@ def configured_sources(settings: Settings) -> list[Source]:
     return out
 
 
-def open_store(settings: Settings) -> Tracker:
-    return Tracker(settings.storage.path)
+def dry_run_path(path: str | Path) -> Path:
+    """A dry run's own database beside the real one: what it prints never consumes a real step."""
+    path = Path(path)
+    return path.with_name(path.stem + ".dry-run" + (path.suffix or ".db"))
+
+
+def open_store(settings: Settings, *, dry_run: bool = False) -> Tracker:
+    return Tracker(dry_run_path(settings.storage.path) if dry_run else settings.storage.path)
 
 
 @dataclass
@@ -179,7 +185,7 @@ def _core(settings: Settings, tracker: Tracker, clock: Clock, *, dry_run: bool, 
 def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = None, tracker: Tracker | None = None,
           sources: list[Source] | None = None, console: ConsoleTransport | None = None) -> App:
     clock = clock or SystemClock()
-    tracker = tracker or open_store(settings)
+    tracker = tracker or open_store(settings, dry_run=dry_run)
     door, watchdog = _core(settings, tracker, clock, dry_run=dry_run, console=console)
     scheduler = LiveScheduler(watchdog, clock)
     watchdog.on_due_changed = scheduler.poke  # an event that brings a deadline forward wakes the scheduler

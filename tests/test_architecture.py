@@ -77,3 +77,17 @@ def test_translate_modules_are_pure():
     for path in (ROOT / "adapters").glob("*/translate.py"):
         mods = imported_modules(path)
         assert not mods & {"aiohttp", "requests", "socket", "sqlite3", "asyncio", "slack_bolt", "slack_sdk"}, (path, mods)
+
+
+def test_chat_adapters_reach_the_core_only_through_their_port():
+    """Issue 12/13 narrow doors: Slack and Discord get a ChatPort (ingest, health, own state), never
+    the tracker, the watchdog, the door or the hub itself (beyond asking it for the port)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for platform in ("slack", "discord"):
+        for path in (root / "adapters" / platform).glob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"(?<!bot)\.(tracker|watchdog|door)\b", text), f"{path} reaches into the core"
+            assert not re.search(r"\bhub\.(?!chat_port\b)\w+", text), f"{path} uses the hub beyond hub.chat_port"

@@ -110,7 +110,7 @@ def _reactions(record: Mapping[str, Any], msg: Any) -> Iterator[Reaction]:
                 yield Reaction(translate.PLATFORM, msg.channel, msg.id, str(user["id"]), name, msg.at, bool(user.get("isBot")))
 
 
-def read_file(path: Path, errors: list[Any] | None = None) -> list[Event]:
+def read_file(path: Path, errors: list[Any] | None = None, elsewhere: set[str] | None = None) -> list[Event]:
     """Events of one export file (file order); problems go to ``errors``."""
 
     def fail(where: str, error: str) -> None:
@@ -138,26 +138,49 @@ def read_file(path: Path, errors: list[Any] | None = None) -> list[Event]:
     def lookup(cid: str) -> Place | None:
         return place if cid == file_channel else None
 
+    # A thread whose starter is not in the file (made with "+", private, or exported from later on):
+    # its first member message is the thread's question (see translate.message's ``opens_thread``).
+    records = doc["messages"]
+    starterless = place.thread is not None and place.thread not in (elsewhere or set()) and not any(
+        isinstance(r, Mapping) and str(r.get("id")) == place.thread for r in records)
     events: list[Event] = []
-    for index, record in enumerate(doc["messages"]):
+    for index, record in enumerate(records):
         try:
-            msg = translate.message(gateway_payload(record, file_channel, place.guild), lookup)
+            payload = gateway_payload(record, file_channel, place.guild)
+            opens = starterless and payload["type"] in (0, 19) and not payload["author"].get("bot")
+            msg = translate.message(payload, lookup, opens_thread=opens)
         except Malformed as exc:
             fail(f"messages[{index}]", str(exc))
             continue
+        if opens:
+            starterless = False
         events.append(msg)
         events.extend(_reactions(record, msg))
+    if not events:
+        why = "it has no messages" if not records else f"none of its {len(records)} message(s) could be read"
+        log.warning("%s: no events to replay: %s", path, why)
     return events
 
 
 def read(paths: Iterable[Path | str], errors: list[Any] | None = None) -> Iterator[Event]:
     """Events of several export files, merged in time order (a stable sort keeps each file's order)."""
     merged: list[Event] = []
+    every: list[Path] = []
     for path in paths:
         path = Path(path)
         # A folder of exports (one file per channel/thread) reads like the files in it.
         files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-        for file in files:
-            merged.extend(read_file(file, errors))
+        every.extend(files)
+    ids = set().union(*(_ids(file) for file in every))  # a thread's starter may sit in its parent's file
+    for file in every:
+        merged.extend(read_file(file, errors, elsewhere=ids))
     merged.sort(key=lambda e: e.at)
     yield from merged
+
+
+def _ids(path: Path) -> set[str]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
+        return {str(r.get("id")) for r in doc.get("messages", []) if isinstance(r, Mapping)}
+    except (OSError, ValueError, RecursionError, AttributeError, TypeError):
+        return set()  # read_file reports it

@@ -6,11 +6,11 @@ no presences), and every listener hands a gateway-shaped dict to the pure
 ``translate`` module and the result to the hub. Raw events are used where a
 message may not be in discord.py's cache (edits, deletes, reactions).
 
-Catch-up (on ready and on every resume): for each watched channel, the history
-after the newest stored message of that channel, plus the history of its active
-threads and forum posts (and the threads of open questions) that moved since then,
-merged oldest first into one ingest batch. Live events that arrive meanwhile wait
-in a buffer, so a reply is never applied before the question it answers.
+Catch-up (adapters/discord/catchup.py) runs on ready and on every resume. Every
+event goes through the ingest gate (bot/ingest_gate.py): per-channel order, held
+during catch-up, gaps re-read with back-off. The adapter reaches the core only
+through its ``ChatPort``. No network at start is not fatal: the source keeps
+trying with back-off (health: failing); a refused token is.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import aiohttp
@@ -26,23 +25,19 @@ import discord
 
 from bot.config import ConfigError, Route, Settings
 from bot.events import Event
-from bot.sources import Hub
-from bot.tracker import StoreError
 
-from . import translate
+from . import catchup, translate
 from .buttons import NudgeButton
 from .outbound import DiscordTransport
+from .payload import payload_of
 from .translate import Malformed, Place
 
 log = logging.getLogger("unanswered.discord")
 
 TOKEN_ENV = "UNANSWERED_DISCORD__TOKEN"
 READY_TIMEOUT = 60.0  # start() waits this long for the first catch-up before carrying on
-SYNCED_KEY = "discord:synced_at"  # when the last complete catch-up started (kv)
-CATCH_UP_RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles, up to 5 minutes)
-STORE_GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
-CATCH_UP_LIMIT = 10_000  # messages per channel or thread per catch-up, a guard against runaway history
-HISTORY_TYPES = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread)
+CONNECT_RETRY = 5.0  # seconds before logging in again when Discord cannot be reached (doubles)
+CONNECT_RETRY_MAX = 300.0
 WATCHABLE_TYPES = (discord.TextChannel, discord.ForumChannel, discord.VoiceChannel, discord.StageChannel)
 
 BAD_TOKEN = (
@@ -66,29 +61,8 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def payload_of(message: discord.Message) -> dict[str, Any]:
-    """A discord.py Message back in the gateway's shape, for ``translate.message``."""
-    author = message.author
-    reference = message.reference
-    replied = reference is not None and reference.message_id is not None and reference.type == discord.MessageReferenceType.reply
-    return {
-        "id": str(message.id),
-        "channel_id": str(message.channel.id),
-        "guild_id": str(message.guild.id) if message.guild else None,
-        "type": message.type.value,
-        "content": message.content,
-        "webhook_id": str(message.webhook_id) if message.webhook_id else None,
-        "author": {
-            "id": str(author.id),
-            "username": author.name,
-            "global_name": author.global_name,
-            "bot": author.bot,
-            "system": author.system,
-        },
-        "member": {"nick": getattr(author, "nick", None)},
-        "mentions": [{"id": str(user.id)} for user in message.mentions],
-        "message_reference": {"message_id": str(reference.message_id)} if replied else None,  # type: ignore[union-attr]
-    }
+class Unreachable(OSError):
+    """Discord could not be reached (no network yet): retried, never a config error."""
 
 
 @dataclass
@@ -155,6 +129,9 @@ class _Client(discord.Client):
         }
         await self.source.on_raw(event.channel_id, lambda lookup: translate.reaction(data, lookup, self.source.now(), me=self.source.me))
 
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        await self.source.on_thread_create(thread)
+
     async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
         self.source.resolve_routes(warn=False)
 
@@ -173,7 +150,7 @@ class DiscordSource:
         self.settings = settings
         self.ready_timeout = ready_timeout
         self.client_options = client_options
-        self.hub: Hub | None = None
+        self.port: Any = None  # a ChatPort: the only part of the core this adapter reaches
         self.client: _Client | None = None
         self.watched: dict[str, Watched] = {}
         self.catch_ups = 0
@@ -181,17 +158,15 @@ class DiscordSource:
         self._transport = DiscordTransport(self.logged_in)
         self._login_lock = asyncio.Lock()
         self._logged_in = False
-        self._catch_up_lock = asyncio.Lock()
-        self._buffer: list[Event] | None = None  # live events held back during a catch-up
         self._fetched: dict[str, Place] = {}  # places of channels discord.py had not cached
         self._synced = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._old_base: str | None = None
-        # Channels whose history could not be read: where their next catch-up must start, so a
-        # live message stored meanwhile (it moves the resume point) cannot hide the gap.
-        self._gaps: dict[str, discord.Object] = {}
-        self.catch_up_retry = CATCH_UP_RETRY
-        self._retry: asyncio.Task[None] | None = None
+        self.catch_up_retry: float | None = None  # seconds before a failed catch-up is tried again (None: the gate's)
+        self.connect_retry = CONNECT_RETRY
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._new_threads: set[int] = set()  # threads created while we watch, no message seen yet
+        self._starterless: dict[int, bool] = {}  # thread id -> it has no starter message
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -203,8 +178,8 @@ class DiscordSource:
         return str(self.client.user.id) if self.client and self.client.user else None
 
     def now(self) -> Any:
-        assert self.hub is not None
-        return self.hub.clock.now()
+        return self.port.clock.now()
+
 
     async def logged_in(self) -> discord.Client:
         """The client, logged in (REST works; the gateway may not be up yet). Used by the transport too."""
@@ -224,23 +199,33 @@ class DiscordSource:
                 except discord.LoginFailure:
                     raise ConfigError([BAD_TOKEN]) from None
                 except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-                    raise ConfigError([f"discord: cannot reach Discord to log in ({type(exc).__name__}); check the network"
-                                       + (" and discord.api_url" if self.settings.discord.api_url else "")]) from None
+                    if isinstance(exc, discord.HTTPException) and exc.status < 500:
+                        raise ConfigError([f"discord: Discord refused the login ({exc.status}); check {TOKEN_ENV}"]) from None
+                    raise Unreachable(f"cannot reach Discord to log in ({type(exc).__name__}); check the network"
+                                      + (" and discord.api_url" if self.settings.discord.api_url else "")) from None
                 self._logged_in = True
         return self.client
 
-    async def start(self, hub: Hub) -> None:
+    async def start(self, hub: Any) -> None:
         """Log in, connect, and wait (up to ``ready_timeout``) for the first catch-up.
 
         Waiting matters: the scheduler starts after the sources, and deadlines must be
-        judged against what happened while the bot was down.
+        judged against what happened while the bot was down. Without network it returns
+        at once and keeps trying in the background, so the other sources run.
         """
-        self.hub = hub
+        self.port = hub.chat_port(self.name)
+        if self.catch_up_retry is not None:
+            self.port.gate.retry = self.catch_up_retry
+        self.port.gate.catch_up = self.catch_up
         try:
             client = await self.logged_in()
         except ConfigError:
             await self.stop()  # close the HTTP session: the process is about to exit
             raise
+        except Unreachable as exc:
+            self._unreachable(exc)
+            self._reconnecting = asyncio.create_task(self._keep_trying(), name="discord-login-retry")
+            return
         self._task = asyncio.create_task(self._connect(client), name="discord-gateway")
         # A failure after start-up is already logged and reported as health by _connect.
         self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
@@ -253,7 +238,28 @@ class DiscordSource:
             raise ConfigError(["discord: the gateway connection closed before the bot was ready"])
         if synced not in done:
             synced.cancel()
-            hub.report(self.name, False, f"not connected after {self.ready_timeout:.0f}s; still trying")
+            self.port.report(False, f"not connected after {self.ready_timeout:.0f}s; still trying")
+
+    def _unreachable(self, exc: BaseException) -> None:
+        log.warning("discord: %s; retrying in %.0fs", exc, self.connect_retry)
+        self.port.report(False, f"{exc}; retrying")
+
+    async def _keep_trying(self) -> None:
+        delay = self.connect_retry
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                client = await self.logged_in()
+            except ConfigError as exc:
+                self._failed(exc.problems[0])
+                return
+            except Unreachable as exc:
+                self._unreachable(exc)
+                delay = min(delay * 2, CONNECT_RETRY_MAX)
+                continue
+            self._task = asyncio.create_task(self._connect(client), name="discord-gateway")
+            self._task.add_done_callback(lambda task: task.cancelled() or task.exception())
+            return
 
     async def _connect(self, client: _Client) -> None:
         try:
@@ -271,12 +277,14 @@ class DiscordSource:
 
     def _failed(self, detail: str) -> None:
         log.error("discord: %s", detail)
-        if self.hub is not None:
-            self.hub.report(self.name, False, detail)
+        if self.port is not None:
+            self.port.report(False, detail)
 
     async def stop(self) -> None:
-        if self._retry is not None:
-            self._retry.cancel()
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        if self.port is not None:
+            await self.port.gate.stop()
         if self.client is not None:
             await self.client.close()
         if self._task is not None:
@@ -291,32 +299,31 @@ class DiscordSource:
     # ------------------------------------------------------------------ connection events
 
     async def on_connected(self, how: str) -> None:
-        assert self.hub is not None and self.client is not None
+        assert self.port is not None and self.client is not None
         self.resolve_routes(warn=how == "ready")
         guilds = len(self.client.guilds)
-        self.hub.report(self.name, True, f"{how}: watching {len(self.watched)} channel(s) in {guilds} server(s)")
+        self.port.report(True, f"{how}: watching {len(self.watched)} channel(s) in {guilds} server(s)")
         try:
             await self.catch_up()
         except Exception as exc:  # a catch-up bug must not stop live events
             log.exception("discord: catch-up failed")
-            self.hub.report(self.name, False, f"catch-up failed: {type(exc).__name__}")
+            self.port.report(False, f"catch-up failed: {type(exc).__name__}")
         finally:
             self._synced.set()
 
     def on_disconnected(self) -> None:
-        if self.hub is not None:
-            self.hub.report(self.name, False, "disconnected from the gateway; reconnecting")
+        if self.port is not None:
+            self.port.report(False, "disconnected from the gateway; reconnecting")
 
     async def on_button(self, user_id: str, custom_id: str, ref: str) -> str:
-        assert self.hub is not None
-        return await self.hub.handle_button(self.name, user_id, custom_id, ref)
+        return await self.port.handle_button(user_id, custom_id, ref)
 
     # ------------------------------------------------------------------ routes
 
     def resolve_routes(self, *, warn: bool) -> None:
         """Map the configured discord routes (by id, "#name" or "name") to channels the bot can see."""
-        assert self.hub is not None and self.client is not None
-        routes = self.hub.watched_routes(self.name)
+        assert self.port is not None and self.client is not None
+        routes = self.port.watched_routes()
         found: dict[str, Watched] = {}
         missing: list[str] = []
         for route in routes:
@@ -376,149 +383,73 @@ class DiscordSource:
             log.debug("channel %s is unknown (%s); its messages are ignored", key, type(exc).__name__)
             self._fetched[key] = Place(channel=key)
 
+    # ------------------------------------------------------------------ threads without a starter
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        self._new_threads.add(thread.id)
+
+    def remember_thread(self, place: Any) -> None:
+        """Catch-up reads a thread: its next live message is not its first."""
+        self._new_threads.discard(getattr(place, "id", 0))
+
+    async def opens_thread(self, place: Any, message_id: int, *, read_from: int | None) -> bool:
+        """Whether this (first read) message of ``place`` is the question of a thread with no starter message."""
+        if not isinstance(place, discord.Thread) or message_id == place.id or isinstance(place.parent, discord.ForumChannel):
+            return False  # forum posts keep their starter (id == thread id): translate handles them
+        if read_from is not None and read_from >= place.id:
+            return False  # we did not read this thread from its start
+        if place.id not in self._starterless:
+            if place.type == discord.ChannelType.private_thread:
+                self._starterless[place.id] = True
+            else:
+                parent = place.parent
+                try:
+                    await parent.fetch_message(place.id)  # type: ignore[union-attr]
+                    self._starterless[place.id] = False
+                except discord.NotFound:
+                    self._starterless[place.id] = True
+                except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, AttributeError):
+                    return False
+        return self._starterless[place.id]
+
     # ------------------------------------------------------------------ live events
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None:
             return  # DMs to the bot are not community questions
-        await self.on_raw(message.channel.id, lambda lookup: translate.message(payload_of(message), lookup, me=self.me))
+        channel = message.channel
+
+        async def prepare() -> list[Event]:
+            opens = False
+            if isinstance(channel, discord.Thread) and channel.id in self._new_threads:
+                self._new_threads.discard(channel.id)
+                opens = await self.opens_thread(channel, message.id, read_from=None)
+            await self._learn(channel.id)
+            return self._take(lambda lookup: translate.message(payload_of(message), lookup, me=self.me, opens_thread=opens))
+
+        await self.port.gate.submit(str(channel.id), prepare)
 
     async def on_raw(self, channel_id: int, make: Callable[[Any], Event | None]) -> None:
-        await self._learn(channel_id)
-        self._take(make)
+        async def prepare() -> list[Event]:
+            await self._learn(channel_id)
+            return self._take(make)
 
-    def _take(self, make: Callable[[Any], Event | None]) -> None:
+        await self.port.gate.submit(str(channel_id), prepare)
+
+    def _take(self, make: Callable[[Any], Event | None]) -> list[Event]:
         try:
             event = make(self.lookup)
         except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
             # Logged without the payload: it holds member text.
             log.warning("skipped a malformed discord payload: %s: %s", type(exc).__name__, exc if isinstance(exc, Malformed) else "")
-            return
+            return []
         if event is None or event.channel not in self.watched:
-            return
-        if self._buffer is not None:
-            self._buffer.append(event)
-        else:
-            self._ingest_live([event])
-
-    def _ingest_live(self, events: list[Event]) -> None:
-        """Apply live events. One the store refuses (locked, full) is not lost: it opens a gap
-        in its channel, and the retried catch-up reads it again from history."""
-        assert self.hub is not None
-        for event in events:
-            try:
-                self.hub.ingest(event)
-            except StoreError as exc:
-                log.error("discord: could not store an event (%s); it will be re-read from the channel history", exc)
-                # A little before the event: re-reading a few stored messages is harmless (idempotent).
-                before = discord.Object(discord.utils.time_snowflake(event.at - STORE_GAP_MARGIN))
-                current = self._gaps.get(event.channel)
-                if current is None or before.id < current.id:
-                    self._gaps[event.channel] = before
-                self.hub.report(self.name, False, "the database refused an event; re-reading history")
-                self._start_retry()
-
-    def _start_retry(self) -> None:
-        if self._gaps and (self._retry is None or self._retry.done()):
-            self._retry = asyncio.create_task(self._retry_catch_up(), name="discord-catch-up-retry")
-
-    # ------------------------------------------------------------------ catch-up
+            return []
+        return [event]
 
     async def catch_up(self) -> int:
         """Read what was missed in every watched channel; returns how many messages were read."""
-        assert self.hub is not None
-        async with self._catch_up_lock:
-            self._buffer = []
-            total = 0
-            started = self.hub.clock.now()
-            last = self.hub.tracker.get(SYNCED_KEY)
-            synced_at = datetime.fromisoformat(last) if isinstance(last, str) else None
-            try:
-                for key, watched in list(self.watched.items()):
-                    events, after = await self._missed(key, watched, synced_at)
-                    total += len(events)
-                    try:
-                        self.hub.ingest_batch(events)
-                    except StoreError as exc:
-                        # Rolled back whole: read this channel again later from the same point.
-                        log.error("discord: could not store the catch-up of a channel (%s); retrying", exc)
-                        self._gaps.setdefault(key, after)
-                        self.hub.report(self.name, False, "the database refused the catch-up; retrying")
-                if not self._gaps:
-                    with self.hub.tracker.transaction():
-                        self.hub.tracker.put(SYNCED_KEY, started.isoformat())
-            finally:
-                held, self._buffer = self._buffer, None
-                if held:
-                    self._ingest_live(sorted(held, key=lambda e: e.at))
-            self.catch_ups += 1
-            self.caught_up_messages += total
-            self._start_retry()
-            if total:
-                log.info("discord: caught up on %d message(s)", total)
-            return total
-
-    async def _retry_catch_up(self) -> None:
-        delay = self.catch_up_retry
-        while self._gaps and self.client is not None and not self.client.is_closed():
-            await asyncio.sleep(delay)
-            try:
-                await self.catch_up()
-            except Exception:  # logged; tried again later
-                log.exception("discord: catch-up retry failed")
-            delay = min(delay * 2, 300.0)
-        if not self._gaps and self.hub is not None:
-            self.hub.report(self.name, True, "history caught up")
-
-    def _after(self, key: str, watched: Watched, synced_at: datetime | None) -> discord.Object:
-        """Where history resumes: after the newest stored message of the channel; for a channel
-        with none, after the previous catch-up, and on the very first start one window back."""
-        assert self.hub is not None
-        if key in self._gaps:
-            return self._gaps[key]  # an earlier catch-up failed here: read from where it should have
-        resume = self.hub.resume_point(self.name, key)
-        if resume is not None:
-            return discord.Object(int(resume[0]))
-        since = synced_at or self.hub.clock.now() - self.settings.window_for(watched.route)
-        return discord.Object(discord.utils.time_snowflake(since, high=True))
-
-    def _threads(self, key: str, watched: Watched, after: int) -> list[discord.Thread]:
-        """Active threads/forum posts of this channel that moved since ``after``, and open questions' threads."""
-        guild = watched.channel.guild
-        threads = {t.id: t for t in guild.threads if t.parent_id == watched.channel.id}
-        assert self.hub is not None
-        for q in self.hub.open_questions(self.name):
-            if q.channel == key and q.msg_id.isdigit():
-                thread = guild.get_thread(int(q.msg_id))
-                if thread is not None:
-                    threads[thread.id] = thread
-        return [t for t in threads.values() if t.last_message_id is None or t.last_message_id > after]
-
-    async def _missed(self, key: str, watched: Watched, synced_at: datetime | None) -> tuple[list[Event], discord.Object]:
-        """What was said in a channel (and its threads) after the resume point, and that point."""
-        after = self._after(key, watched, synced_at)
-        places: list[Any] = []
-        if isinstance(watched.channel, HISTORY_TYPES):
-            places.append(watched.channel)
-        places += self._threads(key, watched, after.id)
-        found: list[tuple[int, Event]] = []
-        self._gaps.pop(key, None)
-        for place in places:
-            try:
-                async for msg in place.history(limit=CATCH_UP_LIMIT, after=after, oldest_first=True):
-                    try:
-                        found.append((msg.id, translate.message(payload_of(msg), self.lookup, me=self.me)))
-                    except (Malformed, KeyError, TypeError, ValueError, AttributeError) as exc:
-                        log.warning("skipped a malformed discord history message: %s", type(exc).__name__)
-            except discord.Forbidden:
-                log.warning("discord: cannot read the history of #%s (missing Read Message History)", getattr(place, "name", place.id))
-            except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:
-                log.warning("discord: reading the history of #%s failed (%s); the next catch-up retries", getattr(place, "name", place.id), type(exc).__name__)
-                self._gaps.setdefault(key, after)
-                assert self.hub is not None
-                self.hub.report(self.name, False, f"catch-up of #{getattr(place, 'name', place.id)} failed: {type(exc).__name__}")
-        found.sort(key=lambda pair: pair[0])  # snowflakes sort by time across the channel and its threads
-        return [event for _, event in found if event.channel == key], after
+        return await catchup.catch_up(self)
 
 
 __all__ = ["DiscordSource", "intents", "payload_of"]

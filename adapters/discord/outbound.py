@@ -17,6 +17,7 @@ import asyncio
 import io
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
 import aiohttp
@@ -31,7 +32,9 @@ log = logging.getLogger("unanswered.discord")
 EMBED_COLOUR = 0xE67E22  # orange: "needs a look"
 HANDLED_COLOUR = 0x95A5A6  # grey: someone acted
 CLOSED_DMS = 50007  # "Cannot send messages to this user"
-HISTORY_SCAN = 25  # recent DM messages checked by was_delivered
+HISTORY_SCAN = 25  # recent DM messages checked by was_delivered right after a failed send
+HISTORY_LIMIT = 10_000  # DM messages read back to the audit time after a crash
+HISTORY_MARGIN = timedelta(minutes=10)  # clocks differ: look a little before the audit time
 SEND_TIMEOUT = 30.0  # discord.py sets no request timeout: a hung send must not hold every other nudge
 FIELD_LIMIT = 1024
 DESCRIPTION_LIMIT = 4000
@@ -201,14 +204,19 @@ class DiscordTransport:
             return Delivery(ok=True)
         return Delivery(ok=False, error=error)
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
-        """Look for our message tagged with ``key`` among the DM's recent messages."""
+    async def was_delivered(self, to: Recipient, key: str, since: datetime | None = None) -> bool | None:
+        """Look for our message tagged with ``key`` in the DM: back to ``since`` (the audit time, paging
+        with ``after``) so later DMs cannot hide it, else among the most recent ones."""
         marker = f"ref {key}"
         try:
             client = await self._client()
             channel = await self._destination(client, to)
             me = client.user.id if client.user else None
-            async for msg in channel.history(limit=HISTORY_SCAN):
+            if since is not None:
+                history = channel.history(limit=HISTORY_LIMIT, after=since - HISTORY_MARGIN, oldest_first=True)
+            else:
+                history = channel.history(limit=HISTORY_SCAN)
+            async for msg in history:
                 if msg.author.id == me and any(marker in (e.footer.text or "") for e in msg.embeds):
                     return True
         except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError) as exc:

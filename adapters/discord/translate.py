@@ -148,8 +148,13 @@ def display_name(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
-def message(payload: Any, lookup: Lookup = no_lookup, *, me: str | None = None) -> Message:
-    """MESSAGE_CREATE (or a history/export message in the same shape) -> Message."""
+def message(payload: Any, lookup: Lookup = no_lookup, *, me: str | None = None, opens_thread: bool = False) -> Message:
+    """MESSAGE_CREATE (or a history/export message in the same shape) -> Message.
+
+    ``opens_thread``: this is the first message of a thread with no starter message (made with
+    "+", a private thread, or an export that begins after the starter). It is then the thread's
+    question: top-level, keyed by the thread id (as a forum post is), so the thread's replies answer it.
+    """
     payload = _mapping(payload, "message")
     mid = _snowflake(payload, "id")
     where = place_of(_snowflake(payload, "channel_id"), lookup)
@@ -163,13 +168,14 @@ def message(payload: Any, lookup: Lookup = no_lookup, *, me: str | None = None) 
         raise Malformed("mentions is not a list")
     guild = _optional_snowflake(payload, "guild_id") or where.guild
     thread, starts_topic = where.thread, False
-    if thread is not None and thread == mid:
-        # A forum post's starter message: the post itself, top-level in its forum.
-        thread, starts_topic = None, True
+    key = mid
+    if thread is not None and (thread == mid or opens_thread):
+        # A forum post's starter message (or a starter-less thread's first): the topic itself, top-level.
+        key, thread, starts_topic = thread, None, True
     return Message(
         platform=PLATFORM,
         channel=where.channel,
-        id=mid,
+        id=key,
         author=author_id,
         at=snowflake_time(mid),
         text=content,

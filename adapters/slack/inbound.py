@@ -7,9 +7,11 @@ received goes through ``translate`` and then to the hub.
 Connection: Socket Mode by default (app-level token, no public URL), or HTTP
 (Events API with signature verification) when ``slack.mode = "http"``.
 
-Catch-up runs on start and after every reconnect. While it runs, live events are
-held back and applied after it, so a reply never reaches the core before the
-question it answers.
+Catch-up (adapters/slack/catchup.py) runs on start and after every reconnect. Every
+event goes through the ingest gate (bot/ingest_gate.py): per-channel order, held
+during catch-up, gaps re-read with back-off. The adapter reaches the core only
+through its ``ChatPort``. No network at start is not fatal: the source keeps trying
+with back-off (health shows it failing) while the others run; a refused token is.
 """
 
 from __future__ import annotations
@@ -18,10 +20,7 @@ import asyncio
 import json
 import logging
 import re
-import time
 from collections import OrderedDict
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -38,10 +37,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
-from bot.events import Event, Message
-from bot.tracker import StoreError
+from bot.events import Event
 
-from . import translate
+from . import catchup, translate
 from .outbound import SlackTransport, api_error
 
 log = logging.getLogger("unanswered.slack")
@@ -54,14 +52,11 @@ WHERE_APP = "api.slack.com/apps → your app → Basic Information → App-Level
 WHERE_SIGNING = "api.slack.com/apps → your app → Basic Information → App Credentials → Signing Secret"
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"})
 
-PAGE = 200  # messages per history page (Slack recommends <= 200)
 SEEN_EVENTS = 5000  # event ids remembered to drop Events API redeliveries
-MAX_USER_LOOKUPS = 500  # users.info calls per catch-up, so a huge backlog cannot stall start
 HTTP_PATH = "/slack/events"
-CATCH_UP_RETRY = 5.0
-CATCH_UP_RETRY_MAX = 300.0
-STORE_GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
-READ_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError)  # ValueError: an unreadable answer
+CONNECT_RETRY = 5.0  # seconds before connecting again when Slack cannot be reached (doubles)
+CONNECT_RETRY_MAX = 300.0
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 def retry_handlers() -> list[Any]:
@@ -128,22 +123,17 @@ class SlackSource:
         self._checked: set[str] = set()  # channel ids looked up lazily
         self._looked_up: set[str] = set()  # user ids already asked about
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._held: list[Event] | None = None  # live events held back during catch-up
-        self._catchup_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._hellos = 0
-        self.hub: Any = None
+        self.port: Any = None  # a ChatPort: the only part of the core this adapter reaches
         self.socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.http_host = http_host
         self.http_port = http_port if http_port is not None else settings.slack.http_port
         self.catchups = 0
         self.last_catch_up: dict[str, float] = {}
-        # Channels whose history could not be read: where their next catch-up must start, so a
-        # live message stored meanwhile (it moves the resume point) cannot hide the gap.
-        self._gaps: dict[str, str] = {}
-        self.catch_up_retry = CATCH_UP_RETRY  # seconds before a failed catch-up is tried again (doubles)
-        self._retrying = False
+        self.catch_up_retry: float | None = None  # seconds before a failed catch-up is tried again (None: the gate's)
+        self.connect_retry = CONNECT_RETRY
         # How often Socket Mode pings: an abrupt cut is noticed (and reconnected) within about twice this.
         self.socket_ping_interval = 10.0
         self.app = self._build_app()
@@ -184,7 +174,7 @@ class SlackSource:
         for action in actions if isinstance(actions, list) else []:
             custom = _obj(action).get("action_id") or _obj(action).get("value")
             if isinstance(custom, str):
-                outcome = await self.hub.handle_button("slack", user, custom, ref)
+                outcome = await self.port.handle_button(user, custom, ref)
                 log.info("button %s: %s", custom[:60], outcome)
 
     # ------------------------------------------------------------------ live events
@@ -202,40 +192,26 @@ class SlackSource:
 
     async def _live(self, body: dict[str, Any]) -> None:
         evt = body.get("event")
-        kind = evt.get("type") if isinstance(evt, dict) else None
         channel = translate.event_channel(evt)
-        if channel is None or not await self._is_watched(channel):
+        if channel is None:
             return
-        if not self._first_time(body.get("event_id")):
-            log.debug("dropped a redelivered event %s", body.get("event_id"))
-            return
-        if isinstance(evt, dict) and isinstance(evt.get("user"), str):
-            await self._learn_user(evt["user"])
-        try:
-            events = translate.event(evt, self.ctx)
-        except translate.Malformed as exc:
-            log.warning("skipped a Slack %s event: %s", str(kind)[:40], exc)
-            return
-        if self._held is not None:
-            self._held.extend(events)
-            return
-        self._ingest_live(events)
 
-    def _ingest_live(self, events: list[Event]) -> None:
-        """Apply live events. One the store refuses (locked, full) is not lost: it opens a gap
-        in its channel, and the retried catch-up reads it again from history."""
-        for e in events:
+        async def prepare() -> list[Event]:
+            # The slow part (lookups) runs concurrently; the gate applies this channel's events in arrival order.
+            if not await self._is_watched(channel):
+                return []
+            if not self._first_time(body.get("event_id")):
+                log.debug("dropped a redelivered event %s", body.get("event_id"))
+                return []
+            if isinstance(evt, dict) and isinstance(evt.get("user"), str):
+                await self.learn_user(evt["user"])
             try:
-                self.hub.ingest(e)
-            except StoreError as exc:
-                log.error("could not store a Slack event (%s); it will be re-read from the channel history", exc)
-                # A little before the event: re-reading a few stored messages is harmless (idempotent).
-                before = Decimal(f"{(e.at - STORE_GAP_MARGIN).timestamp():.6f}")
-                current = self._gaps.get(e.channel)
-                if current is None or before < Decimal(current):
-                    self._gaps[e.channel] = str(before)
-                self.hub.report("slack", False, "the database refused an event; re-reading history")
-                self._retry_later()
+                return translate.event(evt, self.ctx)
+            except translate.Malformed as exc:
+                log.warning("skipped a Slack %s event: %s", str(evt.get("type") if isinstance(evt, dict) else None)[:40], exc)
+                return []
+
+        await self.port.gate.submit(channel, prepare)
 
     async def _is_watched(self, channel: str) -> bool:
         if channel in self.watched:
@@ -260,7 +236,7 @@ class SlackSource:
         if name:
             self.ctx.channel_names[channel] = name
 
-    async def _learn_user(self, user: str) -> None:
+    async def learn_user(self, user: str) -> None:
         """Name and bot-ness of a user, once: DMs say who asked, and app users never count as members."""
         if user in self._looked_up or user in self.ctx.user_names:
             return
@@ -282,22 +258,56 @@ class SlackSource:
         return self._transport
 
     async def start(self, hub: Any) -> None:
-        self.hub = hub
+        """Connect and catch up. Without network this returns at once and keeps trying in the
+        background (health: failing), so the other sources run; a refused token raises ConfigError."""
+        self.port = hub.chat_port(self.name)
+        if self.catch_up_retry is not None:
+            self.port.gate.retry = self.catch_up_retry
+        self.port.gate.catch_up = self.catch_up
+        try:
+            await self._connect()
+        except NETWORK_ERRORS + (SlackApiError,) as exc:
+            if isinstance(exc, SlackApiError) and _error(exc) in AUTH_ERRORS:
+                raise
+            self._unreachable(exc)
+            self._spawn(self._keep_connecting())
+
+    def _unreachable(self, exc: BaseException) -> None:
+        why = _error(exc) if isinstance(exc, SlackApiError) else (type(exc).__name__ + (f": {exc}" if str(exc) else ""))
+        log.warning("slack: cannot reach Slack (%s); retrying in %.0fs (check the network%s)", why[:200], self.connect_retry,
+                    " and slack.api_url" if self.settings.slack.api_url else "")
+        self.port.report(False, f"cannot reach Slack ({why[:120]}); retrying")
+
+    async def _keep_connecting(self) -> None:
+        delay = self.connect_retry
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._connect()
+                return
+            except ConfigError as exc:
+                log.error("slack: %s", "; ".join(exc.problems))
+                self.port.report(False, exc.problems[0])
+                return
+            except NETWORK_ERRORS + (SlackApiError,) as exc:
+                self._unreachable(exc)
+            delay = min(delay * 2, CONNECT_RETRY_MAX)
+
+    async def _connect(self) -> None:
         await self._authenticate()
         await self._resolve_channels()
-        self._held = []  # hold live events until the first catch-up is applied
-        try:
+        async with self.port.gate.holding():  # live events wait for the first catch-up
             if self.mode == "http":
                 await self._serve_http()
             else:
                 await self._connect_socket()
             await self.catch_up()
-        finally:
-            self._release()
 
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        if self.port is not None:
+            await self.port.gate.stop()
         if self.socket is not None:
             await self.socket.close_async()
             self.socket = None
@@ -342,7 +352,7 @@ class SlackSource:
             if not cursor:
                 break
         by_name = {str(ch.get("name", "")).lower(): cid for cid, ch in visible.items()}
-        for i, route in enumerate(self.hub.watched_routes("slack")):
+        for i, route in enumerate(self.port.watched_routes()):
             wanted = route.channel
             cid = wanted if wanted in visible else by_name.get(wanted.lstrip("#").lower())
             if cid is None:
@@ -378,7 +388,7 @@ class SlackSource:
         self.socket.client.on_message_listeners.append(self._on_socket_message)
         self.socket.client.on_close_listeners.append(self._on_socket_close)
         await self.socket.connect_async()
-        self.hub.report("slack", True, "connected (Socket Mode)")
+        self.port.report(True, "connected (Socket Mode)")
 
     async def _on_socket_message(self, message: Any) -> None:
         try:
@@ -388,13 +398,13 @@ class SlackSource:
         if not isinstance(data, dict) or data.get("type") != "hello":
             return
         self._hellos += 1
-        self.hub.report("slack", True, "connected (Socket Mode)")
+        self.port.report(True, "connected (Socket Mode)")
         if self._hellos > 1:
             # A new connection after a drop: read what was said while we were away.
             self._spawn(self._catch_up_holding())
 
     async def _on_socket_close(self, message: Any) -> None:
-        self.hub.report("slack", False, "Socket Mode connection closed; reconnecting")
+        self.port.report(False, "Socket Mode connection closed; reconnecting")
 
     async def _serve_http(self) -> None:
         async def handle(request: web.Request) -> web.Response:
@@ -409,141 +419,19 @@ class SlackSource:
         server = getattr(site, "_server", None)
         if server is not None and server.sockets:
             self.http_port = server.sockets[0].getsockname()[1]
-        self.hub.report("slack", True, f"listening for Events API requests on port {self.http_port}{HTTP_PATH}")
+        self.port.report(True, f"listening for Events API requests on port {self.http_port}{HTTP_PATH}")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _release(self) -> None:
-        held, self._held = self._held or [], None
-        self._ingest_live(held)
-
     async def _catch_up_holding(self) -> None:
-        self._held = self._held if self._held is not None else []
         try:
             await self.catch_up()
         except Exception as exc:
             log.warning("catch-up after reconnect failed: %s", type(exc).__name__)
-        finally:
-            self._release()
-
-    # ------------------------------------------------------------------ catch-up
 
     async def catch_up(self) -> int:
         """Read what was said while we were away and apply it with its real times. Returns events applied."""
-        async with self._catchup_lock:
-            started = time.perf_counter()
-            now = self.hub.clock.now()
-            raw: list[tuple[str, dict[str, Any]]] = []
-            threads: set[tuple[str, str]] = set()
-            read_from: dict[str, str] = {}
-            for channel in list(self.watched):
-                oldest = read_from[channel] = self._oldest(channel, now)
-                try:
-                    page = await self._pages("conversations_history", channel=channel, oldest=oldest)
-                except READ_ERRORS as exc:
-                    self._gaps[channel] = oldest
-                    why = _error(exc) if isinstance(exc, SlackApiError) else type(exc).__name__
-                    log.warning("cannot read the history of Slack channel %s (%s); retrying later%s", self.watched[channel] or channel,
-                                why, "; if this persists, invite the app with `/invite @unanswered`" if isinstance(exc, SlackApiError) else "")
-                    continue
-                self._gaps.pop(channel, None)
-                for msg in page:
-                    raw.append((channel, msg))
-                    if msg.get("reply_count") and Decimal(str(msg.get("latest_reply") or msg.get("ts") or 0)) > Decimal(oldest):
-                        threads.add((channel, msg["ts"]))
-            for q in self.hub.open_questions("slack"):
-                if q.channel in self.watched:
-                    threads.add((q.channel, q.msg_id))
-            for channel, root in sorted(threads):
-                try:
-                    replies = await self._pages("conversations_replies", channel=channel, ts=root)
-                except READ_ERRORS as exc:
-                    # Open questions' threads are read again at every catch-up.
-                    log.debug("no replies for a thread in %s (%s)", channel, type(exc).__name__)
-                    continue
-                raw.extend((channel, m) for m in replies)
-            users = {m["user"] for _, m in raw if isinstance(m.get("user"), str)}
-            for user in sorted(users)[:MAX_USER_LOOKUPS]:
-                await self._learn_user(user)
-            events = self._translate(raw, now)
-            fetched = time.perf_counter()
-            try:
-                self.hub.ingest_batch(events)
-            except StoreError as exc:
-                # Rolled back whole: read it all again later from the same points.
-                log.error("could not store the Slack catch-up (%s); retrying", exc)
-                for channel, oldest in read_from.items():
-                    self._gaps.setdefault(channel, oldest)
-                self.hub.report("slack", False, "the database refused the catch-up; retrying")
-                self._retry_later()
-                return 0
-            done = time.perf_counter()
-            self.catchups += 1
-            self.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
-            log.info("Slack catch-up: %d event(s) from %d channel(s) and %d thread(s): %.1fs reading Slack, %.1fs applying",
-                     len(events), len(self.watched), len(threads), fetched - started, done - fetched)
-            if self._gaps:
-                self.hub.report("slack", False, f"could not read the history of {len(self._gaps)} channel(s); retrying")
-                self._retry_later()
-            return len(events)
-
-    def _retry_later(self) -> None:
-        if self._retrying:
-            return
-        self._retrying = True
-
-        async def retry() -> None:
-            delay = self.catch_up_retry
-            try:
-                while self._gaps:
-                    await asyncio.sleep(delay)
-                    await self._catch_up_holding()
-                    delay = min(delay * 2, CATCH_UP_RETRY_MAX)
-                self.hub.report("slack", True, "history caught up")
-            finally:
-                self._retrying = False
-
-        self._spawn(retry())
-
-    def _oldest(self, channel: str, now: Any) -> str:
-        if channel in self._gaps:
-            return self._gaps[channel]  # an earlier catch-up failed: read from where it should have
-        resume = self.hub.resume_point("slack", channel)
-        if resume is not None:
-            return resume[0] if re.fullmatch(r"\d+\.\d+", resume[0]) else f"{resume[1].timestamp():.6f}"
-        # First start: look back one window, so a question asked just before install is watched.
-        windows = [self.settings.window_for(r) for r in self.hub.watched_routes("slack")] or [timedelta(hours=1)]
-        return f"{(now - max(windows)).timestamp():.6f}"
-
-    async def _pages(self, method: str, **kwargs: Any) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        cursor = None
-        call = getattr(self.client, method)
-        while True:
-            resp = await call(limit=PAGE, cursor=cursor, **kwargs)
-            out.extend(m for m in resp.get("messages") or [] if isinstance(m, dict))
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not cursor or not resp.get("has_more", True):
-                return out
-
-    def _translate(self, raw: list[tuple[str, dict[str, Any]]], now: Any) -> list[Event]:
-        events: list[Event] = []
-        seen: set[tuple[str, str]] = set()
-        for channel, msg in raw:
-            key = (channel, str(msg.get("ts")))
-            if key in seen:  # a thread root comes back in its replies
-                continue
-            seen.add(key)
-            try:
-                found = translate.message(msg, channel, self.ctx)
-                if found is not None:
-                    events.append(found)
-                # When a reaction was added is not recorded: apply it as of now, after the messages.
-                events.extend(translate.stored_reactions(msg, channel, self.ctx, now))
-            except translate.Malformed as exc:
-                log.warning("skipped a Slack history message in %s: %s", channel, exc)
-        events.sort(key=lambda e: (e.at, translate.ts_key(e.id) if isinstance(e, Message) else Decimal(0)))
-        return events
+        return await catchup.catch_up(self)

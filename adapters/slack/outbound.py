@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 import aiohttp
@@ -35,6 +36,9 @@ log = logging.getLogger("unanswered.slack.outbound")
 
 METADATA_TYPE = "unanswered_note"
 HEADER_LIMIT = 150  # Block Kit header text limit
+HISTORY_PAGE = 200  # DM messages per history page when looking for a key
+HISTORY_PAGES = 50  # at most 10,000 DM messages back
+HISTORY_MARGIN = timedelta(minutes=10)  # clocks differ: look a little before the audit time
 SECTION_LIMIT = 3000  # Block Kit section text limit
 # Errors that the same request will always get again: move on to the next person.
 PERMANENT_ERRORS = frozenset({
@@ -208,23 +212,34 @@ class SlackTransport:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             log.warning("the chart could not be attached to the DM: %s", type(exc).__name__)
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
-        """Look for our key in the DM's recent history; None when Slack cannot tell us."""
-        found = await self._find(to, key)
+    async def was_delivered(self, to: Recipient, key: str, since: datetime | None = None) -> bool | None:
+        """Look for our key in the DM's history back to ``since`` (the audit time); None when Slack cannot tell us."""
+        found = await self._find(to, key, since)
         return None if found is None else bool(found)
 
-    async def _find(self, to: Recipient, key: str) -> str | None:
-        """"channel:ts" of our DM carrying ``key``; "" when it is not there; None when Slack cannot tell."""
+    async def _find(self, to: Recipient, key: str, since: datetime | None = None) -> str | None:
+        """"channel:ts" of our DM carrying ``key``; "" when it is not there; None when Slack cannot tell.
+
+        Pages back (cursor) to a little before ``since``, so any number of later DMs cannot hide it;
+        without ``since`` (a failure just now) the newest page is enough."""
+        oldest = f"{(since - HISTORY_MARGIN).timestamp():.6f}" if since is not None else None
+        cursor = None
         try:
             channel = await self._channel_for(to)
-            resp = await self.reader.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+            for _ in range(HISTORY_PAGES):
+                kwargs: dict[str, Any] = {"oldest": oldest} if oldest else {}
+                resp = await self.reader.conversations_history(channel=channel, limit=HISTORY_PAGE, include_all_metadata=True,
+                                                               cursor=cursor, **kwargs)
+                for msg in resp.get("messages") or []:
+                    meta = msg.get("metadata") if isinstance(msg, dict) else None
+                    if isinstance(meta, dict) and meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:
+                        return f"{channel}:{msg.get('ts')}"
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                if since is None or not cursor or not resp.get("has_more"):
+                    return ""
         except (SlackApiError, PermissionError, aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError):
             return None
-        for msg in resp.get("messages") or []:
-            meta = msg.get("metadata") if isinstance(msg, dict) else None
-            if isinstance(meta, dict) and meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:
-                return f"{channel}:{msg.get('ts')}"
-        return ""
+        return None  # more history than we will read: cannot tell
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
         """Edit our own DM (after a button click): chat.update of that message only."""

@@ -7,9 +7,9 @@
 - ``tracker``: the ``Tracker`` facade composing them, the one object callers hold.
 """
 
-from .base import StoreError, dt, when
+from .base import StoreError, dt, store_problem, when
 from .questions import EXCERPT_LIMIT, Question, excerpt
 from .schema import migrations
 from .tracker import Tracker
 
-__all__ = ["EXCERPT_LIMIT", "Question", "StoreError", "Tracker", "dt", "excerpt", "migrations", "when"]
+__all__ = ["EXCERPT_LIMIT", "Question", "StoreError", "Tracker", "dt", "excerpt", "migrations", "store_problem", "when"]

@@ -34,6 +34,16 @@ class StoreError(Exception):
     """The database cannot be used (locked, full, unreadable): phrased for a person."""
 
 
+def store_problem(path: str | Path, exc: BaseException) -> str:
+    """A folder or file the database cannot be made in or written to, with the fix."""
+    if isinstance(exc, PermissionError) or "readonly" in str(exc) or "read-only" in str(exc):
+        return (f"{path} cannot be written (permission denied or read-only); give this user write access to it and its folder "
+                "(chmod u+w), or set storage.path to a writable file")
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return f"{path}: its folder does not exist or is not a folder; create it, or set storage.path to a file in an existing folder"
+    return f"{path}: {exc}; check the path and its permissions, or set storage.path elsewhere"
+
+
 class Connection:
     """Owns the SQLite file. Table groups (mixins) use ``self.conn`` and nothing else."""
 
@@ -65,6 +75,8 @@ class Connection:
             conn.isolation_level = None
         except sqlite3.DatabaseError as exc:
             raise StoreError(self._explain(exc)) from None
+        except OSError as exc:  # a folder that cannot be created, a file that cannot be opened
+            raise StoreError(store_problem(self.path or "the database", exc)) from None
         self.conn = self.db.conn
 
     def _explain(self, exc: BaseException) -> str:
@@ -74,6 +86,8 @@ class Connection:
             return f"{where} is locked by another process (is another `unanswered run` using it?); stop it or set storage.path to another file"
         if "disk" in text and ("full" in text or "I/O" in text):
             return f"{where}: the disk is full; free some space (nothing was half-written: the last change was rolled back)"
+        if "readonly" in text or "unable to open" in text:
+            return store_problem(where, exc)
         if "not a database" in text or "malformed" in text:
             return f"{where} is not a readable SQLite database; move it aside and start again, or point storage.path elsewhere"
         return f"{where}: {text}"

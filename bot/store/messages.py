@@ -1,9 +1,9 @@
 """``messages`` and ``authors``: ids, authors and times of every message seen (never text).
 
-The ``reply_to`` and ``deleted`` columns of ``messages`` are no longer written: nothing
-read them (a reply is resolved through ``questions`` and the parent's ``thread``; a
-deleted question is marked in ``questions``). They stay in the schema because dropping
-a column rebuilds the largest table of every existing install for no gain.
+``reply_to`` is kept so that a reply stored before its question (a slow lookup, an
+out-of-order history) can still answer it (``earlier_reply``). The ``deleted`` column is
+no longer written (a deleted question is marked in ``questions``); it stays in the schema
+because dropping a column rebuilds the largest table of every existing install.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ class Messages:
         """Store a message's ids and time; False if it was already stored (a redelivery)."""
         at = m.at.timestamp()
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (m.platform, m.channel, m.id, m.thread, m.author, int(m.author_is_bot), at),
+            "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (m.platform, m.channel, m.id, m.thread, m.reply_to, m.author, int(m.author_is_bot), at),
         )
         if cur.rowcount != 1:
             return False
@@ -97,3 +97,18 @@ class Messages:
             "SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)
         ).fetchone()
         return row is not None and bool(row[0])
+
+    def earlier_reply(self, platform: str, channel: str, msg_id: str, asker: str) -> sqlite3.Row | None:
+        """The first stored human reply to ``msg_id`` by someone other than the asker: a reply
+        that reached the store before its question (a slow lookup, an out-of-order history)."""
+        # Two index lookups (messages_thread, messages_reply): an OR would scan the channel.
+        found = [
+            self.conn.execute(
+                f"SELECT msg_id, author, at FROM messages INDEXED BY {index} WHERE platform = ? AND channel = ? AND {column} = ?"
+                " AND is_bot = 0 AND author != ? AND msg_id != ? ORDER BY at LIMIT 1",
+                (platform, channel, msg_id, asker, msg_id),
+            ).fetchone()
+            for index, column in (("messages_thread", "thread"), ("messages_reply", "reply_to"))
+        ]
+        rows = [r for r in found if r is not None]
+        return min(rows, key=lambda r: r["at"]) if rows else None

@@ -111,14 +111,14 @@ class Questions:
         # Escalation stops, but the status of a dismissed/closed question is kept.
         self.conn.execute(
             "UPDATE questions SET answered_at = ?, answered_by = ?, answered_by_name = ?, answer_id = ?, next_due = NULL,"
-            " status = CASE WHEN status = 'open' THEN 'answered' ELSE status END"
+            " status = CASE WHEN status IN ('open', 'given_up') THEN 'answered' ELSE status END"
             " WHERE id = ? AND answered_at IS NULL",
             (at.timestamp(), by, by_name, answer_id, qid),
         )
 
     def close_question(self, qid: int, status: str, at: datetime, by: str | None) -> None:
         self.conn.execute(
-            "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status IN ('open', 'given_up')",
             (status, at.timestamp(), by, qid),
         )
 
@@ -135,7 +135,7 @@ class Questions:
 
     def claim(self, qid: int, by: str, at: datetime) -> None:
         self.conn.execute(
-            "UPDATE questions SET claimed_by = ?, claimed_at = ?, next_due = NULL WHERE id = ? AND status = 'open'",
+            "UPDATE questions SET claimed_by = ?, claimed_at = ?, next_due = NULL WHERE id = ? AND status IN ('open', 'given_up')",
             (by, at.timestamp(), qid),
         )
 
@@ -147,6 +147,19 @@ class Questions:
                 "UPDATE questions SET next_due = ?, step = ? WHERE id = ?",
                 (None if when is None else when.timestamp(), step, qid),
             )
+
+    def give_up(self, qid: int, at: datetime) -> None:
+        """Every step of the chain was tried: no more nudges, no more thread re-reads. Still unanswered."""
+        self.conn.execute(
+            # closed_at stays empty: the digest counts it unanswered, like an open question.
+            "UPDATE questions SET status = 'given_up', next_due = NULL WHERE id = ? AND status = 'open'",
+            (qid,),
+        )
+
+    def waiting_questions(self) -> list[Question]:
+        """Open and given-up questions: what `status` lists as still unanswered."""
+        rows = self.conn.execute("SELECT * FROM questions WHERE status IN ('open', 'given_up') ORDER BY asked_at")
+        return [Question.from_row(r) for r in rows]
 
     def set_failures(self, qid: int, failures: int) -> None:
         self.conn.execute("UPDATE questions SET failures = ? WHERE id = ?", (failures, qid))
@@ -187,7 +200,7 @@ class Questions:
     def open_topic_refs(self, platform: str, channel: str,
                         among: Iterable[str] | None = None) -> list[tuple[str, datetime, str | None]]:
         """(msg_id, asked_at, link) of the open questions of a channel (only those ``among`` ids if given), oldest first."""
-        sql = "SELECT msg_id, asked_at, link FROM questions WHERE status = 'open' AND platform = ? AND channel = ?"
+        sql = "SELECT msg_id, asked_at, link FROM questions WHERE status IN ('open', 'given_up') AND platform = ? AND channel = ?"
         if among is None:
             chunks: list[list[str]] = [[]]
         else:
@@ -198,7 +211,7 @@ class Questions:
             query = sql
             if among is not None:
                 # "+status": look the ids up by the (platform, channel, msg_id) key, not by scanning the open ones.
-                query = sql.replace("status = 'open'", "+status = 'open'") + f" AND msg_id IN ({','.join('?' * len(chunk))})"
+                query = sql.replace("WHERE status", "WHERE +status") + f" AND msg_id IN ({','.join('?' * len(chunk))})"
             rows = self.conn.execute(query, (platform, channel, *chunk))
             found += [(r[0], when(r[1]), r[2]) for r in rows]
         return sorted(found, key=lambda ref: ref[1])

@@ -148,3 +148,19 @@ def m003_foreign_keys(db: sqlite_utils.Database) -> None:
 def m004_author_joined(db: sqlite_utils.Database) -> None:
     # When a member joined (Discord says): "newcomer" from the platform, not only from our memory.
     db.execute("ALTER TABLE authors ADD COLUMN joined_at REAL")
+
+
+@migrations()
+def m005_lifecycle_indexes(db: sqlite_utils.Database) -> None:
+    # A stored reply finds its question (replies that overtook it); retention deletes by
+    # time and by question; button clicks find their DM by ref.
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS messages_thread ON messages(platform, channel, thread) WHERE thread IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS messages_reply ON messages(platform, channel, reply_to) WHERE reply_to IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS messages_at ON messages(at);
+        CREATE INDEX IF NOT EXISTS actions_question ON actions(question);
+        CREATE INDEX IF NOT EXISTS nudges_audit ON nudges(audit);
+        CREATE INDEX IF NOT EXISTS audit_ref ON audit(ref) WHERE ref IS NOT NULL;
+        """
+    )

@@ -33,7 +33,7 @@ def views(staff: Iterable[tuple[str, str]]) -> dict[str, str]:
             SELECT q.id, {_when('q.asked_at')} AS asked_utc, CAST((strftime('%s','now') - q.asked_at) / 3600 AS INTEGER) AS waiting_hours,
                    q.platform, COALESCE(q.channel_name, q.channel) AS channel, COALESCE(q.author_name, q.author) AS asker,
                    q.excerpt, q.link, q.claimed_by, q.nudges_sent, {_when('q.next_due')} AS next_nudge_utc
-            FROM questions q WHERE q.status = 'open' AND q.answered_at IS NULL ORDER BY q.asked_at""",
+            FROM questions q WHERE q.status IN ('open', 'given_up') AND q.answered_at IS NULL ORDER BY q.asked_at""",
         "questions_readable": f"""
             SELECT q.id, {_when('q.asked_at')} AS asked_utc, q.platform, COALESCE(q.channel_name, q.channel) AS channel,
                    COALESCE(q.author_name, q.author) AS asker, q.status, q.first_time,

@@ -63,7 +63,7 @@ class RecordingTransport:
         self.delivered.append((to, rendered, key))
         return Delivery(ok=True, ref=f"D{to.address}:{len(self.delivered)}")
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
         return any(k == key for _, _, k in self.delivered)
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:

@@ -38,7 +38,7 @@ class DmRecorder:
         self.delivered.append((to, note, key))
         return Delivery(ok=True, ref=f"{to.address}:{len(self.delivered)}")
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
         return any(k == key for _, _, k in self.delivered)
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:

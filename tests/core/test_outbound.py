@@ -139,7 +139,7 @@ async def test_a_send_the_platform_cannot_confirm_waits_then_is_sent_once(door, 
     tracker.conn.execute("UPDATE audit SET result = 'pending'")  # the process died around the send
     transport.delivered.clear()  # ...and the DM never arrived
 
-    async def unknown(to, key):
+    async def unknown(to, key, since=None):
         return None  # the DM history cannot be read right now
 
     transport.was_delivered = unknown

@@ -340,6 +340,11 @@ class FakeDiscord:
             cid = m.group(1)
             if cid in self.dms:
                 msgs = sorted((x for x in self.dm_messages.values() if x["channel_id"] == cid), key=lambda x: int(x["id"]), reverse=True)
+                if query.get("after"):  # the oldest `limit` after it, answered newest first as Discord does
+                    newer = [x for x in reversed(msgs) if int(x["id"]) > int(query["after"])][: int(query.get("limit", 50))]
+                    return self._reply(list(reversed(newer)))
+                if query.get("before"):
+                    msgs = [x for x in msgs if int(x["id"]) < int(query["before"])]
                 return self._reply(msgs[: int(query.get("limit", 50))])
             if cid not in self.history:
                 return self._error(404, 10003, "Unknown Channel")
@@ -348,6 +353,18 @@ class FakeDiscord:
             page = newer[: int(query.get("limit", 50))]
             # REST history has no guild_id/member, unlike gateway events.
             return self._reply([{k: v for k, v in x.items() if k not in ("guild_id", "member")} for x in reversed(page)])
+        m = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
+        if m:
+            found = [x for x in self.history.get(m.group(1), []) if x["id"] == m.group(2)]
+            if not found:
+                return self._error(404, 10008, "Unknown Message")
+            return self._reply({k: v for k, v in found[0].items() if k not in ("guild_id", "member")})
+        m = re.fullmatch(r"/channels/(\d+)/threads/archived/(public|private)", path)
+        if m:
+            kind = 11 if m.group(2) == "public" else 12
+            archived = [c for c in self.channels.values() if c.get("parent_id") == m.group(1) and c["type"] == kind
+                        and c.get("thread_metadata", {}).get("archived")]
+            return self._reply({"threads": archived, "members": [], "has_more": False})
         m = re.fullmatch(r"/channels/(\d+)", path)
         if m and m.group(1) in self.channels:
             return self._reply(self.channels[m.group(1)])

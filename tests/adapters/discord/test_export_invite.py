@@ -95,7 +95,7 @@ def test_replay_json_of_an_export(tmp_path, monkeypatch):
     by_id = {r["id"]: r for r in rows}
     assert by_id[sid(1)]["channel"] == "help" and by_id[sid(1)]["author"] == "1"
     assert by_id[sid(1)]["is_question"] and by_id[sid(1)]["status"] == "answered"
-    assert by_id[sid(2)]["is_question"] and by_id[sid(2)]["status"] == "open" and by_id[sid(2)]["nudges"]
+    assert by_id[sid(2)]["is_question"] and by_id[sid(2)]["status"] == "given_up" and by_id[sid(2)]["nudges"]
     assert by_id[sid(3)]["channel"] == "questions"
     assert sid(4) not in by_id and sid(7) not in by_id  # bot output and thread replies are not judged as questions
 
@@ -118,3 +118,27 @@ def test_invite_without_token_or_client_id_explains(monkeypatch):
     assert result.exit_code == 2 and "--client-id" in result.output
     ok = CliRunner().invoke(main, ["discord-invite", "--client-id", "123"])
     assert ok.exit_code == 0 and "client_id=123" in ok.output
+
+
+def test_a_plus_thread_export_replays_its_first_message_as_the_question(tmp_path, monkeypatch, caplog):
+    """A thread made with "+" has no starter message: its first message is the question, and the
+    thread's replies answer it (issue 13). An empty export is named in a warning."""
+    for key in [k for k in __import__("os").environ if k.startswith("UNANSWERED_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    thread = sid(10)
+    plus = write(tmp_path / "plus.json", {"id": thread, "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "webhooks"}, [
+        record(sid(11), "5", "Why do my webhooks time out after 10s?"),
+        record(sid(12), "5", "I'm on the hosted plan"),
+        record(sid(40), "6", "the limit is 10s; queue the work and answer at once"),
+    ])
+    lonely = write(tmp_path / "lonely.json", {"id": sid(50), "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "x"}, [
+        record(sid(51), "7", "Does the API support pagination?"),
+    ])
+    empty = write(tmp_path / "empty.json", {"id": HELP, "type": "GuildTextChat", "name": "help"}, [])
+    result = CliRunner().invoke(main, ["replay", str(plus), str(lonely), str(empty), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in (json.loads(line) for line in result.stdout.splitlines())}
+    assert rows[thread]["is_question"] and rows[thread]["status"] == "answered"  # keyed by the thread
+    assert rows[sid(50)]["is_question"] and rows[sid(50)]["nudges"]  # unanswered: nudged
+    assert f"{empty}: no events to replay: it has no messages" in caplog.text

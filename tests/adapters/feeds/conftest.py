@@ -41,7 +41,7 @@ class RecordingTransport:
         self.sent.append((to, rendered, key, note))
         return Delivery(ok=True, ref=f"slack:{key}")
 
-    async def was_delivered(self, to: Recipient, key: str) -> bool | None:
+    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
         return any(k == key for _, _, k, _ in self.sent)
 
     async def update(self, ref: str, rendered: Rendered, note: Note) -> None:

@@ -42,7 +42,7 @@ def test_a_saved_discourse_latest_with_topic_feeds(saved, fmt):
     assert {r["id"]: (r["channel"], r["author"]) for r in records} == {
         "1201": ("Support", "carol"), "1202": ("Support", "erin"), "1203": ("Hilfe", "frank")}
     assert by_id["1201"]["answered_by"] == "dave" and by_id["1201"]["nudges"] == []  # carol's own bump did not count
-    assert by_id["1202"]["status"] == "open" and len(by_id["1202"]["nudges"]) == 1  # erin's own and `system` don't count
+    assert by_id["1202"]["status"] == "given_up" and len(by_id["1202"]["nudges"]) == 1  # erin's own and `system` don't count
     assert by_id["1202"]["nudges"][0]["at"] == "2026-01-05T13:00:00Z"
 
 
@@ -113,7 +113,7 @@ def test_a_topic_feed_alone_gives_its_question(saved):
     path.write_bytes(forum.topic_rss(601))  # a single post: the member's question
     records, errors = replay(str(path), "--format", "rss", "--json")
     (record,) = records
-    assert (record["id"], record["author"], record["status"]) == ("601", "frank", "open")
+    assert (record["id"], record["author"], record["status"]) == ("601", "frank", "given_up")  # nudged, and the one-step chain is used up
     assert len(record["nudges"]) == 1 and errors == ""
 
 

@@ -82,7 +82,7 @@ def test_export_folder_replays_with_json(tmp_path):
     ]
     by_id = {r["id"]: r for r in records}
     assert by_id[ts(1)]["status"] == "answered" and by_id[ts(1)]["answered_by"] == HELPER
-    assert by_id[ts(30)]["status"] == "open" and [n["to"] for n in by_id[ts(30)]["nudges"]] == ["alice"]
+    assert by_id[ts(30)]["status"] == "given_up" and [n["to"] for n in by_id[ts(30)]["nudges"]] == ["alice"]
     assert by_id[ts(30)]["nudges"][0]["at"] == "2026-01-05T11:30:00Z"
     assert by_id[ts(40)]["status"] == "resolved" and by_id[ts(40)]["nudges"] == []  # the staff ✅
     assert "2026-01-06.json: skipped: not readable JSON" in stderr

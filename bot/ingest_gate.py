@@ -1,0 +1,261 @@
+"""The ingest gate: how a chat adapter's events reach the core, written once for Slack and Discord.
+
+What it guarantees, whatever the platform:
+- Per-channel order. Each live event is submitted the moment it arrives, with the slow part
+  (user / channel lookups, translation) as a coroutine; lookups run concurrently, but events of
+  one channel are applied in the order they arrived, so a slow ``users.info`` can never put a
+  reply before its question.
+- Held during catch-up. While history is being read, live events wait; when the catch-up is
+  applied they are released in time order (stable), after the history they follow.
+- Bounded transactions. A batch (catch-up, released events) is applied in chunks of
+  ``CHUNK`` events, each its own transaction, yielding to the loop in between, so Socket Mode
+  acks and button clicks are never kept waiting by a 10k-event catch-up.
+- Nothing lost when the store refuses. An event (or chunk) the database refuses opens a gap
+  in its channel: the time history must be read again from. A retry with back-off re-runs the
+  adapter's catch-up until no gap is left; the adapter's catch-up reads each channel from
+  ``gap(channel)`` when there is one, else from its resume point.
+
+The adapter never sees the tracker, the watchdog or the door: it gets a ``ChatPort``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
+
+from .events import Event
+from .tracker import StoreError
+
+log = logging.getLogger("unanswered.ingest")
+
+CHUNK = 500  # events per transaction when applying a batch
+RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles)
+RETRY_MAX = 300.0
+GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
+PENDING_KEY = "catch_up_pending"  # source state: read points of a catch-up being applied
+
+Prepare = Callable[[], Awaitable[Iterable[Event]]]
+
+
+class IngestGate:
+    def __init__(self, name: str, ingest: Callable[[Event], None], ingest_batch: Callable[[list[Event]], None],
+                 report: Callable[[bool, str], None], *, chunk: int = CHUNK, retry: float = RETRY) -> None:
+        self.name = name
+        self._ingest = ingest
+        self._ingest_batch = ingest_batch
+        self._report = report
+        self.chunk = chunk
+        self.retry = retry  # tests shorten it
+        self.catch_up: Callable[[], Awaitable[Any]] | None = None  # the adapter's catch-up, re-run while gaps remain
+        self._tails: dict[str, asyncio.Future[None]] = {}  # channel -> completion of its newest submission
+        self._held: list[Event] | None = None
+        self._holds = 0
+        self._lock = asyncio.Lock()
+        self._gaps: dict[str, datetime] = {}
+        self._retrying: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.save_pending: Callable[[dict[str, str]], None] | None = None  # durable copy of a catch-up's read points
+
+    # ------------------------------------------------------------------ live events
+
+    async def submit(self, channel: str, prepare: Prepare) -> None:
+        """Apply what ``prepare`` yields, after everything submitted earlier for ``channel``.
+
+        Call it before any ``await`` of the listener, so the arrival order is the order of the calls.
+        """
+        previous = self._tails.get(channel)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._tails[channel] = mine
+        try:
+            try:
+                events = list(await prepare())
+            finally:
+                if previous is not None:
+                    await asyncio.shield(previous)  # never raises: set in a finally below
+            self.accept(events)
+        finally:
+            mine.set_result(None)
+            if self._tails.get(channel) is mine:
+                del self._tails[channel]
+
+    def accept(self, events: Iterable[Event]) -> None:
+        """Live events, already in order: held during a catch-up, else applied one by one."""
+        if self._held is not None:
+            self._held.extend(events)
+            return
+        for event in events:
+            try:
+                self._ingest(event)
+            except StoreError as exc:
+                log.error("%s: could not store an event (%s); it will be re-read from the channel history", self.name, exc)
+                self.open_gap(event.channel, event.at - GAP_MARGIN)
+                self._report(False, "the database refused an event; re-reading history")
+                self.retry_later()
+
+    # ------------------------------------------------------------------ catch-up
+
+    @asynccontextmanager
+    async def catching_up(self) -> AsyncIterator[None]:
+        """One catch-up at a time; live events are held until it ends, then released in time order."""
+        async with self.holding():
+            async with self._lock:
+                yield
+
+    @asynccontextmanager
+    async def holding(self) -> AsyncIterator[None]:
+        """Hold live events (e.g. from connecting until the first catch-up is applied); nests."""
+        self._holds += 1
+        if self._held is None:
+            self._held = []
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            # Still holding while releasing: what arrives meanwhile queues behind the released events.
+            while self._holds == 0 and self._held:
+                held, self._held = self._held, []
+                held.sort(key=lambda e: e.at)  # stable: same-time events keep their arrival order
+                await self.apply(held)
+            if self._holds == 0:
+                self._held = None
+
+    async def apply(self, events: list[Event], read_from: dict[str, datetime] | None = None) -> bool:
+        """Apply a time-ordered batch in bounded transactions. False if the store refused part of it
+        (that part's channels get gaps, and a retry is scheduled).
+
+        ``read_from`` (a catch-up: where each channel was read from) is saved durably before the
+        first chunk and cleared after the last: a crash between chunks has moved the resume point
+        past events not yet stored (a thread reply to an older root), so the next start reads
+        those channels again from there."""
+        durable = bool(read_from) and len(events) > self.chunk and self.save_pending is not None
+        if durable:
+            self.save_pending({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})  # type: ignore[misc]
+        for start in range(0, len(events), self.chunk):
+            part = events[start:start + self.chunk]
+            try:
+                self._ingest_batch(part)
+            except StoreError as exc:
+                log.error("%s: could not store the catch-up (%s); retrying", self.name, exc)
+                for event in events[start:]:
+                    self.open_gap(event.channel, event.at - GAP_MARGIN)
+                self._report(False, "the database refused the catch-up; retrying")
+                self.retry_later()
+                return False
+            await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
+        if durable:
+            self.save_pending({c: t.isoformat() for c, t in self._gaps.items()})  # type: ignore[misc]
+        return True
+
+    def restore(self, saved: Any) -> None:
+        """Gaps saved by a catch-up that did not finish (the process died between chunks)."""
+        if isinstance(saved, dict):
+            for channel, at in saved.items():
+                try:
+                    self.open_gap(str(channel), datetime.fromisoformat(at))
+                except (TypeError, ValueError):
+                    continue
+
+    # ------------------------------------------------------------------ gaps and their retry
+
+    def gap(self, channel: str) -> datetime | None:
+        """Where the next catch-up of ``channel`` must start, if an earlier read or write failed."""
+        return self._gaps.get(channel)
+
+    @property
+    def gaps(self) -> dict[str, datetime]:
+        return dict(self._gaps)
+
+    def open_gap(self, channel: str, since: datetime) -> None:
+        current = self._gaps.get(channel)
+        if current is None or since < current:
+            self._gaps[channel] = since
+
+    def close_gap(self, channel: str) -> None:
+        self._gaps.pop(channel, None)
+
+    def retry_later(self) -> None:
+        """Re-run the adapter's catch-up with back-off (5 s, 10 s, ... 5 min) until no gap is left."""
+        if not self._gaps or self.catch_up is None or (self._retrying is not None and not self._retrying.done()):
+            return
+        self._retrying = self.spawn(self._retry_loop())
+
+    async def _retry_loop(self) -> None:
+        delay = self.retry
+        while self._gaps and self.catch_up is not None:
+            await asyncio.sleep(delay)
+            try:
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # logged; tried again later
+                log.warning("%s: catch-up retry failed: %s", self.name, type(exc).__name__)
+            delay = min(delay * 2, RETRY_MAX)
+        if not self._gaps:
+            self._report(True, "history caught up")
+
+    # ------------------------------------------------------------------ tasks
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except BaseException:  # cancelled, or already failed and logged
+                pass
+
+
+class ChatPort:
+    """All a chat adapter may reach of the core: ingest through its gate, report health, read
+    what it needs to catch up, keep its own small state, and pass on button clicks."""
+
+    def __init__(self, hub: Any, name: str) -> None:
+        self._hub = hub
+        self.name = name
+        self.clock = hub.clock
+        self.gate = IngestGate(name, hub.ingest, hub.ingest_batch, self.report)
+        self.gate.restore(self.state(PENDING_KEY))
+        self.gate.save_pending = self._save_pending
+
+    def _save_pending(self, points: dict[str, str]) -> None:
+        try:
+            self.set_state(PENDING_KEY, points)
+        except StoreError as exc:  # the batch itself will meet the same store and open its gaps
+            log.warning("%s: could not record the catch-up's read points (%s)", self.name, exc)
+
+    def report(self, ok: bool, detail: str = "") -> None:
+        self._hub.report(self.name, ok, detail)
+
+    def resume_point(self, channel: str) -> tuple[str, datetime] | None:
+        return self._hub.resume_point(self.name, channel)
+
+    def open_questions(self) -> list[Any]:
+        return self._hub.open_questions(self.name)
+
+    def watched_routes(self) -> list[Any]:
+        return self._hub.watched_routes(self.name)
+
+    def window_for(self, route: Any) -> timedelta:
+        return self._hub.settings.window_for(route)
+
+    def state(self, key: str, default: Any = None) -> Any:
+        return self._hub.source_state(self.name, key, default)
+
+    def set_state(self, key: str, value: Any) -> None:
+        self._hub.set_source_state(self.name, key, value)
+
+    async def handle_button(self, user_id: str, custom_id: str, ref: str | None = None) -> str:
+        return await self._hub.handle_button(self.name, user_id, custom_id, ref)
+
+
+__all__ = ["ChatPort", "IngestGate", "CHUNK", "GAP_MARGIN"]
