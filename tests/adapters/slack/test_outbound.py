@@ -65,8 +65,9 @@ async def test_digest_chart_goes_to_the_same_dm(fake, slack_settings):
 
 
 async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
-    fake.staff_channels.add("C0MODS0001")
-    transport = SlackTransport(make_client(slack_settings()), staff_channels=["C0MODS0001"])
+    settings = slack_settings('\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS0001"\n')
+    assert fake.staff_channels == {"C0MODS0001"}  # taken from the config, as every fake's staff are
+    transport = SlackTransport(make_client(settings), staff_channels=["C0MODS0001"])
     ok = await transport.deliver(Recipient("mods", "slack", "C0MODS0001", is_channel=True), transport.render(NOTE, "s1"), "s1", NOTE)
     assert ok.ok and ok.ref.startswith("C0MODS0001:")
     refused = await transport.deliver(Recipient("help", "slack", "C0HELP0001", is_channel=True), transport.render(NOTE, "s2"), "s2", NOTE)
