@@ -40,6 +40,7 @@ BUTTON_LABELS = {
 NUDGE_BUTTONS = tuple(BUTTON_LABELS)
 CUSTOM_ID_PREFIX = "unanswered"
 BLIND_RESEND_AFTER = timedelta(hours=1)
+NO_LONGER_STAFF = "recipient no longer staff"  # a pending row whose person left [people] or changed id
 
 
 def button_id(action: str, question: int) -> str:
@@ -323,7 +324,11 @@ class Door:
             return
         audit_id = row["id"]
         to = Recipient(name=row["person"], platform=row["platform"], address=row["address"])
-        self._check(to)
+        try:
+            self._check(to)
+        except NotStaff as exc:
+            log.warning("not editing the DM of audit #%s: %s", audit_id, exc)
+            return
         transport = self._transport(to)
         if transport is None:
             return
@@ -371,6 +376,14 @@ class Door:
                 self._finish(row["id"], Delivery(ok=False, error="interrupted edit, not repeated", permanent=True))
                 continue
             to = Recipient(name=row["person"], platform=row["platform"], address=row["address"], is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge")
+            try:
+                # The config may have changed since the row was written: a person removed or
+                # re-addressed gets nothing (not even a history read of their DM).
+                self._check(to)
+            except NotStaff as exc:
+                log.warning("not resending %s: %s", row["key"], exc)
+                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True))
+                continue
             transport = self._transport(to)
             if transport is None:
                 continue
