@@ -14,6 +14,7 @@ import click
 
 from .clock import SystemClock
 from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
+from .neutralise import for_terminal
 from .render import age, one_line
 from .tracker import StoreError, Tracker
 
@@ -214,11 +215,12 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
             for n in tracker.nudges_for(q.id)
         ]
         rows.append({
-            "id": q.id, "platform": q.platform, "channel": q.channel_name or q.channel, "author": q.author_name or q.author,
+            # Member- and platform-supplied names and links: printed inert (bot.neutralise).
+            "id": q.id, "platform": q.platform, "channel": for_terminal(q.channel_name or q.channel), "author": for_terminal(q.author_name or q.author),
             "asked_at": q.asked_at.isoformat(), "age_s": int((now - q.asked_at).total_seconds()), "status": q.status,
-            "claimed_by": q.claimed_by, "answered_by": q.answered_by,
+            "claimed_by": q.claimed_by, "answered_by": for_terminal(q.answered_by) if q.answered_by else None,
             "next_nudge": q.next_due.isoformat() if q.next_due else None, "nudges": nudges, "excerpt": one_line(q.excerpt, 80),
-            "link": q.link,
+            "link": for_terminal(q.link, 500) if q.link else None,
         })
     health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
     failed = [dict(r) for r in tracker.conn.execute("SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT 10")]
@@ -237,9 +239,9 @@ def status(config: str | None, as_json: bool, show_all: bool) -> None:
         click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
         click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
     for name, h in health.items():
-        click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({h['detail']})" if h.get("detail") else ""))
+        click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({for_terminal(h['detail'])})" if h.get("detail") else ""))
     for f in failed:
-        click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {f['result']}")
+        click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {for_terminal(f['result'], 300)}")
     _status_itself(itself, now)
 
 
@@ -341,7 +343,7 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
             ]
         record = {
             "platform": j.platform,
-            "channel": j.channel_name or j.channel,
+            "channel": for_terminal(j.channel_name or j.channel),
             "id": j.id,
             "author": j.author,
             "at": _iso(j.at),
@@ -372,10 +374,10 @@ def _replay_text(tracker: Tracker, result: Any) -> None:
             continue
         nudges = tracker.nudges_for(q.id)
         if q.answered_at:
-            fate = f"answered by {q.answered_by_name or q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
+            fate = f"answered by {for_terminal(q.answered_by_name or q.answered_by)} after {age((q.answered_at - q.asked_at).total_seconds())}"
         else:
             fate = f"{q.status}, no reply"
-        click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{q.channel_name or q.channel} {q.author_name or q.author}: {one_line(q.excerpt, 70)}")
+        click.echo(f"  {q.asked_at:%Y-%m-%d %H:%M} {q.platform}/{for_terminal(q.channel_name or q.channel)} {for_terminal(q.author_name or q.author)}: {one_line(q.excerpt, 70)}")
         click.echo(f"      {fate}" + "".join(f"; nudge {n['person']} at {datetime.fromtimestamp(n['sent_at'], timezone.utc):%H:%M}" for n in nudges))
 
 

@@ -26,6 +26,8 @@ from datetime import timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings
+from .neutralise import feed_hosts, neutral_note
+from .render import one_line
 from .tracker import Tracker
 
 log = logging.getLogger("unanswered.outbound")
@@ -101,6 +103,7 @@ class Note:
     body: str = ""
     image: bytes | None = field(default=None, repr=False)
     image_name: str = "chart.png"
+    source: str | None = None  # the platform the link goes to (slack | discord | forum): names its label
 
     def as_text(self) -> str:
         lines = [self.title]
@@ -204,6 +207,7 @@ class Door:
         self.dry_run = dry_run
         self.console = console or ConsoleTransport()
         self._in_flight: set[str] = set()  # keys being sent by this process (not crash leftovers)
+        self._forum_hosts = feed_hosts(f.url for f in settings.feeds)  # where a forum question's link may go
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -250,6 +254,7 @@ class Door:
     ) -> Delivery:
         """Audit, then send. ``prepare(audit_id)`` runs in the audit's transaction."""
         self._check(to)
+        note = self.neutral(note)
         transport = self._transport(to)
         now = self.clock.now()
         rendered = transport.render(note, key) if transport else Rendered(text=note.as_text())
@@ -297,10 +302,15 @@ class Door:
         if delivery.ok:
             result = "dry-run" if self.dry_run else "sent"
         else:
-            result = ("failed-permanent: " if delivery.permanent else "failed: ") + (delivery.error or "unknown error")
+            # The error text may carry a platform's words: audited inert, like everything else.
+            result = ("failed-permanent: " if delivery.permanent else "failed: ") + one_line(delivery.error or "unknown error", 300)
         with self.tracker.transaction():
             self.tracker.audit_finish(audit_id, result, self.clock.now(), delivery.ref)
         log.info("audit #%s %s", audit_id, result)
+
+    def neutral(self, note: Note) -> Note:
+        """The one neutralising step: whoever built the note, what leaves is inert (bot.neutralise)."""
+        return neutral_note(note, self._forum_hosts)
 
     def _check(self, to: Recipient) -> None:
         if to.is_channel:
@@ -332,6 +342,7 @@ class Door:
         transport = self._transport(to)
         if transport is None:
             return
+        note = self.neutral(note)
         rendered = transport.render(note, row["key"])
         with self.tracker.transaction():
             update_id = self.tracker.audit_begin(

@@ -344,6 +344,7 @@ class Watchdog:
             fields=tuple(fields),
             quote=neutralise(q.excerpt),
             link=q.link,
+            source=q.platform,
             reason=reason,
             question=q.id,
             buttons=NUDGE_BUTTONS,
