@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench demo check-config clean
+.PHONY: run test bench demo check-config clean mutation
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 $(STAMP): pyproject.toml
@@ -25,6 +25,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+## Mutation testing of the guards (minutes of CPU; README "Mutation testing"). Not part of `make test`.
+MUTMUT_CHILDREN ?= 2
+mutation: $(STAMP)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) || true
+	$(BIN)/python bench/mutation_score.py
+
 demo: $(STAMP)
 	$(BIN)/unanswered run --demo
 
@@ -32,4 +40,4 @@ check-config: $(STAMP)
 	$(BIN)/unanswered check-config
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from .clock import SystemClock
-from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
+from .config import ConfigError, Settings, config_warnings, format_duration, load_settings, parse_duration
 from .neutralise import for_terminal
 from .render import age, one_line
 from .tracker import StoreError, Tracker
@@ -112,6 +112,8 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
     """Watch the configured channels and feeds; DM staff about unanswered questions."""
     _setup_logging(verbose)
     settings, _ = _settings(config)
+    for warning in config_warnings(settings):
+        logging.getLogger("unanswered.config").warning("%s", warning)
     from . import wiring
 
     if force_demo or not any(wanted(settings) for wanted, _ in wiring.SOURCES.values()):
@@ -179,7 +181,7 @@ def check_config(config: str | None) -> None:
 
 
 def _warnings(settings: Settings, active: list[str]) -> list[str]:
-    out = []
+    out = config_warnings(settings)  # doubtful zones and durations (bot.config.advice)
     for i, r in enumerate(settings.routes):
         if not r.chain and r.mode != "off":
             out.append(f"routes[{i}] ({r.platform} {r.channel}) has no chain: its questions are tracked but nobody is nudged; add chain = [\"name\"]")

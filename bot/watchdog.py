@@ -70,6 +70,7 @@ class Watchdog:
         self._earliest: datetime | None = None
         self._earliest_known = False
         self.malformed = 0
+        self.failed_fires = 0  # due questions whose handling raised (their route's values, a bug): logged, retried later
 
     # ------------------------------------------------------------------ lookups
 
@@ -270,12 +271,28 @@ class Watchdog:
         while True:
             due = self.tracker.due(now, limit=DUE_BATCH)
             for q in due:
-                sent += await self._fire(q, now)
+                sent += await self._fire_guarded(q, now)
             if len(due) < DUE_BATCH:
                 break  # that was everything due at `now`
         self._earliest = self.tracker.next_due()
         self._earliest_known = True
         return sent
+
+    async def _fire_guarded(self, q: Question, now: datetime) -> int:
+        """One question's nudge; a value that breaks it (its route's) must not stop every other route."""
+        try:
+            return await self._fire(q, now)
+        except (StoreError, sqlite3.OperationalError):
+            raise  # the store failed, not this question: the tick is retried as a whole
+        except Exception:
+            self.failed_fires += 1
+            log.exception("question %s (%s %s) could not be handled; looking again in %s", q.id, q.platform, q.channel, RETRY_AFTER_FAILURE)
+            try:
+                with self.tracker.transaction():
+                    self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE)
+            except (OverflowError, ValueError):
+                pass
+            return 0
 
     async def _fire(self, q: Question, now: datetime) -> int:
         route = self.route(q.platform, q.channel, q.channel_name)
