@@ -8,6 +8,7 @@ writes on the loop thread); ``tick`` is async because it sends.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -128,6 +129,7 @@ class Watchdog:
 
     def _apply(self, event: Event) -> None:
         try:
+            event = storable(event)
             if isinstance(event, Message):
                 self._on_message(event)
             elif isinstance(event, Edit):
@@ -415,4 +417,22 @@ class Watchdog:
         return replace(note, title=note.title + " (handled)", fields=note.fields + (("Update", outcome),), buttons=())
 
 
-__all__ = ["Watchdog", "Judged"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(event: Event) -> Event:
+    """The event with lone surrogates (valid in JSON "\\ud800", not in UTF-8) replaced by U+FFFD.
+
+    SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
+    """
+    changes = {}
+    for name in getattr(event, "__slots__", ()):
+        value = getattr(event, name)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            changes[name] = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        elif isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
+            changes[name] = tuple(v.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(v, str) else v for v in value)
+    return replace(event, **changes) if changes else event
+
+
+__all__ = ["Watchdog", "Judged", "storable"]
