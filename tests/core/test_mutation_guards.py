@@ -504,3 +504,11 @@ def test_discord_safe_and_safe_url_exactly():
     assert [dout.safe_url(u) for u in (None, "", "ftp://a", "https://a/(x)", "https://a/ b", "https://a/[x]", "javascript:x")] == [None] * 7
     assert dout.footer_text(Note(kind="n", title="t"), "k") == "ref k"
     assert dout.footer_text(Note(kind="n", title="t", footer="f"), "k") == "f · ref k"
+
+
+def test_next_morning_and_wakes_at_in_a_zone_away_from_utc():
+    tokyo = person("23:00-07:30", "Asia/Tokyo")  # UTC+9
+    assert policy.next_morning(tokyo, datetime(2026, 1, 5, 3, 0, tzinfo=UTC)) == datetime(2026, 1, 6, 0, 0, tzinfo=UTC)  # 09:00 local
+    assert policy.wakes_at(tokyo, datetime(2026, 1, 5, 15, 0, tzinfo=UTC)) == datetime(2026, 1, 5, 22, 30, tzinfo=UTC)  # 00:00 → 07:30
+    assert policy.wakes_at(tokyo, datetime(2026, 1, 5, 22, 29, 59, tzinfo=UTC)) == datetime(2026, 1, 5, 22, 30, tzinfo=UTC)
+    assert policy.next_morning(tokyo, datetime(2026, 1, 5, 3, 0, tzinfo=UTC)).tzinfo == UTC
