@@ -24,7 +24,10 @@ from .model import Settings
 
 DEFAULT_CONFIG = Path("unanswered.toml")
 # Variables with our prefix that are not settings: read elsewhere, on purpose.
-OTHER_VARIABLES = frozenset({"UNANSWERED_TEST_CRASH_POINT"})  # the crash trials' hook (bot/outbound.py)
+OTHER_VARIABLES = frozenset({
+    "UNANSWERED_TEST_CRASH_POINT",  # the crash trials' hook (bot/outbound.py)
+    "UNANSWERED_IRC_DATA",  # where the bench scripts find the detector's tuning data
+})
 
 
 class _EnvSource(EnvSettingsSource):

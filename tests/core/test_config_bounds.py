@@ -110,7 +110,7 @@ def test_a_misspelt_environment_override_is_an_error_with_the_close_match(tmp_pa
 
 def test_real_overrides_and_the_test_hook_are_not_reported():
     names = {"UNANSWERED_DEFAULTS__WINDOW": "2h", "UNANSWERED_PEOPLE__ALICE__SLACK": "U1", "UNANSWERED_DIGEST": "{}",
-             "UNANSWERED_SLACK__BOT_TOKEN": "x", "UNANSWERED_TEST_CRASH_POINT": "after-audit:1", "OTHER": "1"}
+             "UNANSWERED_SLACK__BOT_TOKEN": "x", "UNANSWERED_TEST_CRASH_POINT": "after-audit:1", "UNANSWERED_IRC_DATA": "/d", "OTHER": "1"}
     assert unknown_variables(names) == []
     assert len(unknown_variables({"UNANSWERED_DEFAULTS__WINDOW__X": "1", "UNANSWERED_": "1", "UNANSWERED_ROUTES__0__WINDOW": "1"})) == 3
 
