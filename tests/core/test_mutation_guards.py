@@ -8,6 +8,7 @@ payloads, so that changing one operator or string of a guard fails a test.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
@@ -512,3 +513,48 @@ def test_next_morning_and_wakes_at_in_a_zone_away_from_utc():
     assert policy.wakes_at(tokyo, datetime(2026, 1, 5, 15, 0, tzinfo=UTC)) == datetime(2026, 1, 5, 22, 30, tzinfo=UTC)  # 00:00 → 07:30
     assert policy.wakes_at(tokyo, datetime(2026, 1, 5, 22, 29, 59, tzinfo=UTC)) == datetime(2026, 1, 5, 22, 30, tzinfo=UTC)
     assert policy.next_morning(tokyo, datetime(2026, 1, 5, 3, 0, tzinfo=UTC)).tzinfo == UTC
+
+
+@pytest.mark.parametrize("response,expected", [
+    (SimpleNamespace(status_code=200, data={"ok": False, "error": "channel_not_found"}), ("channel_not_found", True)),
+    (SimpleNamespace(status_code=429, data={"ok": False, "error": "ratelimited"}), ("ratelimited", True)),
+    (SimpleNamespace(status_code=500, data={"ok": False, "error": "internal_error"}), ("internal_error", False)),
+    (SimpleNamespace(status_code=200, data={"ok": True, "error": "odd"}), ("odd", False)),
+    (SimpleNamespace(status_code=200, data={"ok": False}), ("HTTP 200", False)),
+    (SimpleNamespace(status_code=503, data="<html>"), ("HTTP 503, unreadable answer", False)),
+    (SimpleNamespace(status=502), ("HTTP 502, unreadable answer", False)),  # the raw aiohttp response
+    (SimpleNamespace(status_code=None, status=504, data={}), ("HTTP 504", False)),
+    (SimpleNamespace(), ("HTTP 0, unreadable answer", False)),
+])
+def test_slack_api_error_exactly(response, expected):
+    from slack_sdk.errors import SlackApiError
+
+    assert sout.api_error(SlackApiError("x", response)) == expected
+
+
+def test_slack_write_client_retries_only_rate_limits():
+    from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    assert sout.write_client(None) is None
+    reader = AsyncWebClient(token="xoxb-t", base_url="http://127.0.0.1:9/api/", timeout=7)
+    writer = sout.write_client(reader)
+    assert (writer.token, writer.base_url, writer.timeout) == ("xoxb-t", "http://127.0.0.1:9/api/", 7)
+    (handler,) = writer.retry_handlers
+    assert isinstance(handler, AsyncRateLimitErrorRetryHandler) and handler.max_retry_count == 5
+
+
+async def test_discord_update_refuses_what_is_not_one_of_our_dm_references():
+    asked: list[str] = []
+
+    async def client():
+        asked.append("client")
+        raise AssertionError("must not be reached")
+
+    transport = dout.DiscordTransport(client)
+    rendered = transport.render(Note(kind="nudge", title="t"), "k")
+    for ref in ("", "123", "abc:456", "123:abc", "123:", ":456", "12:34:56"):
+        await transport.update(ref, rendered, Note(kind="nudge", title="t"))
+    await transport.update("123:456", Rendered(text="t", payload=None), Note(kind="nudge", title="t"))
+    assert asked == []
+    assert transport.send_timeout == dout.SEND_TIMEOUT == 30.0
