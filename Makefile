@@ -26,10 +26,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 ## Mutation testing of the guards (minutes of CPU; README "Mutation testing"). Not part of `make test`.
+## Results are cached in mutants/ (mutmut re-checks what a source or test change affects); `make clean` drops them.
 MUTMUT_CHILDREN ?= 2
 mutation: $(STAMP)
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test,mutation]'
-	rm -rf mutants
 	$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) || true
 	$(BIN)/python bench/mutation_score.py
 

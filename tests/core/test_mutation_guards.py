@@ -558,3 +558,18 @@ async def test_discord_update_refuses_what_is_not_one_of_our_dm_references():
     await transport.update("123:456", Rendered(text="t", payload=None), Note(kind="nudge", title="t"))
     assert asked == []
     assert transport.send_timeout == dout.SEND_TIMEOUT == 30.0
+
+
+async def test_resume_pending_goes_on_past_every_row_it_leaves_alone(door, tracker):
+    d, slack, _ = door
+    await d.send(d.person("alice"), NOTE, key="s1")
+    await d.send(d.person("alice"), NOTE, key="s2")
+    await d.update_by_ref("DUALICE:1", Note(kind="nudge", title="edited"))
+    await d.send(d.person("alice"), NOTE, key="s3")
+    assert dict(tracker.audit_rows(kind="update")[0])["payload"] == '{"key": "s1"}'  # the edit's payload is audited too
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    slack.delivered.clear()
+    d._in_flight.add("s1")  # the first row is being sent right now: skipped, and the others still settled
+    assert await d.resume_pending() == 2
+    assert [k for _, _, k in slack.delivered] == ["s2", "s3"]
+    assert tracker.audit_rows(kind="update")[0]["result"] == "failed-permanent: interrupted edit, not repeated"
