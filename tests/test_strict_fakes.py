@@ -59,11 +59,15 @@ async def test_discord_dm_to_a_member_is_a_violation_even_with_a_fault_queued(di
 async def test_discord_dm_to_staff_is_allowed_and_a_post_to_a_dm_of_someone_no_longer_staff_is_not(discord_fake):
     assert await _discord(discord_fake, "POST", "/users/@me/channels", {"recipient_id": STAFF}) == 200
     (dm,) = discord_fake.dms
-    assert await _discord(discord_fake, "POST", f"/channels/{dm}/messages", {"content": "hi"}) == 200
+    quiet = {"content": "hi", "allowed_mentions": {"parse": []}}
+    assert await _discord(discord_fake, "POST", f"/channels/{dm}/messages", quiet) == 200
     assert discord_fake.violations == []
+    assert await _discord(discord_fake, "POST", f"/channels/{dm}/messages", {"content": "hi"}) == 403  # could ping
+    assert discord_fake.violations == [f"POST /channels/{dm}/messages with allowed_mentions None, not none"]
+    discord_fake.violations.clear()
     discord_fake.staff_users = set()  # the person was removed from the config
     discord_fake.faults["POST /channels/{id}/messages"] = ["500"]
-    assert await _discord(discord_fake, "POST", f"/channels/{dm}/messages", {"content": "hi"}) == 403
+    assert await _discord(discord_fake, "POST", f"/channels/{dm}/messages", quiet) == 403
     assert len(discord_fake.violations) == 1 and "not configured staff" in discord_fake.violations[0]
 
 

@@ -10,7 +10,8 @@ with, or posting to the DM of, anyone who is not a configured staff id
 (``staff_users``, taken from the test's config by ``use_config``); an interaction
 response other than the silent deferred update (type 6). Allowed writes: opening a
 DM with staff (POST /users/@me/channels), posting/editing our own messages in those
-DM channels, and deferred-update interaction callbacks.
+DM channels (each with ``allowed_mentions`` that allow no ping), and deferred-update
+interaction callbacks.
 
 Fault injection (tests/reliability): ``faults[route]`` lists faults for the next calls
 of a route, one per call; a route is the method and the path with ids as ``{id}``,
@@ -332,10 +333,10 @@ class FakeDiscord:
         if m and m.group(1) in self.dms:
             if self.dms[m.group(1)] not in self.staff_users:
                 return f"{method} {path}: a DM to {self.dms[m.group(1)]}, who is not configured staff"
-            if method == "POST" and m.group(2) is None:
-                return None
-            if method == "PATCH" and m.group(2) in self.dm_messages:
-                return None
+            if (method == "POST" and m.group(2) is None) or (method == "PATCH" and m.group(2) in self.dm_messages):
+                # Even in a staff DM nothing may ping: every post and edit says so (AllowedMentions.none()).
+                mentions = (body or {}).get("allowed_mentions")
+                return None if mentions == {"parse": []} else f"{method} {path} with allowed_mentions {mentions!r}, not none"
             return f"{method} {path}: not an edit of our own DM"
         if method == "POST" and re.fullmatch(r"/interactions/\d+/[^/]+/callback", path):
             kind = (body or {}).get("type")
