@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench train demo check-config dashboard constraints clean
+.PHONY: run test lint bench train mutation demo check-config dashboard constraints clean
 
 # PYTHONWARNINGS below: setuptools' editable-install banners are noise for a newcomer, not errors.
 # Everything, extras included (the chart, the dashboard, the tests), at the versions in constraints.txt.
@@ -40,6 +40,14 @@ train: $(STAMP)
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[train]'
 	$(BIN)/python bench/train.py
 
+## Mutation testing of the guards (minutes of CPU; README "Mutation testing"). Not part of `make test`.
+## Results are cached in mutants/ (mutmut re-checks what a source or test change affects); `make clean` drops them.
+MUTMUT_CHILDREN ?= 2
+mutation: $(STAMP)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS),mutation]'
+	$(BIN)/mutmut run --max-children $(MUTMUT_CHILDREN) || true
+	$(BIN)/python bench/mutation_score.py
+
 demo: $(STAMP)
 	$(BIN)/unanswered run --demo
 
@@ -58,4 +66,4 @@ constraints:
 	rm -rf .venv-pin
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

@@ -131,7 +131,7 @@ def main() -> None:
         note = dog.nudge_note(q, route, policy.Decision(send_to="alice"), OBSERVED + timedelta(days=1))
         texts = [slack.render(note, f"nudge:{q.id}:0").payload["text"]]
         embed = render_note(note, f"nudge:{q.id}:0").payload["embed"]
-        texts += [embed.get("description", ""), embed["title"]] + [f["value"] for f in embed["fields"] if f["name"] != "Jump to the message"]
+        texts += [embed.get("description", ""), embed["title"]] + [f["value"] for f in embed["fields"] if f["name"] != "Link"]
         live += any(LIVE_MENTION.search(t) for t in texts)
 
     row("feedparser corpus: files", counts["files"], "files", reference=str(root))

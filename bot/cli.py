@@ -14,8 +14,9 @@ import click
 
 from . import logs
 from .clock import SystemClock
-from .config import ConfigError, Settings, format_duration, load_settings, parse_duration
+from .config import ConfigError, Settings, config_warnings, format_duration, load_settings, parse_duration
 from .cues import KNOWN_LANGUAGES
+from .neutralise import for_terminal
 from .render import age, one_line
 from .tracker import StoreError, Tracker, store_problem
 
@@ -130,6 +131,8 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
     """Watch the configured channels and feeds; DM staff about unanswered questions."""
     _setup_logging(verbose)
     settings, _ = _settings(config)
+    for warning in config_warnings(settings):
+        logging.getLogger("unanswered.config").warning("%s", warning)
     from . import wiring
 
     if force_demo or not any(wanted(settings) for wanted, _ in wiring.SOURCES.values()):
@@ -225,7 +228,7 @@ def check_config(config: str | None, online: bool | None) -> None:
 
 
 def _warnings(settings: Settings, active: list[str]) -> list[str]:
-    out = []
+    out = config_warnings(settings)  # doubtful zones and durations (bot.config.advice)
     for i, r in enumerate(settings.routes):
         if not r.chain and r.mode != "off":
             out.append(f"routes[{i}] ({r.platform} {r.channel}) has no chain: its questions are tracked but nobody is nudged; add chain = [\"name\"]")
@@ -266,11 +269,12 @@ def status(config: str | None, as_json: bool, show_all: bool, db: str | None) ->
             for n in tracker.nudges_for(q.id)
         ]
         rows.append({
-            "id": q.id, "platform": q.platform, "channel": q.channel_name or q.channel, "author": q.author_name or q.author,
+            # Member- and platform-supplied names and links: printed inert (bot.neutralise).
+            "id": q.id, "platform": q.platform, "channel": for_terminal(q.channel_name or q.channel), "author": for_terminal(q.author_name or q.author),
             "asked_at": q.asked_at.isoformat(), "age_s": int((now - q.asked_at).total_seconds()), "status": q.status,
-            "claimed_by": q.claimed_by, "answered_by": q.answered_by,
+            "claimed_by": q.claimed_by, "answered_by": for_terminal(q.answered_by) if q.answered_by else None,
             "next_nudge": q.next_due.isoformat() if q.next_due else None, "nudges": nudges, "excerpt": one_line(q.excerpt, 80),
-            "link": q.link,
+            "link": for_terminal(q.link, 500) if q.link else None,
         })
     health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
     failed = [dict(r) for r in tracker.failed_sends(limit=10)]
@@ -290,9 +294,9 @@ def status(config: str | None, as_json: bool, show_all: bool, db: str | None) ->
         click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
         click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
     for name, h in health.items():
-        click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({h['detail']})" if h.get("detail") else ""))
+        click.echo(f"source {name}: {'ok' if h['ok'] else 'FAILING'} since {h['since']}" + (f" ({for_terminal(h['detail'], 600)})" if h.get("detail") else ""))
     for f in failed:
-        click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {f['result']}")
+        click.echo(f"failed send: audit #{f['id']} to {f['person']} on {f['platform']}: {for_terminal(f['result'], 300)}")
     _status_itself(itself, now)
 
 
@@ -403,7 +407,7 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
             ]
         record = {
             "platform": j.platform,
-            "channel": j.channel_name or j.channel,
+            "channel": for_terminal(j.channel_name or j.channel),
             "id": j.id,
             "author": j.author,
             "at": _iso(j.at),

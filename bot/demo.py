@@ -64,9 +64,9 @@ async def run_demo(*, speed: float | None = None, out: TextIO | None = None, db_
                 if delay > 0:
                     await asyncio.sleep(delay)
                 if isinstance(event, Message):
-                    where = "#" + (event.channel_name or event.channel)
+                    where = "#" + one_line(event.channel_name or event.channel, 60)
                     kind = " (bot)" if event.author_is_bot else (" (in thread)" if not event.is_top_level else "")
-                    out.write(f"[{event.at:%H:%M}] {where} {event.author_name or event.author}{kind}: {one_line(event.text, 90)}\n")
+                    out.write(f"[{event.at:%H:%M}] {where} {one_line(event.author_name or event.author, 60)}{kind}: {one_line(event.text, 90)}\n")
                     out.flush()
                 app.watchdog.ingest(event)
             # Let the last deadlines (and escalations) play out.

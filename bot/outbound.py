@@ -24,6 +24,8 @@ from datetime import timedelta
 from typing import Any, Callable, Protocol, TextIO
 
 from .config import Settings
+from .neutralise import feed_hosts, neutral_note
+from .render import one_line
 from .tracker import Tracker, dt
 
 log = logging.getLogger("unanswered.outbound")
@@ -40,6 +42,7 @@ CUSTOM_ID_PREFIX = "unanswered"
 BLIND_RESEND_AFTER = timedelta(hours=1)
 PENDING_ELSEWHERE = "pending elsewhere"  # Delivery.error: the key is recorded, its send not settled yet
 DRY_RUN = "dry-run"  # audit result of a printed (not sent) message
+NO_LONGER_STAFF = "recipient no longer staff"  # a pending row whose person left [people] or changed id
 
 
 def button_id(action: str, question: int) -> str:
@@ -80,6 +83,7 @@ class Note:
     body: str = ""
     image: bytes | None = field(default=None, repr=False)
     image_name: str = "chart.png"
+    source: str | None = None  # the platform the link goes to (slack | discord | forum): names its label
 
     def as_text(self) -> str:
         lines = [self.title]
@@ -184,6 +188,7 @@ class Door:
         self.dry_run = dry_run
         self.console = console or ConsoleTransport()
         self._in_flight: set[str] = set()  # keys being sent by this process (not crash leftovers)
+        self._forum_hosts = feed_hosts(f.url for f in settings.feeds)  # where a forum question's link may go
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -230,6 +235,7 @@ class Door:
     ) -> Delivery:
         """Audit, then send. ``prepare(audit_id)`` runs in the audit's transaction."""
         self._check(to)
+        note = self.neutral(note)
         transport = self._transport(to)
         now = self.clock.now()
         rendered = transport.render(note, key) if transport else Rendered(text=note.as_text())
@@ -279,10 +285,15 @@ class Door:
         if delivery.ok:
             result = "dry-run" if self.dry_run else "sent"
         else:
-            result = ("failed-permanent: " if delivery.permanent else "failed: ") + (delivery.error or "unknown error")
+            # The error text may carry a platform's words: audited inert, like everything else.
+            result = ("failed-permanent: " if delivery.permanent else "failed: ") + one_line(delivery.error or "unknown error", 300)
         with self.tracker.transaction():
             self.tracker.audit_finish(audit_id, result, self.clock.now(), delivery.ref)
         log.info("audit #%s %s", audit_id, result)
+
+    def neutral(self, note: Note) -> Note:
+        """The one neutralising step: whoever built the note, what leaves is inert (bot.neutralise)."""
+        return neutral_note(note, self._forum_hosts)
 
     def _check(self, to: Recipient) -> None:
         if to.is_channel:
@@ -306,10 +317,15 @@ class Door:
             return
         audit_id = row["id"]
         to = Recipient(name=row["person"], platform=row["platform"], address=row["address"])
-        self._check(to)
+        try:
+            self._check(to)
+        except NotStaff as exc:
+            log.warning("not editing the DM of audit #%s: %s", audit_id, exc)
+            return
         transport = self._transport(to)
         if transport is None:
             return
+        note = self.neutral(note)
         rendered = transport.render(note, row["key"])
         with self.tracker.transaction():
             update_id = self.tracker.audit_begin(
@@ -354,6 +370,14 @@ class Door:
                 self._finish(row["id"], Delivery(ok=False, error="interrupted edit, not repeated", permanent=True))
                 continue
             to = Recipient(name=row["person"], platform=row["platform"], address=row["address"], is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge")
+            try:
+                # The config may have changed since the row was written: a person removed or
+                # re-addressed gets nothing (not even a history read of their DM).
+                self._check(to)
+            except NotStaff as exc:
+                log.warning("not resending %s: %s", row["key"], exc)
+                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True))
+                continue
             transport = self._transport(to)
             if transport is None:
                 continue

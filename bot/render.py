@@ -14,8 +14,10 @@ import unicodedata
 
 ZWSP = "\u200b"  # breaks "@everyone" without changing how it reads
 
-# Characters that reorder or hide text (bidi overrides, zero-width joiners, BOM...).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+# Characters that reorder or hide text (bidi overrides, zero-width joiners, BOM...). A ZWSP right
+# after "@" or "#" is the one we put there to break a mention: kept, so neutral text stays neutral
+# when it is neutralised again (the door's step runs over text callers neutralised already).
+_INVISIBLE = re.compile("(?<![@#])\u200b|[\u200c-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Slack: <@U123|name>, <@U123>, <#C123|name>, <!channel>, <!subteam^S1|@team>, <http://x|label>

@@ -12,6 +12,7 @@ import statistics
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from .neutralise import for_terminal
 from .render import age, one_line
 from .replay import ReplayResult, summary
 from .tracker import Question, Tracker
@@ -27,7 +28,7 @@ def _when(value: datetime | float) -> str:
 
 
 def _where(q: Question) -> str:
-    return f"{q.platform}/{q.channel_name or q.channel}"
+    return f"{q.platform}/{for_terminal(q.channel_name or q.channel, 60)}"
 
 
 def _pct(part: int, whole: int) -> str:
@@ -40,10 +41,10 @@ def _nudges(tracker: Tracker, q: Question) -> str:
 
 def _question_lines(tracker: Tracker, q: Question) -> list[str]:
     if q.answered_at:
-        fate = f"answered by {q.answered_by_name or q.answered_by} after {age((q.answered_at - q.asked_at).total_seconds())}"
+        fate = f"answered by {for_terminal(q.answered_by_name or q.answered_by, 60)} after {age((q.answered_at - q.asked_at).total_seconds())}"
     else:
         fate = f"{q.status}, no reply"
-    return [f"  {_when(q.asked_at)} {_where(q)} {q.author_name or q.author}: {one_line(q.excerpt, 70)}",
+    return [f"  {_when(q.asked_at)} {_where(q)} {for_terminal(q.author_name or q.author, 60)}: {one_line(q.excerpt, 70)}",
             f"      {fate}{_nudges(tracker, q)}"]
 
 

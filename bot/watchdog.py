@@ -8,6 +8,7 @@ writes on the loop thread); ``tick`` is async because it sends.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -73,6 +74,7 @@ class Watchdog:
         self._earliest: datetime | None = None
         self._earliest_known = False
         self.malformed = 0
+        self.failed_fires = 0  # due questions whose handling raised (their route's values, a bug): logged, retried later
 
     # ------------------------------------------------------------------ lookups
 
@@ -136,6 +138,7 @@ class Watchdog:
     def apply(self, event: Event) -> None:
         """Apply one event inside the caller's transaction (replay fires deadlines between events)."""
         try:
+            event = storable(event)
             if isinstance(event, Message):
                 self._on_message(event)
             elif isinstance(event, Edit):
@@ -297,12 +300,28 @@ class Watchdog:
         while True:
             due = self.tracker.due(now, limit=DUE_BATCH)
             for q in due:
-                sent += await self._fire(q, now)
+                sent += await self._fire_guarded(q, now)
             if len(due) < DUE_BATCH:
                 break  # that was everything due at `now`
         self._earliest = self.tracker.next_due()
         self._earliest_known = True
         return sent
+
+    async def _fire_guarded(self, q: Question, now: datetime) -> int:
+        """One question's nudge; a value that breaks it (its route's) must not stop every other route."""
+        try:
+            return await self._fire(q, now)
+        except (StoreError, sqlite3.OperationalError):
+            raise  # the store failed, not this question: the tick is retried as a whole
+        except Exception:
+            self.failed_fires += 1
+            log.exception("question %s (%s %s) could not be handled; looking again in %s", q.id, q.platform, q.channel, RETRY_AFTER_FAILURE)
+            try:
+                with self.tracker.transaction():
+                    self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE)
+            except (OverflowError, ValueError):
+                pass
+            return 0
 
     async def _fire(self, q: Question, now: datetime) -> int:
         route = self.route(q.platform, q.channel, q.channel_name)
@@ -381,6 +400,7 @@ class Watchdog:
             fields=tuple(fields),
             quote=neutralise(q.excerpt),
             link=q.link,
+            source=q.platform,
             reason=reason,
             question=q.id,
             buttons=NUDGE_BUTTONS,
@@ -437,4 +457,22 @@ class Watchdog:
         return replace(note, title=note.title + " (handled)", fields=note.fields + (("Update", outcome),), buttons=())
 
 
-__all__ = ["Watchdog", "Judged"]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(event: Event) -> Event:
+    """The event with lone surrogates (valid in JSON "\\ud800", not in UTF-8) replaced by U+FFFD.
+
+    SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
+    """
+    changes = {}
+    for name in getattr(event, "__slots__", ()):
+        value = getattr(event, name)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            changes[name] = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        elif isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
+            changes[name] = tuple(v.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if isinstance(v, str) else v for v in value)
+    return replace(event, **changes) if changes else event
+
+
+__all__ = ["Watchdog", "Judged", "storable"]

@@ -29,7 +29,12 @@ def tracker(tmp_path: Path):
 
 @pytest.fixture
 def make_settings(tmp_path: Path, monkeypatch):
-    """make_settings('''toml text''', **env) -> Settings read through the real loader."""
+    """make_settings('''toml text''', **env) -> Settings read through the real loader.
+
+    Functions in ``make_settings.listeners`` get every Settings built: the fake platforms
+    use it to take their staff ids from the config in force (``use_config``).
+    """
+    listeners: list = []
 
     def build(toml: str = "", **env: str) -> Settings:
         for key in list(__import__("os").environ):
@@ -40,6 +45,9 @@ def make_settings(tmp_path: Path, monkeypatch):
         path = tmp_path / "unanswered.toml"
         path.write_text(textwrap.dedent(toml), encoding="utf-8")
         settings, _ = load_settings(path)
+        for listener in listeners:
+            listener(settings)
         return settings
 
+    build.listeners = listeners  # type: ignore[attr-defined]
     return build

@@ -144,7 +144,7 @@ api_url = "{api}"
 
 @pytest.fixture
 async def slack():
-    fake = await FakeSlack(staff_users={ALICE, BOB}).start()
+    fake = await FakeSlack().start()  # staff come from the config (slack_config)
     fake.add_channel(HELP, "help")
     for uid, name in ((ASKER, "Asker"), (HELPER, "Helper"), (ALICE, "Alice"), (BOB, "Bob")):
         fake.add_user(uid, name)
@@ -154,8 +154,10 @@ async def slack():
 
 
 def slack_config(tmp_path: Path, fake: FakeSlack, extra: str = "") -> Path:
-    return write_config(tmp_path / "unanswered.toml",
+    path = write_config(tmp_path / "unanswered.toml",
                         SLACK_CONFIG.format(alice=ALICE, bob=BOB, db=tmp_path / "data" / "unanswered.db", api=fake.api_url, extra=extra))
+    fake.use_config(load_settings(path)[0])  # staff = the ids this config names
+    return path
 
 
 async def until(condition: Any, timeout: float = 5.0) -> Any:
@@ -351,6 +353,7 @@ async def test_a_discord_run_with_errors_leaks_no_secret(discord_fake, tmp_path,
     config = write_config(tmp_path / "unanswered.toml", DISCORD_CONFIG.format(
         alice=DISCORD_ALICE, bob=DISCORD_BOB, db=tmp_path / "data" / "unanswered.db", api=discord_fake.api_url))
     settings, _ = load_settings(config)
+    discord_fake.use_config(settings)
     tracker = Tracker(settings.storage.path)
     source = DiscordSource(settings, ready_timeout=5, guild_ready_timeout=0.01)
     app = wiring.build(settings, clock=clock, tracker=tracker, sources=[source])

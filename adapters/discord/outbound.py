@@ -23,6 +23,7 @@ from typing import Any, Awaitable, Callable
 import aiohttp
 import discord
 
+from bot.neutralise import link_label
 from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
 
 from .buttons import NudgeButton, button_style
@@ -89,7 +90,7 @@ def build_embed(note: Note, key: str) -> dict[str, Any]:
     fields = [{"name": safe(label, 256), "value": safe(value) or "-", "inline": False} for label, value in note.fields]
     url = safe_url(note.link)
     if url:
-        fields.append({"name": "Jump to the message", "value": f"[Open]({url})", "inline": False})
+        fields.append({"name": "Link", "value": f"[{link_label(note.source)}]({url})", "inline": False})
     elif note.link:
         fields.append({"name": "Link", "value": safe(note.link), "inline": False})
     if note.reason:

@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.neutralise import link_label
 from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
 
 log = logging.getLogger("unanswered.slack.outbound")
@@ -93,7 +94,7 @@ def blocks_for(note: Note) -> list[dict[str, Any]]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})
     link = _safe_link(note.link)
     if link:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|Open the question in Slack>"}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{link}|{link_label(note.source)}>"}})
     if note.body:
         for part in _chunks(mrkdwn_escape(note.body)):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": part}})

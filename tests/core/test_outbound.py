@@ -149,3 +149,31 @@ async def test_a_send_the_platform_cannot_confirm_waits_then_is_sent_once(door, 
     assert await d.resume_pending() == 1  # but a nudge is never skipped
     assert await d.resume_pending() == 0
     assert [k for _, _, k in transport.delivered] == ["k9"]
+
+
+@pytest.mark.parametrize("alice", ["", 'slack = "UALICE2"\n'], ids=["removed", "re-addressed"])
+async def test_a_pending_dm_to_someone_no_longer_staff_is_closed_not_sent(make_settings, tracker, clock, alice):
+    """The staff check runs on resume too: the config in force decides, not the audit row."""
+    first = make_settings(BASE_TOML)
+    transport = RecordingTransport()
+    await Door(first, tracker, clock, {"slack": transport}).send(Door(first, tracker, clock).person("alice"), NOTE, key="k10")
+    ref = tracker.audit_by_key("k10")["ref"]
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")  # died between audit and send
+    transport.delivered.clear()
+    asked: list[str] = []
+
+    async def was_delivered(to, key, since=None):
+        asked.append(to.address)
+        return False
+
+    transport.was_delivered = was_delivered
+    if alice:
+        people = BASE_TOML.replace('slack = "UALICE"\n', alice)
+    else:
+        people = BASE_TOML.replace('[people.alice]\nslack = "UALICE"\ntimezone = "UTC"\n', "").replace('["alice", "bob"]', '["bob"]')
+    later = Door(make_settings(people), tracker, clock, {"slack": transport})
+    assert await later.resume_pending() == 0
+    assert tracker.audit_by_key("k10")["result"] == "failed-permanent: recipient no longer staff"
+    assert transport.delivered == [] and asked == []  # not even a look at the old DM
+    await later.update_by_ref(ref, Note(kind="nudge", title="handled"))  # nor an edit of it
+    assert transport.delivered == [] and tracker.audit_rows(kind="update") == []

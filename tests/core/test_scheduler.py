@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from bot.clock import SystemClock
+from bot.clock import FakeClock, SystemClock
 from bot.wiring import build
 
 from .helpers import RecordingTransport, msg
@@ -72,15 +72,22 @@ async def test_deadlines_fire_on_time_through_apscheduler(make_settings, tracker
 
 async def test_missed_deadlines_fire_once_at_start(make_settings, tracker):
     settings = make_settings(TOML.replace('window = "0.4s"', 'window = "1m"').replace('escalate_after = "0.4s"', 'escalate_after = "1h"'))
-    long_ago = datetime.now(timezone.utc) - timedelta(hours=3)
+    start = datetime.now(timezone.utc)
+    clock = FakeClock(start)
     source = Source()
-    app = build(settings, clock=SystemClock(), tracker=tracker, sources=[source])
-    app.watchdog.ingest(msg_at("1.0", long_ago))
+    app = build(settings, clock=clock, tracker=tracker, sources=[source])
+    app.watchdog.ingest(msg_at("1.0", start - timedelta(hours=3)))  # both steps' deadlines passed while down
     await app.scheduler.start()
     try:
-        assert source.t.recipients() == ["alice"]  # at start-up, before anything else runs
-        await asyncio.sleep(0.2)
-        assert source.t.recipients() == ["alice"]
+        assert source.t.recipients() == ["alice"]  # at start-up, before anything else runs: once, not per missed step
+        # Travel in time with the clock, running the deadline loop's own entry point as its timer would.
+        clock.advance(timedelta(minutes=59))
+        await app.scheduler.run_due()
+        assert source.t.recipients() == ["alice"]  # bob's step is escalate_after (1h) after alice's nudge, not before
+        clock.advance(timedelta(minutes=2))
+        await app.scheduler.run_due()
+        assert source.t.recipients() == ["alice", "bob"]
+        assert [n["step"] for n in tracker.nudges_for(1)] == [0, 1]
     finally:
         app.scheduler.shutdown()
 

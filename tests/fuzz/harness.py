@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from bot.config import Route
 from bot.events import Delete, Edit, Event, Message, Reaction, TopicClosed
 from bot.outbound import ConsoleTransport, Door
-from bot.watchdog import Watchdog
+from bot.watchdog import Watchdog, storable
 
 EVENT_TYPES = (Message, Edit, Delete, Reaction, TopicClosed)
 
@@ -67,8 +67,12 @@ class Harness:
     def feed(self, events: Iterable[Event]) -> None:
         for event in events:
             check_event(event)
+            event = storable(event)  # as the watchdog stores it (lone surrogates replaced): the keys below match
             fresh = isinstance(event, Message) and not self._stored(event)
+            before = self.watchdog.malformed
             self.watchdog.ingest(event)  # must never raise
+            # ...nor be swallowed: _apply counts (and skips) what it cannot apply, and a valid event must apply.
+            assert self.watchdog.malformed == before, f"a valid {type(event).__name__} was skipped as malformed: {event!r:.300}"
             if fresh and self._stored(event):
                 self.seen[(event.platform, event.channel, event.id)] = event  # type: ignore[union-attr]
 

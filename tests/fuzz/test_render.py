@@ -91,7 +91,8 @@ def nudge(watchdog: Watchdog, platform: str, excerpt: str, author_name: str, cha
                  first_time=True, status="open", answered_at=None, answered_by=None, claimed_by=None, step=0, nudges_sent=0,
                  failures=0, next_due=T0 + timedelta(hours=1))
     route = Route(platform=platform, channel="#help", chain=["alice"])
-    return watchdog.nudge_note(q, route, policy.Decision(send_to="alice", step=1), T0 + timedelta(hours=2))
+    # As the door sends it: through its one neutralising step (bot.neutralise).
+    return watchdog.door.neutral(watchdog.nudge_note(q, route, policy.Decision(send_to="alice", step=1), T0 + timedelta(hours=2)))
 
 
 def slack_texts(payload: dict[str, Any], link_block: str | None) -> Iterator[str]:
@@ -117,7 +118,9 @@ texts = dict(excerpt=stored, author_name=stored, channel_name=stored, reason=sto
 def test_slack_dm_payload_cannot_ping_or_disguise(watchdog, excerpt, author_name, channel_name, reason, link):
     note = nudge(watchdog, "slack", excerpt, author_name, channel_name, reason, link)
     rendered = SlackTransport(client=None).render(note, "nudge:7:0")  # type: ignore[arg-type]
-    ours = f"<{link}|Open the question in Slack>" if isinstance(link, str) else None
+    ours = f"<{link}|Open in Slack>" if isinstance(link, str) else None
+    assert_inert(rendered.payload["blocks"][0]["text"]["text"])  # the header: the channel's name is in it
+    assert_inert(rendered.text)  # what is audited and what the console prints
     for text in slack_texts(rendered.payload, ours):
         # With & < > escaped, Slack can form no mention, broadcast or link from member text.
         assert "<" not in text and ">" not in text.replace("\n> ", "\n").removeprefix("> "), text
@@ -126,6 +129,7 @@ def test_slack_dm_payload_cannot_ping_or_disguise(watchdog, excerpt, author_name
     link_blocks = [b for b in rendered.payload["blocks"] if b["type"] == "section" and b.get("text", {}).get("text") == ours]
     if ours and link_blocks:
         assert link.startswith("https://") and not re.search(r"[<>|\s]", link)
+        assert re.match(r"https://([\w-]+\.)*slack\.com/", link), "a labelled link to a host that is not Slack's"
 
 
 def assert_inert_words(text: str) -> None:
@@ -141,10 +145,11 @@ def test_discord_dm_embed_cannot_ping_or_disguise(watchdog, excerpt, author_name
     embed = rendered.payload["embed"]
     parts = [embed["title"], embed.get("description", ""), embed["footer"]["text"]]
     for f in embed["fields"]:
-        if f["name"] == "Jump to the message":
-            assert re.fullmatch(r"\[Open\]\(https?://[^\s()<>\[\]]+\)", f["value"])
+        if f["name"] == "Link":
+            assert re.fullmatch(r"\[Open in Discord\]\(https?://([\w-]+\.)*discord(app)?\.com/[^\s()<>\[\]]*\)", f["value"])
             continue
         parts += [f["name"], f["value"]]
+    assert_inert(rendered.text)
     for text in parts:
         assert not DISCORD_BROADCAST.search(text), "a broadcast mention survived"
         assert not DISCORD_MENTION.search(text), "a Discord mention survived"

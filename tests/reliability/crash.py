@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.config import load_settings
 from tests.adapters.slack.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,7 @@ class Trial:
         self.db = workdir / "crash.db"
         self.config = workdir / "unanswered.toml"
         self.log = workdir / "bot.log"
-        self.fake = FakeSlack(staff_users={ALICE, BOB})
+        self.fake = FakeSlack()
         self.asked: list[Asked] = []
         self.result = TrialResult(log=self.log)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -287,6 +288,7 @@ class Trial:
         self.fake.add_user(ALICE, "Alice")
         self.fake.add_user(BOB, "Bob")
         self.config.write_text(CONFIG.format(alice=ALICE, bob=BOB, db=self.db, api=self.fake.api_url))
+        self.fake.use_config(load_settings(self.config)[0])  # staff = the ids this config names
         stop = asyncio.Event()
         writer = asyncio.ensure_future(self.members(stop))
         try:

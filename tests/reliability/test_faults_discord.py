@@ -24,8 +24,9 @@ HISTORY = "GET /channels/{id}/messages"
 
 
 @pytest.fixture
-async def fake(monkeypatch):
+async def fake(monkeypatch, make_settings):
     f = await FakeDiscord().start()
+    make_settings.listeners.append(f.use_config)  # staff = the ids the test's config names
     monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f.gateway_url))
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)  # restored after the test
     f.text_channel(HELP, "help")

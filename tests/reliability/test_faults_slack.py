@@ -24,8 +24,9 @@ CLIENT_TIMEOUT = 1  # seconds; the fake's "timeout" fault answers after 1.5 s
 
 
 @pytest.fixture
-async def fake():
-    f = await FakeSlack(staff_users={ALICE, BOB}).start()
+async def fake(make_settings):
+    f = await FakeSlack().start()
+    make_settings.listeners.append(f.use_config)  # staff = the ids the test's config names
     f.add_channel(HELP, "help")
     for uid, name in ((ASKER, "Asker"), (HELPER, "Helper"), (OTHER, "Other"), (ALICE, "Alice"), (BOB, "Bob")):
         f.add_user(uid, name)

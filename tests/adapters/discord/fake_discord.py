@@ -3,9 +3,14 @@
 It holds one guild with a few channels, threads and message histories, speaks the
 gateway protocol (HELLO, IDENTIFY → READY + GUILD_CREATE, RESUME → RESUMED,
 heartbeats) and records every REST call. Anything that would be visible to members
-is refused and recorded as a violation: a POST/PATCH/PUT/DELETE to a guild
-channel, thread, reaction or webhook. Allowed writes: opening a DM
-(POST /users/@me/channels), posting/editing in the DM channels it opened, and
+or reach someone who is not staff is refused and recorded as a violation, *before*
+any queued fault is applied (a fault must never hide a forbidden call): a
+POST/PATCH/PUT/DELETE to a guild channel, thread, reaction or webhook; opening a DM
+with, or posting to the DM of, anyone who is not a configured staff id
+(``staff_users``, taken from the test's config by ``use_config``); an interaction
+response other than the silent deferred update (type 6). Allowed writes: opening a
+DM with staff (POST /users/@me/channels), posting/editing our own messages in those
+DM channels (each with ``allowed_mentions`` that allow no ping), and deferred-update
 interaction callbacks.
 
 Fault injection (tests/reliability): ``faults[route]`` lists faults for the next calls
@@ -61,8 +66,17 @@ class Call:
     query: dict[str, str] = field(default_factory=dict)
 
 
+DEFERRED_UPDATE = 6  # the only interaction response that shows nothing to anyone
+
+
+def staff_ids_of(settings: Any, platform: str) -> set[str]:
+    """The user ids a test's config names as staff on ``platform``."""
+    return set(settings.staff_ids(platform))
+
+
 class FakeDiscord:
-    def __init__(self) -> None:
+    def __init__(self, staff_users: set[str] | None = None) -> None:
+        self.staff_users: set[str] = set(staff_users or ())
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.channels: dict[str, dict[str, Any]] = {}  # guild channels and threads
@@ -111,6 +125,10 @@ class FakeDiscord:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v10"
+
+    def use_config(self, settings: Any) -> None:
+        """Staff are whoever the config in force names: a DM to anyone else is a violation."""
+        self.staff_users = staff_ids_of(settings, "discord")
 
     @property
     def gateway_url(self) -> str:
@@ -270,6 +288,9 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body = await self._body(request) if request.method in ("POST", "PATCH", "PUT") else None
         self.calls.append(Call(request.method, path, body, dict(request.query)))
+        forbidden = self._forbidden(request.method, path, body)
+        if forbidden is not None:
+            return self._refuse(forbidden)  # checked before auth and faults: neither may hide it
         auth = request.headers.get("Authorization", "")
         if not path.startswith("/interactions/") and auth != f"Bot {self.valid_token}":
             return self._error(401, 0, "401: Unauthorized")
@@ -301,6 +322,27 @@ class FakeDiscord:
         if request.transport is not None:
             request.transport.abort()
         return web.Response(status=500)  # never reaches the client
+
+    def _forbidden(self, method: str, path: str, body: Any) -> str | None:
+        """Why this call is a violation, or None: a write only to staff, and only privately."""
+        if method in ("GET", "HEAD"):
+            return None
+        if method == "POST" and path == "/users/@me/channels":
+            recipient = str((body or {}).get("recipient_id"))
+            return None if recipient in self.staff_users else f"DM opened with {recipient}, who is not configured staff"
+        m = re.fullmatch(r"/channels/(\d+)/messages(?:/(\d+))?", path)
+        if m and m.group(1) in self.dms:
+            if self.dms[m.group(1)] not in self.staff_users:
+                return f"{method} {path}: a DM to {self.dms[m.group(1)]}, who is not configured staff"
+            if (method == "POST" and m.group(2) is None) or (method == "PATCH" and m.group(2) in self.dm_messages):
+                # Even in a staff DM nothing may ping: every post and edit says so (AllowedMentions.none()).
+                mentions = (body or {}).get("allowed_mentions")
+                return None if mentions == {"parse": []} else f"{method} {path} with allowed_mentions {mentions!r}, not none"
+            return f"{method} {path}: not an edit of our own DM"
+        if method == "POST" and re.fullmatch(r"/interactions/\d+/[^/]+/callback", path):
+            kind = (body or {}).get("type")
+            return None if kind == DEFERRED_UPDATE else f"interaction response of type {kind!r}, not the silent deferred update ({DEFERRED_UPDATE})"
+        return f"{method} {path}"
 
     def _serve(self, method: str, path: str, body: Any, query: Any) -> web.Response:
 

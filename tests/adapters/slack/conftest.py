@@ -44,8 +44,9 @@ api_url = "{api}"
 
 
 @pytest.fixture
-async def fake():
-    f = await FakeSlack(staff_users={ALICE, BOB}).start()
+async def fake(make_settings):
+    f = await FakeSlack().start()
+    make_settings.listeners.append(f.use_config)  # staff = the ids the test's config names
     f.add_channel(HELP, "help")
     f.add_channel(RANDOM, "random")
     for uid, name in ((ASKER, "Asker"), (HELPER, "Helper"), (OTHER, "Other"), (ALICE, "Alice"), (BOB, "Bob")):

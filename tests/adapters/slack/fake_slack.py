@@ -3,8 +3,11 @@
 It stands in for Slack the way bolt-python's own test server does: the real
 slack_sdk / slack-bolt code makes real HTTP and WebSocket calls to it. It records
 every call, and anything a member could see (a post outside a staff DM, a thread
-reply, an ephemeral message, a reaction, an unknown write method) is recorded as a
-violation, which the fixture turns into a test failure.
+reply, an ephemeral message, a reaction, an unknown write method, a DM to anyone
+who is not in ``staff_users``) is recorded as a violation, which the fixture turns
+into a test failure. The allow-list is checked first, before any queued fault or
+rate limit: a fault must never hide a forbidden call. ``use_config(settings)``
+takes the staff ids and staff channels from the test's config.
 
 Fault injection (tests/reliability): ``faults[method]`` is a list of faults, one
 used per call of that method, in order: "429" (with ``Retry-After: retry_after``),
@@ -51,8 +54,8 @@ class Call:
 
 
 class FakeSlack:
-    def __init__(self, staff_users: set[str], staff_channels: set[str] | None = None) -> None:
-        self.staff_users = set(staff_users)
+    def __init__(self, staff_users: set[str] | None = None, staff_channels: set[str] | None = None) -> None:
+        self.staff_users = set(staff_users or ())
         self.staff_channels = set(staff_channels or ())
         self.calls: list[Call] = []
         self.violations: list[str] = []
@@ -101,6 +104,11 @@ class FakeSlack:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    def use_config(self, settings: Any) -> None:
+        """Staff are whoever the config in force names: anyone else is a violation."""
+        self.staff_users = set(settings.staff_ids("slack"))
+        self.staff_channels = {c.channel for c in settings.staff_channels.values() if c.platform == "slack"}
 
     def _touch(self) -> None:
         self._changed.set()
@@ -226,6 +234,10 @@ class FakeSlack:
                 args.update(parse_qsl(body.decode()))
         self.calls.append(Call(method, args, dict(request.headers)))
         self._touch()
+        forbidden = self._forbidden(method, args)
+        if forbidden is not None:  # before faults and rate limits: neither may hide it
+            self.violations.append(forbidden)
+            return web.json_response({"ok": False, "error": "restricted_action"})
         fault = self.faults[method].pop(0) if self.faults.get(method) else None
         if fault is not None:
             self.injected.append((method, fault))
@@ -237,9 +249,6 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"})
         if method in self.failing:
             return web.json_response({"ok": False, "error": self.failing[method]})
-        if method not in READ_METHODS | STAFF_WRITES:
-            self.violations.append(f"{method} is not a method a staff-only bot may call ({args})")
-            return web.json_response({"ok": False, "error": "unknown_method"})
         handler = getattr(self, "_" + method.replace(".", "_"))
         answer = handler(args)
         if method == "chat.postMessage" and self.post_delay:
@@ -249,6 +258,37 @@ class FakeSlack:
             if late is not None:
                 return late
         return web.json_response(answer)
+
+    def _forbidden(self, method: str, args: dict[str, Any]) -> str | None:
+        """Why this call is a violation (member-visible, or to someone not staff), or None."""
+        if method in READ_METHODS:
+            return None
+        if method not in STAFF_WRITES:
+            return f"{method} is not a method a staff-only bot may call ({args})"
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return None if users in self.staff_users else f"conversations.open with {users!r}, who is not staff"
+        if method == "chat.postMessage":
+            channel = args.get("channel")
+            if channel not in self._staff_dms() | self.staff_channels:
+                return f"chat.postMessage to {channel!r}, not a staff DM or staff channel"
+            for forbidden in ("thread_ts", "reply_broadcast", "icon_emoji", "icon_url", "username", "link_names"):
+                if args.get(forbidden):
+                    return f"chat.postMessage with {forbidden}"
+            return None
+        if method == "chat.update":
+            key = (args.get("channel"), args.get("ts"))
+            if key not in self.posted or key[0] not in self._staff_dms() | self.staff_channels:
+                return f"chat.update of {key}, not a message this bot posted in a staff DM"
+            return None
+        if method == "files.completeUploadExternal":
+            channel = args.get("channel_id")
+            return None if channel in self._staff_dms() else f"file shared to {channel!r}, not a staff DM"
+        return None
+
+    def _staff_dms(self) -> set[str]:
+        """DM channels of people who are staff under the config in force."""
+        return {dm for uid, dm in self.dms.items() if uid in self.staff_users}
 
     async def _fault_before(self, request: web.Request, fault: str) -> web.StreamResponse | None:
         """Faults that stop a call before it is carried out."""
@@ -333,20 +373,11 @@ class FakeSlack:
         users = str(args.get("users", ""))
         if users in self.dm_errors:
             return {"ok": False, "error": self.dm_errors[users]}
-        if users not in self.staff_users:
-            self.violations.append(f"conversations.open with {users!r}, who is not staff")
-            return {"ok": False, "error": "user_not_found"}
         dm = self.dms.setdefault(users, f"D{len(self.dms) + 1:08d}")
         return {"ok": True, "channel": {"id": dm}}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel")
-        if channel not in set(self.dms.values()) | self.staff_channels:
-            self.violations.append(f"chat.postMessage to {channel!r}, not a staff DM or staff channel")
-            return {"ok": False, "error": "channel_not_found"}
-        for forbidden in ("thread_ts", "reply_broadcast", "icon_emoji", "icon_url", "username", "link_names"):
-            if args.get(forbidden):
-                self.violations.append(f"chat.postMessage with {forbidden}")
         ts = self._ts_now()
         metadata = args.get("metadata")
         if isinstance(metadata, str):
@@ -361,9 +392,6 @@ class FakeSlack:
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (args.get("channel"), args.get("ts"))
-        if key not in self.posted:
-            self.violations.append(f"chat.update of {key}, not a message this bot posted in a staff DM")
-            return {"ok": False, "error": "cant_update_message"}
         blocks = args.get("blocks")
         self.posted[key].update(text=args.get("text", ""), blocks=json.loads(blocks) if isinstance(blocks, str) else blocks)
         return {"ok": True, "channel": key[0], "ts": key[1]}
@@ -372,9 +400,6 @@ class FakeSlack:
         return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/F1", "file_id": "F0CHART01"}
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = args.get("channel_id")
-        if channel not in set(self.dms.values()):
-            self.violations.append(f"file shared to {channel!r}, not a staff DM")
         return {"ok": True, "files": [{"id": "F0CHART01"}]}
 
 

@@ -138,13 +138,13 @@ def test_manifest_has_least_scopes(tmp_path):
 def test_dm_blocks_escape_member_text_and_carry_buttons():
     hostile = "<!channel> ping <@U0HELPER1> & <https://evil.example|docs.acme.com> @here"
     note = Note(kind="nudge", title="Unanswered question in #help", fields=(("Asked by", "<@U0X> & co"),),
-                quote=neutralise(hostile), link="https://acme.slack.com/archives/C1/p1", reason="no reply in 1h",
+                quote=neutralise(hostile), link="https://acme.slack.com/archives/C1/p1", source="slack", reason="no reply in 1h",
                 question=7, buttons=NUDGE_BUTTONS, footer="unanswered · question #7")
     blocks = blocks_for(note)
     mrkdwn = [t["text"] for b in blocks for t in ([b["text"]] if "text" in b and b["type"] == "section" else b.get("fields", []) + b.get("elements", []))
               if isinstance(t, dict) and t.get("type") == "mrkdwn"]
     for text in mrkdwn:
-        stripped = text.replace("<https://acme.slack.com/archives/C1/p1|Open the question in Slack>", "")
+        stripped = text.replace("<https://acme.slack.com/archives/C1/p1|Open in Slack>", "")
         assert "<" not in stripped and ">" not in stripped.replace("&gt;", "").lstrip("> ").replace("\n> ", "")
     quote = next(t for t in mrkdwn if t.startswith("> "))
     assert "&lt;" not in neutralise(hostile) and "evil.example" in quote  # the real target is visible

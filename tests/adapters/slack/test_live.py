@@ -185,13 +185,16 @@ async def test_reconnect_catches_up(fake, start_slack, tracker):
 
 
 async def test_rate_limit_with_retry_after_is_waited_out(fake, start_slack, tracker):
-    fake.rate_limited["conversations.history"] = 1
+    fake.faults["conversations.history"] = ["429"]
+    fake.retry_after = "1"  # a real wait: slack_sdk must sleep it out before the retry
     old = ts(-5)
     fake.history_add(HELP, message("How do I request a laptop?", channel=None, when=old))
     started = time.monotonic()
     app, _ = await start_slack()
     calls = fake.called("conversations.history")
-    assert len(calls) == 2 and calls[1].at >= calls[0].at  # the 429, then the retry that succeeded
+    assert fake.injected == [("conversations.history", "429")]
+    assert len(calls) == 2  # the 429, then the retry that succeeded
+    assert calls[1].at - calls[0].at >= 1.0  # measured: slack_sdk sleeps on its own clock, none is injectable
     assert question(tracker, old) is not None  # nothing was lost to the rate limit
     assert time.monotonic() - started < 5
 
@@ -285,3 +288,24 @@ async def test_invisible_channel_is_named_in_a_warning(fake, slack_settings, sta
     await start_slack(settings)
     warning = [r.getMessage() for r in caplog.records if "#secret-staff" in r.getMessage()]
     assert warning and "/invite @unanswered" in warning[0]
+
+
+async def test_a_late_redelivery_of_an_older_edit_does_not_undo_a_newer_one(fake, start_slack, tracker):
+    """Slack retries an event whose ack it missed, possibly after later events: the event id says it was applied.
+
+    Without the event-id dedup the retried first edit would overwrite the second (the store
+    applies edits in arrival order), so this fails if the dedup is disabled.
+    """
+    await start_slack()
+    asked = ts(1)
+    await fake.push_event(message("How do I join the rota?", when=asked))
+    await eventually(lambda: question(tracker, asked))
+    first = message_changed(asked, "How do I join the on-call rota? (edit 1)", ts(2))
+    eid = await fake.push_event(first)
+    await fake.push_event(message_changed(asked, "How do I join the on-call rota for EMEA? (edit 2)", ts(3)))
+    await eventually(lambda: "edit 2" in question(tracker, asked).excerpt)
+    await fake.push_event(first, event_id=eid, retry_attempt=1)  # Slack's retry of the first edit, arriving late
+    later = ts(4)
+    await fake.push_event(message("And where is the rota kept?", when=later))  # a later event, applied after the retry
+    await eventually(lambda: question(tracker, later))
+    assert "edit 2" in question(tracker, asked).excerpt

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from adapters.slack.inbound import make_client
 from adapters.slack.outbound import SlackTransport
-from bot.outbound import Note, Recipient
+from bot.outbound import Delivery, Note, Recipient
 
 from .conftest import eventually
 from .payloads import ALICE, BOB, message, ts
@@ -65,10 +65,43 @@ async def test_digest_chart_goes_to_the_same_dm(fake, slack_settings):
 
 
 async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
-    fake.staff_channels.add("C0MODS0001")
-    transport = SlackTransport(make_client(slack_settings()), staff_channels=["C0MODS0001"])
+    settings = slack_settings('\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS0001"\n')
+    assert fake.staff_channels == {"C0MODS0001"}  # taken from the config, as every fake's staff are
+    transport = SlackTransport(make_client(settings), staff_channels=["C0MODS0001"])
     ok = await transport.deliver(Recipient("mods", "slack", "C0MODS0001", is_channel=True), transport.render(NOTE, "s1"), "s1", NOTE)
     assert ok.ok and ok.ref.startswith("C0MODS0001:")
     refused = await transport.deliver(Recipient("help", "slack", "C0HELP0001", is_channel=True), transport.render(NOTE, "s2"), "s2", NOTE)
     assert not refused.ok and refused.permanent
     assert [c.args["channel"] for c in fake.called("chat.postMessage")] == ["C0MODS0001"]
+
+
+async def test_a_lost_answer_is_looked_up_before_the_send_is_called_failed(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    transport.client.timeout = 1
+    to = Recipient("alice", "slack", ALICE)
+    fake.faults["chat.postMessage"] = ["drop-after"]  # Slack took the post; its answer was lost
+    delivery = await transport.deliver(to, transport.render(NOTE, "lost:1"), "lost:1", NOTE)
+    (ts_,) = [ts_ for (_, ts_) in fake.posted]
+    assert delivery.ok and delivery.ref == f"{fake.dms[ALICE]}:{ts_}" and len(fake.called("chat.postMessage")) == 1
+    fake.faults["chat.postMessage"] = ["500"]  # nothing was posted: the history says so, and it failed
+    failed = await transport.deliver(to, transport.render(NOTE, "lost:2"), "lost:2", NOTE)
+    assert failed == Delivery(ok=False, error="slack: HTTP 500") and len(fake.posted) == 1
+    fake.failing["conversations.history"] = "internal_error"  # and when the history cannot be read either
+    assert await transport.was_delivered(to, "lost:1") is None
+    del fake.failing["conversations.history"]
+    assert await transport.was_delivered(to, "lost:1") is True and await transport.was_delivered(to, "lost:3") is False
+
+
+async def test_a_failed_chart_upload_does_not_fail_the_digest_and_edits_touch_only_our_dms(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    note = Note(kind="digest", title="Weekly digest", body="3 questions", image=b"\x89PNG", image_name="week.png")
+    fake.failing["files.getUploadURLExternal"] = "internal_error"
+    delivery = await transport.deliver(Recipient("bob", "slack", BOB), transport.render(note, "d2"), "d2", note)
+    assert delivery.ok and not fake.called("files.completeUploadExternal")
+    channel, ts_ = delivery.ref.split(":")
+    await transport.update(delivery.ref, transport.render(Note(kind="nudge", title="handled"), "d2"), note)
+    (call,) = fake.called("chat.update")
+    assert call.args["channel"] == channel and call.args["ts"] == ts_ and call.args["text"] == "handled"
+    await transport.update("C0HELP0001:1.000001", transport.render(NOTE, "x"), NOTE)  # a member channel: refused here
+    await transport.update("D0NOTS", transport.render(NOTE, "x"), NOTE)  # no ts
+    assert len(fake.called("chat.update")) == 1
