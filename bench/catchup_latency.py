@@ -26,7 +26,7 @@ from pydantic import SecretStr
 
 from adapters.slack.inbound import SlackSource
 from bot.clock import FakeClock
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.wiring import build
 from tests.adapters.slack.fake_slack import FakeSlack
 
@@ -84,10 +84,14 @@ api_url = "{fake.api_url}"
     await fake.close()
     lags.sort()
     p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else float("nan")
-    say(f"catch-up of {n:,} messages: {stored:,} stored, {questions:,} questions, {took:.2f}s in all, {apply_s:.2f}s applying; "
-        f"{len(lags)} loop probes")
-    row(f"ack latency p99 during a {n:,}-message Slack catch-up", p99, "s",
-        reference=f"max {max(lags):.3f}s, median {statistics.median(lags):.4f}s; whole catch-up {took:.2f}s", target="<= 1 s")
+    say(f"catch-up of {n:,} messages: {stored:,} stored, {questions:,} questions, {took:.2f}s in all, {apply_s:.2f}s applying; {len(lags)} loop probes")
+    row(
+        f"ack latency p99 during a {n:,}-message Slack catch-up",
+        p99,
+        "s",
+        reference=f"max {max(lags):.3f}s, median {statistics.median(lags):.4f}s; whole catch-up {took:.2f}s",
+        target="<= 1 s",
+    )
 
 
 def main() -> None:

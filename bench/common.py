@@ -50,5 +50,4 @@ def say(text: str) -> None:
 def tracked(tracker) -> tuple[int, int, int]:
     """What a run left in the store: (messages, questions, questions answered)."""
     one = lambda sql: tracker.conn.execute(sql).fetchone()[0]  # noqa: E731
-    return (one("SELECT COUNT(*) FROM messages"), one("SELECT COUNT(*) FROM questions"),
-            one("SELECT COUNT(*) FROM questions WHERE answered_at IS NOT NULL"))
+    return (one("SELECT COUNT(*) FROM messages"), one("SELECT COUNT(*) FROM questions"), one("SELECT COUNT(*) FROM questions WHERE answered_at IS NOT NULL"))

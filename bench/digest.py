@@ -24,23 +24,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import digest, digest_render  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.tracker import Tracker  # noqa: E402
+from bot.store import Tracker  # noqa: E402
 
 MESSAGES = 1_000_000
 QUESTION_SHARE = 0.10  # one message in ten opens a question
 BOT_SHARE = 0.05
 WEEKS = 104
 END = datetime(2026, 1, 12, tzinfo=timezone.utc)  # a Monday: "last week" is 2026-W02
-CHANNELS = [("slack", f"C{i:04d}", f"help-{i}") for i in range(4)] + \
-           [("discord", str(900 + i), f"support-{i}") for i in range(3)] + [("forum", f"feed-{i}", f"feed-{i}") for i in range(2)]
+CHANNELS = (
+    [("slack", f"C{i:04d}", f"help-{i}") for i in range(4)]
+    + [("discord", str(900 + i), f"support-{i}") for i in range(3)]
+    + [("forum", f"feed-{i}", f"feed-{i}") for i in range(2)]
+)
 MEMBERS = 20_000
 STAFF = {"slack": [f"USTAFF{i}" for i in range(5)], "discord": [str(100 + i) for i in range(5)]}
 
 
 def settings() -> Settings:
     people = {f"mod{i}": {"slack": STAFF["slack"][i], "discord": STAFF["discord"][i], "timezone": "Europe/Berlin"} for i in range(5)}
-    routes = [{"platform": p, "channel": c, "mode": "detect", "chain": ["mod0", "mod1"], "window": "30m" if p == "slack" else "2h"}
-              for p, c, _ in CHANNELS if p != "forum"]
+    routes = [
+        {"platform": p, "channel": c, "mode": "detect", "chain": ["mod0", "mod1"], "window": "30m" if p == "slack" else "2h"}
+        for p, c, _ in CHANNELS
+        if p != "forum"
+    ]
     return Settings(people=people, routes=routes, digest={"timezone": "Europe/Berlin"})
 
 
@@ -78,9 +84,29 @@ def build(path: Path) -> None:
         elif roll < 0.90:
             status, closed_at = "resolved", at + 7200
         qid = len(questions) + 1
-        questions.append((qid, platform, channel, msg_id, name, author, author, at, "How do I … (an excerpt of ~80 chars) …?",
-                          f"https://example.test/{platform}/{msg_id}", "[]", int(first_time), status, answered_at,
-                          answered_by, answered_by, None if answered_by is None else f"r{n}", closed_at, None))
+        questions.append(
+            (
+                qid,
+                platform,
+                channel,
+                msg_id,
+                name,
+                author,
+                author,
+                at,
+                "How do I … (an excerpt of ~80 chars) …?",
+                f"https://example.test/{platform}/{msg_id}",
+                "[]",
+                int(first_time),
+                status,
+                answered_at,
+                answered_by,
+                answered_by,
+                None if answered_by is None else f"r{n}",
+                closed_at,
+                None,
+            )
+        )
         if answered_at is None or answered_at - at > 1800:
             audit.append((at + 1800, "nudge", "mod0", "slack", STAFF["slack"][0], "nudge text", f"[{qid}]", f"nudge:{qid}:0", "sent"))
         if status == "dismissed":
@@ -88,14 +114,14 @@ def build(path: Path) -> None:
         elif rng.random() < 0.03:
             actions.append((qid, "claim", "mod1", at + 2000))
     with tracker.transaction():
-        conn.executemany("INSERT INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", messages)
+        conn.executemany("INSERT INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", messages)
         conn.executemany(
             "INSERT INTO questions (id, platform, channel, msg_id, channel_name, author, author_name, asked_at, excerpt, link,"
             " reasons, first_time, status, answered_at, answered_by, answered_by_name, answer_id, closed_at, next_due)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", questions)
-        conn.executemany("INSERT INTO audit (at, kind, person, platform, address, text, questions, key, result)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            questions,
+        )
+        conn.executemany("INSERT INTO audit (at, kind, person, platform, address, text, questions, key, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
         conn.executemany("INSERT INTO actions (question, kind, by, at) VALUES (?, ?, ?, ?)", actions)
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a long-running bot's file is checkpointed too
@@ -134,9 +160,17 @@ def measure(path: Path) -> dict[str, float]:
     warm = time.perf_counter() - again
     counts = {k: tracker.conn.execute(f"SELECT COUNT(*) FROM {k}").fetchone()[0] for k in ("messages", "questions", "audit")}
     return {
-        "open_s": t1 - t0, "compute_s": t2 - t1, "compute_warm_s": warm, "text_s": t3 - t2, "chart_s": t4 - t3,
-        "peak_rss_mb": peak_rss_mb(), "rss_after_compute_mb": rss_compute, "png_bytes": len(png),
-        "week_questions": data.totals.questions, "text_lines": text.count("\n"), **counts,
+        "open_s": t1 - t0,
+        "compute_s": t2 - t1,
+        "compute_warm_s": warm,
+        "text_s": t3 - t2,
+        "chart_s": t4 - t3,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_after_compute_mb": rss_compute,
+        "png_bytes": len(png),
+        "week_questions": data.totals.questions,
+        "text_lines": text.count("\n"),
+        **counts,
     }
 
 
@@ -166,12 +200,12 @@ def main() -> None:
         for figure, value, unit, reference, target in rows:
             print(json.dumps({"figure": figure, "value": value, "unit": unit, "reference": reference, "target": target}))
         return
-    print(f"tracker: {r['messages']:,} messages, {r['questions']:,} questions, {r['audit']:,} audit rows; "
-          f"last week: {r['week_questions']} questions")
-    print(f"digest compute (cold): {r['compute_s'] * 1000:.0f} ms · warm: {r['compute_warm_s'] * 1000:.0f} ms · "
-          f"text: {r['text_s'] * 1000:.1f} ms · chart: {r['chart_s'] * 1000:.0f} ms ({r['png_bytes'] // 1024} KB)")
-    print(f"peak RSS of the measuring process: {r['rss_after_compute_mb']:.0f} MB after compute, "
-          f"{r['peak_rss_mb']:.0f} MB after the chart (matplotlib)")
+    print(f"tracker: {r['messages']:,} messages, {r['questions']:,} questions, {r['audit']:,} audit rows; last week: {r['week_questions']} questions")
+    print(
+        f"digest compute (cold): {r['compute_s'] * 1000:.0f} ms · warm: {r['compute_warm_s'] * 1000:.0f} ms · "
+        f"text: {r['text_s'] * 1000:.1f} ms · chart: {r['chart_s'] * 1000:.0f} ms ({r['png_bytes'] // 1024} KB)"
+    )
+    print(f"peak RSS of the measuring process: {r['rss_after_compute_mb']:.0f} MB after compute, {r['peak_rss_mb']:.0f} MB after the chart (matplotlib)")
 
 
 if __name__ == "__main__":

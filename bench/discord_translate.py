@@ -24,17 +24,16 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from common import row, say, settings_from, tracked  # importing common puts the repo on sys.path
-
 import discord
 import yarl
+from common import row, say, settings_from, tracked  # importing common puts the repo on sys.path
 from pydantic import SecretStr
 
 from adapters.discord import translate
 from adapters.discord.inbound import DiscordSource
 from adapters.discord.translate import Place
 from bot.clock import FakeClock
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.wiring import build
 from tests.adapters.discord.fake_discord import TOKEN, FakeDiscord, user
 
@@ -52,8 +51,19 @@ def payloads(n: int, seed: int = 7) -> tuple[list[str], dict[str, Place]]:
         mid = str(discord.utils.time_snowflake(T0 + timedelta(seconds=i)) + i % 4096)
         text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 30)))
         author = {"id": str(600000000000000000 + rnd.randint(1, 2000)), "username": "member", "global_name": "Member", "bot": False}
-        msg = {"id": mid, "channel_id": HELP, "guild_id": GUILD, "type": 0, "content": text, "author": author,
-               "member": {"nick": None, "roles": []}, "mentions": [], "tts": False, "embeds": [], "attachments": []}
+        msg = {
+            "id": mid,
+            "channel_id": HELP,
+            "guild_id": GUILD,
+            "type": 0,
+            "content": text,
+            "author": author,
+            "member": {"nick": None, "roles": []},
+            "mentions": [],
+            "tts": False,
+            "embeds": [],
+            "attachments": [],
+        }
         kind = rnd.random()
         if kind < 0.6 or not roots:
             roots.append(mid)
@@ -136,8 +146,12 @@ api_url = "{fake.api_url}"
     await fake.close()
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY, discord.http.Route.BASE = saved_gateway, saved_base
     say(f"catch-up: {caught:,} messages read, {stored:,} stored, {questions:,} questions ({answered:,} answered in threads), {calls:,} history calls")
-    row(f"discord catch-up of {n:,} messages ({threads:,} threads)", took, "s",
-        reference=f"{n / took:,.0f} messages/s, including login, gateway connect and ready")
+    row(
+        f"discord catch-up of {n:,} messages ({threads:,} threads)",
+        took,
+        "s",
+        reference=f"{n / took:,.0f} messages/s, including login, gateway connect and ready",
+    )
 
 
 def main() -> None:

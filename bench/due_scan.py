@@ -18,7 +18,7 @@ from pathlib import Path
 
 from common import peak_rss_mb, row, say
 
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 MESSAGES = 1_000_000
 OPEN = 10_000
@@ -37,10 +37,16 @@ def fill(tracker: Tracker, now: float) -> None:
             "INSERT INTO questions (platform, channel, msg_id, author, asked_at, excerpt, status, next_due, answered_at)"
             " VALUES (?, ?, ?, ?, ?, 'How do I …?', ?, ?, ?)",
             (
-                (("slack", "discord")[i % 2], f"C{i % 40}", str(i * 10), f"U{i}", now - 86400 * rnd.random(),
-                 "open" if i < OPEN else "answered",
-                 (now + rnd.uniform(60, 86400)) if i < OPEN else None,  # every open question has a future deadline
-                 None if i < OPEN else now - 3600)
+                (
+                    ("slack", "discord")[i % 2],
+                    f"C{i % 40}",
+                    str(i * 10),
+                    f"U{i}",
+                    now - 86400 * rnd.random(),
+                    "open" if i < OPEN else "answered",
+                    (now + rnd.uniform(60, 86400)) if i < OPEN else None,  # every open question has a future deadline
+                    None if i < OPEN else now - 3600,
+                )
                 for i in range(OPEN + CLOSED)
             ),
         )

@@ -41,7 +41,7 @@ from bot.clock import FakeClock
 from bot.config import Route, load_settings
 from bot.events import Message
 from bot.outbound import ConsoleTransport, Door
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.watchdog import Watchdog
 
 DEFAULT_PLACES = [Path("/tmp/feedparser/tests"), Path("/tmp/feedparser-corpus/tests")]
@@ -136,11 +136,14 @@ def main() -> None:
 
     row("feedparser corpus: files", counts["files"], "files", reference=str(root))
     row("feedparser corpus: parsed as feeds", counts["parsed"], "files", reference=f"{counts['bozo']} ill-formed but readable (bozo)")
-    row("feedparser corpus: refused (NotAFeed)", counts["refused"], "files",
-        reference="; ".join(f"{n}× {reason}" for reason, n in refusals.most_common(3)))
+    row("feedparser corpus: refused (NotAFeed)", counts["refused"], "files", reference="; ".join(f"{n}× {reason}" for reason, n in refusals.most_common(3)))
     row("feedparser corpus: crashes", len(crashes), "", target="0")
-    row("feedparser corpus: topics / questions tracked", f"{counts['topics']} / {len(questions)}", "",
-        reference=f"{counts['items skipped (no id, date or author)']} items skipped (no id, date or author)")
+    row(
+        "feedparser corpus: topics / questions tracked",
+        f"{counts['topics']} / {len(questions)}",
+        "",
+        reference=f"{counts['items skipped (no id, date or author)']} items skipped (no id, date or author)",
+    )
     row("feedparser corpus: bogus questions", len(bogus), "", target="0")
     row("feedparser corpus: nudges with a live mention", live, f"of {len(questions)}", target="0")
     row("feedparser corpus: time", elapsed, "s", reference=f"{counts['files'] / elapsed:,.0f} files/s")

@@ -20,12 +20,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from aiohttp import web
-
 from common import peak_rss_mb, row, say, settings_from
 
 from adapters.feeds.poller import FeedsSource
 from bot.clock import FakeClock
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.wiring import build
 from tests.adapters.feeds.forum import Forum
 
@@ -37,8 +36,13 @@ WARM_ROUNDS = 3
 def make_forum(n: int) -> Forum:
     forum = Forum("http://127.0.0.1")
     for t in range(TOPICS):
-        forum.topic(n * 1000 + t, f"Question {t} of forum {n}: how do I configure the thing?", f"user{t}",
-                    T0 - timedelta(minutes=5 * t), "<p>" + "Some details about the problem. " * 12 + "</p>")
+        forum.topic(
+            n * 1000 + t,
+            f"Question {t} of forum {n}: how do I configure the thing?",
+            f"user{t}",
+            T0 - timedelta(minutes=5 * t),
+            "<p>" + "Some details about the problem. " * 12 + "</p>",
+        )
     return forum
 
 
@@ -71,8 +75,10 @@ async def run(n: int) -> None:
     runner, port, served = await serve(bodies)
     toml = '[people.alice]\nslack = "U0ALICE01"\n'
     for i in range(n):
-        toml += (f'[[routes]]\nplatform = "forum"\nchannel = "f{i}"\nmode = "all"\nchain = ["alice"]\n'
-                 f'[[feeds]]\nname = "f{i}"\nurl = "http://127.0.0.1:{port}/f{i}/latest.rss"\nkind = "discourse"\n')
+        toml += (
+            f'[[routes]]\nplatform = "forum"\nchannel = "f{i}"\nmode = "all"\nchain = ["alice"]\n'
+            f'[[feeds]]\nname = "f{i}"\nurl = "http://127.0.0.1:{port}/f{i}/latest.rss"\nkind = "discourse"\n'
+        )
     settings = settings_from(toml)
     with tempfile.TemporaryDirectory() as tmp:
         tracker = Tracker(Path(tmp) / "bench.db")
@@ -101,10 +107,18 @@ async def run(n: int) -> None:
     row(f"cold polls/s ({n} feeds: 200 + parse + ingest)", n / cold_s, "polls/s")
     row(f"warm polls/s ({n} feeds: 304, conditional GET)", warm_polls / warm_s, "polls/s")
     row("bytes received, cold round", cold_bytes, "bytes")
-    row(f"bytes saved by conditional GET ({WARM_ROUNDS} warm rounds)", cold_bytes * WARM_ROUNDS, "bytes",
-        reference=f"{source.stats.bytes - cold_bytes} bytes received")
-    row(f"parses saved by conditional GET ({WARM_ROUNDS} warm rounds)", source.stats.not_modified, "parses",
-        reference=f"{source.stats.parses - cold_parses} parses done")
+    row(
+        f"bytes saved by conditional GET ({WARM_ROUNDS} warm rounds)",
+        cold_bytes * WARM_ROUNDS,
+        "bytes",
+        reference=f"{source.stats.bytes - cold_bytes} bytes received",
+    )
+    row(
+        f"parses saved by conditional GET ({WARM_ROUNDS} warm rounds)",
+        source.stats.not_modified,
+        "parses",
+        reference=f"{source.stats.parses - cold_parses} parses done",
+    )
     row("topic feeds not fetched (listing shows no reply)", source.stats.thread_skips, "fetches")
     row("server answers", f"{served['200']} x 200, {served['304']} x 304", "")
     row("peak memory", peak_rss_mb(), "MB")

@@ -34,12 +34,11 @@ from adapters.feeds import replay as feed_replay
 from adapters.feeds import translate
 from adapters.feeds.parse import parse
 from bot import replay
-from bot.tracker import Tracker
+from bot.store import Tracker
 from tests.adapters.feeds.forum import PER_PAGE, Forum
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
-CATEGORIES = [("Support", "support", 5), ("Feature requests", "feature-requests", 9), ("Lounge", "lounge", 12),
-              ("Hilfe", "hilfe", 14)]
+CATEGORIES = [("Support", "support", 5), ("Feature requests", "feature-requests", 9), ("Lounge", "lounge", 12), ("Hilfe", "hilfe", 14)]
 CONFIG = """
 [people.alice]
 slack = "U0ALICE01"
@@ -52,8 +51,7 @@ chain = ["alice"]
 [[feeds]]
 name = "community"
 url = "https://forum.example.org/latest.rss"
-""" + "".join(f'\n[[feeds]]\nname = "{slug}"\nurl = "https://forum.example.org/c/{slug}/{cid}.rss"\n'
-              for _, slug, cid in CATEGORIES)
+""" + "".join(f'\n[[feeds]]\nname = "{slug}"\nurl = "https://forum.example.org/c/{slug}/{cid}.rss"\n' for _, slug, cid in CATEGORIES)
 
 
 def make_forum(n: int, rng: random.Random) -> tuple[Forum, set[str], set[str]]:
@@ -61,12 +59,29 @@ def make_forum(n: int, rng: random.Random) -> tuple[Forum, set[str], set[str]]:
     forum = Forum()
     excluded: set[str] = set()
     for k, (name, slug, cid) in enumerate(CATEGORIES):
-        forum.topic(k + 1, f"About the {name} category", "admin", T0 - timedelta(days=30), "<p>What this category is for.</p>",
-                    category=name, category_slug=slug, category_id=cid, pinned=True)
+        forum.topic(
+            k + 1,
+            f"About the {name} category",
+            "admin",
+            T0 - timedelta(days=30),
+            "<p>What this category is for.</p>",
+            category=name,
+            category_slug=slug,
+            category_id=cid,
+            pinned=True,
+        )
         excluded.add(str(k + 1))
     for k in range(2):
-        forum.topic(50 + k, f"Welcome! Read this before posting ({k + 1})", "admin", T0 - timedelta(days=20),
-                    category="Support", category_slug="support", category_id=5, pinned=True)
+        forum.topic(
+            50 + k,
+            f"Welcome! Read this before posting ({k + 1})",
+            "admin",
+            T0 - timedelta(days=20),
+            category="Support",
+            category_slug="support",
+            category_id=5,
+            pinned=True,
+        )
         excluded.add(str(50 + k))
     members: set[str] = set()
     for i in range(n):
@@ -74,8 +89,15 @@ def make_forum(n: int, rng: random.Random) -> tuple[Forum, set[str], set[str]]:
         at = T0 + timedelta(minutes=17 * i + rng.randint(0, 10))
         author = f"member{rng.randint(1, 120)}"
         ident = 1000 + i
-        forum.topic(ident, f"Topic {i}: how do I get {rng.choice(['sync', 'export', 'login', 'search'])} working?",
-                    author, at, category=name, category_slug=slug, category_id=cid)
+        forum.topic(
+            ident,
+            f"Topic {i}: how do I get {rng.choice(['sync', 'export', 'login', 'search'])} working?",
+            author,
+            at,
+            category=name,
+            category_slug=slug,
+            category_id=cid,
+        )
         if rng.random() >= 0.5:  # the other half: a single post, nobody answered
             for r in range(rng.randint(1, 4)):
                 who = author if rng.random() < 0.2 else f"member{rng.randint(1, 120)}"
@@ -126,12 +148,16 @@ def main() -> None:
         reference = listed_by_listings(root) & members
     found = set(questions) & members
     say(f"{files} files: latest.rss (newest {PER_PAGE}), {len(CATEGORIES)} category feeds, {len(forum.topics)} topic feeds")
-    row("forum folder: topics found / topics in the files", f"{len(found)}/{len(members)}", "",
-        reference=f"listings alone carry {len(reference)}/{len(members)}", target=f"{len(members)}/{len(members)}")
+    row(
+        "forum folder: topics found / topics in the files",
+        f"{len(found)}/{len(members)}",
+        "",
+        reference=f"listings alone carry {len(reference)}/{len(members)}",
+        target=f"{len(members)}/{len(members)}",
+    )
     row("forum folder: topics tracked more than once", sum(1 for c in questions.values() if c > 1), "", target="0")
     row("forum folder: pinned/About topics tracked", len(set(questions) & excluded), "", target="0")
-    row("forum folder: questions on no channel the config names",
-        sum(1 for q in tracker.questions() if q.channel != "community"), "", target="0")
+    row("forum folder: questions on no channel the config names", sum(1 for q in tracker.questions() if q.channel != "community"), "", target="0")
     row("forum folder: files warned about", len(errors), "", reference=f"the {len(excluded)} pinned/About topics' own feeds")
     row("forum folder: replay time", took, "s", reference=f"{files} files")
 

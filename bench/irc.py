@@ -237,7 +237,7 @@ def replay_log(log: IrcLog, *, keep_judged: bool = True):
 
     from bot import replay
     from bot.config import load_settings
-    from bot.tracker import Tracker
+    from bot.store import Tracker
 
     settings, _ = load_settings(None, environ={})
     tracker = Tracker(None)

@@ -23,7 +23,7 @@ from common import peak_rss_mb, row, say, settings_from
 from bot.clock import SystemClock
 from bot.events import Message
 from bot.outbound import Delivery, Note, Recipient, Rendered
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.wiring import build
 
 WINDOWS = [2, 3, 4, 5, 6]

@@ -23,7 +23,7 @@ from common import peak_rss_mb, row, say, settings_from
 from bench.gen import events, settings_toml
 from bot import replay
 from bot.events import Message
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 
 def main() -> None:
@@ -56,18 +56,20 @@ def main() -> None:
         tracker.close()
 
         # The columns the store writes (messages.reply_to is no longer written: nothing read it).
-        rows = [(e.platform, e.channel, e.id, e.thread, e.author, int(e.author_is_bot), e.at.timestamp())
-                for e in events(n) if isinstance(e, Message)]
+        rows = [(e.platform, e.channel, e.id, e.thread, e.author, int(e.author_is_bot), e.at.timestamp()) for e in events(n) if isinstance(e, Message)]
         raw = sqlite3.connect(Path(tmp) / "raw.db")
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=NORMAL")
-        raw.execute("CREATE TABLE messages (pk INTEGER PRIMARY KEY, platform TEXT, channel TEXT, msg_id TEXT, thread TEXT,"
-                    " reply_to TEXT, author TEXT, is_bot INTEGER, at REAL)")
+        raw.execute(
+            "CREATE TABLE messages (pk INTEGER PRIMARY KEY, platform TEXT, channel TEXT, msg_id TEXT, thread TEXT,"
+            " reply_to TEXT, author TEXT, is_bot INTEGER, at REAL)"
+        )
         raw.execute("CREATE UNIQUE INDEX k ON messages(platform, channel, msg_id)")
         t1, c1 = time.perf_counter(), time.process_time()
         with raw:
-            raw.executemany("INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)  # same rows, same unique key, no logic
+            raw.executemany(
+                "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )  # same rows, same unique key, no logic
         raw_took = time.perf_counter() - t1
         raw_cpu = time.process_time() - c1
         raw_rows = len(rows)
@@ -76,12 +78,21 @@ def main() -> None:
     ours = n / took
     limit = raw_rows / raw_took
     say(f"{n:,} events: {questions:,} questions tracked, {nudges:,} nudges recorded, {dog.malformed} malformed")
-    row("replay throughput (1M realistic events)" if n == 1_000_000 else f"replay throughput ({n:,} events)", round(ours), "events/s",
-        reference=f"raw sqlite3 executemany {limit:,.0f} rows/s; ratio {ours / limit:.2f}", target=">= 33,000 events/s (1M in <= 30 s)")
+    row(
+        "replay throughput (1M realistic events)" if n == 1_000_000 else f"replay throughput ({n:,} events)",
+        round(ours),
+        "events/s",
+        reference=f"raw sqlite3 executemany {limit:,.0f} rows/s; ratio {ours / limit:.2f}",
+        target=">= 33,000 events/s (1M in <= 30 s)",
+    )
     row("replay wall time", round(took, 2), "s")
-    row("replay throughput by CPU time (robust to a busy machine)", round(n / cpu), "events/s",
+    row(
+        "replay throughput by CPU time (robust to a busy machine)",
+        round(n / cpu),
+        "events/s",
         reference=f"raw sqlite3 executemany {raw_rows / raw_cpu:,.0f} rows/s by CPU time; ratio {(n / cpu) / (raw_rows / raw_cpu):.2f}",
-        target="ratio >= 0.15")
+        target="ratio >= 0.15",
+    )
     row("replay peak memory", round(replay_rss), "MB", target="<= 200 MB")
 
 

@@ -44,8 +44,7 @@ def run(script: str, args: list[str], timeout: int) -> tuple[list[dict], float]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")]))
     started = time.perf_counter()
     try:
-        out = subprocess.run([sys.executable, str(HERE / script), *args, "--json"], capture_output=True, text=True,
-                             timeout=timeout, env=env, cwd=ROOT)
+        out = subprocess.run([sys.executable, str(HERE / script), *args, "--json"], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return [{"figure": script, "value": f"FAILED: timed out after {timeout}s"}], time.perf_counter() - started
     rows = []

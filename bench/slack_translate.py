@@ -23,13 +23,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from common import row, say, settings_from, tracked  # importing common puts the repo on sys.path
-
 from pydantic import SecretStr
 
 from adapters.slack import translate
 from adapters.slack.inbound import SlackSource
 from bot.clock import FakeClock
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.wiring import build
 from tests.adapters.slack.fake_slack import FakeSlack
 
@@ -46,8 +45,16 @@ def payloads(n: int, seed: int = 7) -> list[str]:
         text = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(4, 30)))
         user = f"U{rnd.randint(1, 2000):08d}"
         kind = rnd.random()
-        base = {"type": "message", "channel": CHANNEL, "user": user, "text": text, "ts": stamp, "event_ts": stamp,
-                "channel_type": "channel", "team": "T0ACME001"}
+        base = {
+            "type": "message",
+            "channel": CHANNEL,
+            "user": user,
+            "text": text,
+            "ts": stamp,
+            "event_ts": stamp,
+            "channel_type": "channel",
+            "team": "T0ACME001",
+        }
         if kind < 0.70 or not roots:
             evt = base
             roots.append(stamp)
@@ -55,12 +62,24 @@ def payloads(n: int, seed: int = 7) -> list[str]:
             evt = base | {"thread_ts": rnd.choice(roots[-50:]), "parent_user_id": "U00000001"}
         elif kind < 0.95:
             target = rnd.choice(roots[-50:])
-            evt = {"type": "message", "subtype": "message_changed", "hidden": True, "channel": CHANNEL, "ts": stamp,
-                   "event_ts": stamp, "message": {"type": "message", "user": user, "text": text, "ts": target,
-                                                  "edited": {"user": user, "ts": stamp}}}
+            evt = {
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": True,
+                "channel": CHANNEL,
+                "ts": stamp,
+                "event_ts": stamp,
+                "message": {"type": "message", "user": user, "text": text, "ts": target, "edited": {"user": user, "ts": stamp}},
+            }
         elif kind < 0.98:
-            evt = {"type": "reaction_added", "user": user, "reaction": "eyes", "item_user": user,
-                   "item": {"type": "message", "channel": CHANNEL, "ts": rnd.choice(roots[-50:])}, "event_ts": stamp}
+            evt = {
+                "type": "reaction_added",
+                "user": user,
+                "reaction": "eyes",
+                "item_user": user,
+                "item": {"type": "message", "channel": CHANNEL, "ts": rnd.choice(roots[-50:])},
+                "event_ts": stamp,
+            }
         else:
             evt = base | {"subtype": "channel_join", "text": f"<@{user}> has joined the channel"}
         out.append(json.dumps(evt))
@@ -95,8 +114,7 @@ async def bench_catch_up(n: int, threads: int) -> None:
         roots.append(stamp)
     for j in range(threads):
         root = roots[j * (len(roots) // threads)]
-        fake.history_add(CHANNEL, {"type": "message", "user": f"U{rnd.randrange(50):08d}", "text": "try this",
-                                   "ts": f"{T0 + n + j}.000000", "thread_ts": root})
+        fake.history_add(CHANNEL, {"type": "message", "user": f"U{rnd.randrange(50):08d}", "text": "try this", "ts": f"{T0 + n + j}.000000", "thread_ts": root})
     toml = f"""
 [people.alice]
 slack = "U0ALICE01"
@@ -127,8 +145,12 @@ api_url = "{fake.api_url}"
     calls = len(fake.calls)
     await fake.close()
     say(f"catch-up: {stored:,} messages stored, {questions:,} questions ({answered:,} answered in threads), {calls:,} API calls")
-    row(f"slack catch-up of {n:,} messages ({threads:,} threads)", took, "s",
-        reference=f"{n / took:,.0f} messages/s; {split['fetch_s']:.2f}s reading Slack, {split['apply_s']:.2f}s applying in the core")
+    row(
+        f"slack catch-up of {n:,} messages ({threads:,} threads)",
+        took,
+        "s",
+        reference=f"{n / took:,.0f} messages/s; {split['fetch_s']:.2f}s reading Slack, {split['apply_s']:.2f}s applying in the core",
+    )
 
 
 def main() -> None:

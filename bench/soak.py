@@ -41,7 +41,7 @@ from bench.gen import events, settings_toml
 from bot import wiring
 from bot.clock import AcceleratedClock
 from bot.outbound import Delivery, Note, Recipient, Rendered
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 SAMPLE_EVERY = 10_000
 YIELD_EVERY = 50  # events ingested between chances for the scheduler to run, when behind
@@ -130,8 +130,7 @@ def db_mb(tracker: Tracker) -> float:
     return sum(p.stat().st_size for p in (tracker.path, tracker.path.with_name(tracker.path.name + "-wal")) if p.exists()) / 2**20
 
 
-async def run(n: int, *, speed: float = 3000.0, sample_every: int = SAMPLE_EVERY, db_dir: Path | None = None,
-              extra_toml: str = "") -> dict[str, Any]:
+async def run(n: int, *, speed: float = 3000.0, sample_every: int = SAMPLE_EVERY, db_dir: Path | None = None, extra_toml: str = "") -> dict[str, Any]:
     settings = settings_from(settings_toml() + "\n" + extra_toml)
     stream = events(n)
     first = next(stream)
@@ -158,9 +157,11 @@ async def run(n: int, *, speed: float = 3000.0, sample_every: int = SAMPLE_EVERY
                 app.hub.ingest(event)
                 if i % sample_every == 0 or i == n:
                     curve.append((i, rss_mb(), open_fds(), tasks(), db_mb(tracker), sys.getallocatedblocks(), sqlite_heap_mb()))
-                    say(f"  {i:>9,} events  RSS {curve[-1][1]:6.1f} MB (SQLite {curve[-1][6] or 0:5.1f})  fds {curve[-1][2]}"
+                    say(
+                        f"  {i:>9,} events  RSS {curve[-1][1]:6.1f} MB (SQLite {curve[-1][6] or 0:5.1f})  fds {curve[-1][2]}"
                         f"  tasks {curve[-1][3]}  db {curve[-1][4]:5.1f} MB  py blocks {curve[-1][5]:,}"
-                        f"  sim {clock.now():%a %H:%M}  nudges {slack.nudges}")
+                        f"  sim {clock.now():%a %H:%M}  nudges {slack.nudges}"
+                    )
                 if i == n // 2:
                     middle = {"fds": open_fds(), "tasks": tasks(), "rss": rss_mb()}
             # Let deadlines already due play out (the loop, not us, sends them).
@@ -209,19 +210,36 @@ def report(f: dict[str, Any]) -> None:
         own = f"; without SQLite's heap {rss - lite:.1f} MB (SQLite {lite:.1f} MB)" if lite is not None else ""
         row(f"soak RSS after {i:,} events", round(rss, 1), "MB", reference=f"db file {db:.1f} MB; {blocks:,} Python blocks{own}")
     first, last = f["curve"][0], f["curve"][-1]
-    row("soak RSS growth after warm-up (first sample -> end)", round(last[1] - first[1], 1), "MB",
+    row(
+        "soak RSS growth after warm-up (first sample -> end)",
+        round(last[1] - first[1], 1),
+        "MB",
         reference=f"start {f['start']['rss']:.1f} MB, peak {max(c[1] for c in f['curve']):.1f} MB; SQLite cache (bounded, 32 MB) is most of it",
-        target="flat; <= 200 MB")
+        target="flat; <= 200 MB",
+    )
     if first[6] is not None and last[6] is not None:
-        row("soak growth of RSS without SQLite's heap", round((last[1] - last[6]) - (first[1] - first[6]), 1), "MB",
-            reference=f"Python blocks {first[5]:,} -> {last[5]:,}", target="flat")
+        row(
+            "soak growth of RSS without SQLite's heap",
+            round((last[1] - last[6]) - (first[1] - first[6]), 1),
+            "MB",
+            reference=f"Python blocks {first[5]:,} -> {last[5]:,}",
+            target="flat",
+        )
     row("soak open file handles start/middle/end", f"{f['start']['fds']}/{f['middle']['fds']}/{f['end']['fds']}", target="no growth")
     row("soak asyncio tasks start/middle/end", f"{f['start']['tasks']}/{f['middle']['tasks']}/{f['end']['tasks']}", target="no growth")
-    row("soak events per wall second (pace set by --speed)", round(n / f["wall_s"]), "events/s",
-        reference=f"{f['sim_hours']:.0f} simulated hours; {f['questions']:,} questions, {f['nudges']:,} nudges delivered, {f['audited']:,} audited")
+    row(
+        "soak events per wall second (pace set by --speed)",
+        round(n / f["wall_s"]),
+        "events/s",
+        reference=f"{f['sim_hours']:.0f} simulated hours; {f['questions']:,} questions, {f['nudges']:,} nudges delivered, {f['audited']:,} audited",
+    )
     if f["lateness_sim_p99_s"] is not None:
-        row("soak nudge lateness p99 (simulated time)", round(f["lateness_sim_p99_s"], 1), "s",
-            reference=f"p50 {f['lateness_sim_p50_s']:.1f} s; 1 wall ms = {f['speed'] / 1000:.0f} simulated s")
+        row(
+            "soak nudge lateness p99 (simulated time)",
+            round(f["lateness_sim_p99_s"], 1),
+            "s",
+            reference=f"p50 {f['lateness_sim_p50_s']:.1f} s; 1 wall ms = {f['speed'] / 1000:.0f} simulated s",
+        )
     row("soak staff alerts from the self-check", f["health_alerts"], target="0 (nothing was broken)")
 
 

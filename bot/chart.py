@@ -41,7 +41,7 @@ def available() -> bool:
 
 
 def week_labels(weeks: Sequence[Week]) -> list[str]:
-    """"5 Jan" per week (its Monday), with the year on the first week and on the first week of a new year."""
+    """ "5 Jan" per week (its Monday), with the year on the first week and on the first week of a new year."""
     out = []
     for i, w in enumerate(weeks):
         label = f"{w.first_day.day} {w.first_day:%b}"
@@ -73,8 +73,7 @@ def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DE
     # Top: how many questions each week had, labelled, so the shares below have their weight.
     bars = top.bar(xs, counts, color=COUNT_COLOUR, width=0.7)
     for bar, n in zip(bars, counts):
-        top.annotate(str(n), (bar.get_x() + bar.get_width() / 2, n), ha="center", va="bottom", fontsize=11,
-                     xytext=(0, 2), textcoords="offset points")
+        top.annotate(str(n), (bar.get_x() + bar.get_width() / 2, n), ha="center", va="bottom", fontsize=11, xytext=(0, 2), textcoords="offset points")
     top.set_ylim(0, max(counts + [1]) * 1.3)
     top.set_ylabel("questions", fontsize=14)
     top.set_yticks([])
@@ -83,8 +82,7 @@ def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DE
     # Bottom: answered share and within-window share; a week with no question is a gap.
     drew = False
     # The answered line is drawn wider underneath: where both shares are equal, both stay visible.
-    for values, colour, name, width, size in ((shares, SHARE_COLOUR, "answered", 5, 11),
-                                              (within, WINDOW_COLOUR, "within the window", 2, 6)):
+    for values, colour, name, width, size in ((shares, SHARE_COLOUR, "answered", 5, 11), (within, WINDOW_COLOUR, "within the window", 2, 6)):
         points = [(x, v) for x, v in zip(xs, values) if v is not None]
         if points:
             px, py = zip(*points)

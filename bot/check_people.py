@@ -71,7 +71,9 @@ def platform_warnings(settings: Settings) -> list[str]:
             other = next((k for k in DM_PLATFORMS if k != r.platform and getattr(p, k)), None)
             if other is None:
                 continue  # no ids at all: reported on its own
-            out.append(f"people.{name} is on the chain of routes[{i}] ({r.platform} {r.channel}) but has only a {other} id: "
-                       f"they will be DMed on {other.title()} about {r.platform.title()} questions; add {r.platform} = \"…\" to "
-                       f"[people.{name}], or set notify_via = \"{other}\" if that is what you want")
+            out.append(
+                f"people.{name} is on the chain of routes[{i}] ({r.platform} {r.channel}) but has only a {other} id: "
+                f'they will be DMed on {other.title()} about {r.platform.title()} questions; add {r.platform} = "…" to '
+                f'[people.{name}], or set notify_via = "{other}" if that is what you want'
+            )
     return out

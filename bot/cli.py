@@ -18,7 +18,7 @@ from .config import ConfigError, Settings, config_warnings, format_duration, loa
 from .cues import KNOWN_LANGUAGES
 from .neutralise import for_terminal
 from .render import age, one_line
-from .tracker import StoreError, Tracker, store_problem
+from .store import StoreError, Tracker, store_problem
 
 EXIT_CONFIG = 2
 
@@ -46,8 +46,9 @@ def _with_db(settings: Settings, db: str | None) -> Settings:
     return settings.model_copy(update={"storage": settings.storage.model_copy(update={"path": Path(db)})})
 
 
-db_option = click.option("--db", type=click.Path(dir_okay=False), default=None,
-                         help="Read this tracker instead of storage.path (e.g. one made by `replay --db`).")
+db_option = click.option(
+    "--db", type=click.Path(dir_okay=False), default=None, help="Read this tracker instead of storage.path (e.g. one made by `replay --db`)."
+)
 
 
 def _store(settings: Settings, must_exist: bool = True) -> Tracker:
@@ -72,12 +73,18 @@ def _since(value: str | None) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(f"{value!r}: give a duration back from now (\"7d\", \"12h\") or a date (\"2026-01-05\")") from None
+        raise click.BadParameter(f'{value!r}: give a duration back from now ("7d", "12h") or a date ("2026-01-05")') from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-config_option = click.option("--config", "-c", "config", type=click.Path(dir_okay=False), default=None,
-                             help="Config file (default: ./unanswered.toml if present, else built-in defaults).")
+config_option = click.option(
+    "--config",
+    "-c",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (default: ./unanswered.toml if present, else built-in defaults).",
+)
 
 
 class _Commands(click.Group):
@@ -105,8 +112,13 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="unanswered")
 @click.option("-v", "--verbose", "verbose", is_flag=True, help="Debug logging, for every command.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Logs on stderr as text, or one JSON object a line (for log shippers).")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Logs on stderr as text, or one JSON object a line (for log shippers).",
+)
 @click.pass_context
 def main(ctx: click.Context, verbose: bool, log_format: str) -> None:
     """unanswered: privately pings your moderators when a member's question goes unanswered.
@@ -185,9 +197,12 @@ def run(config: str | None, dry_run: bool, force_demo: bool, speed: float | None
 
 @main.command("check-config")
 @config_option
-@click.option("--online/--offline", "online", default=None,
-              help="Ask Slack, Discord and the feeds whether the set-up works (default: when their tokens/feeds are set); "
-                   "--offline checks the file only.")
+@click.option(
+    "--online/--offline",
+    "online",
+    default=None,
+    help="Ask Slack, Discord and the feeds whether the set-up works (default: when their tokens/feeds are set); --offline checks the file only.",
+)
 def check_config(config: str | None, online: bool | None) -> None:
     """Validate the configuration, prove it against the platforms, and print what will be watched."""
     settings, path = _settings(config)
@@ -231,14 +246,16 @@ def _warnings(settings: Settings, active: list[str]) -> list[str]:
     out = config_warnings(settings)  # doubtful zones and durations (bot.config.advice)
     for i, r in enumerate(settings.routes):
         if not r.chain and r.mode != "off":
-            out.append(f"routes[{i}] ({r.platform} {r.channel}) has no chain: its questions are tracked but nobody is nudged; add chain = [\"name\"]")
+            out.append(f'routes[{i}] ({r.platform} {r.channel}) has no chain: its questions are tracked but nobody is nudged; add chain = ["name"]')
         if r.platform in ("slack", "discord") and r.platform not in active:
             var = "UNANSWERED_SLACK__BOT_TOKEN" if r.platform == "slack" else "UNANSWERED_DISCORD__TOKEN"
             out.append(f"routes[{i}] watches {r.platform} but no {r.platform} token is set ({var})")
         if r.mode == "detect" and r.language and r.language.lower().split("-")[0] not in KNOWN_LANGUAGES:
-            out.append(f"routes[{i}] ({r.platform} {r.channel}) is in language {r.language!r}, whose words the question "
-                       f"detector does not know (it knows {', '.join(KNOWN_LANGUAGES)}; '?', '？', '¿' and the "
-                       "conversation's shape still count): set mode = \"all\" there so no question is missed")
+            out.append(
+                f"routes[{i}] ({r.platform} {r.channel}) is in language {r.language!r}, whose words the question "
+                f"detector does not know (it knows {', '.join(KNOWN_LANGUAGES)}; '?', '？', '¿' and the "
+                'conversation\'s shape still count): set mode = "all" there so no question is missed'
+            )
     for name, p in settings.people.items():
         if not p.slack and not p.discord:
             out.append(f"people.{name} has no slack or discord id: the bot cannot DM them")
@@ -268,29 +285,43 @@ def status(config: str | None, as_json: bool, show_all: bool, db: str | None) ->
             {"to": n["person"], "at": datetime.fromtimestamp(n["sent_at"] or n["due_at"], timezone.utc).isoformat(), "step": n["step"], "result": n["result"]}
             for n in tracker.nudges_for(q.id)
         ]
-        rows.append({
-            # Member- and platform-supplied names and links: printed inert (bot.neutralise).
-            "id": q.id, "platform": q.platform, "channel": for_terminal(q.channel_name or q.channel), "author": for_terminal(q.author_name or q.author),
-            "asked_at": q.asked_at.isoformat(), "age_s": int((now - q.asked_at).total_seconds()), "status": q.status,
-            "claimed_by": q.claimed_by, "answered_by": for_terminal(q.answered_by) if q.answered_by else None,
-            "next_nudge": q.next_due.isoformat() if q.next_due else None, "nudges": nudges, "excerpt": one_line(q.excerpt, 80),
-            "link": for_terminal(q.link, 500) if q.link else None,
-        })
+        rows.append(
+            {
+                # Member- and platform-supplied names and links: printed inert (bot.neutralise).
+                "id": q.id,
+                "platform": q.platform,
+                "channel": for_terminal(q.channel_name or q.channel),
+                "author": for_terminal(q.author_name or q.author),
+                "asked_at": q.asked_at.isoformat(),
+                "age_s": int((now - q.asked_at).total_seconds()),
+                "status": q.status,
+                "claimed_by": q.claimed_by,
+                "answered_by": for_terminal(q.answered_by) if q.answered_by else None,
+                "next_nudge": q.next_due.isoformat() if q.next_due else None,
+                "nudges": nudges,
+                "excerpt": one_line(q.excerpt, 80),
+                "link": for_terminal(q.link, 500) if q.link else None,
+            }
+        )
     health = {k.split(":", 1)[1]: v for k, v in _kv(tracker, "health:")}
     failed = [dict(r) for r in tracker.failed_sends(limit=10)]
     from .health import from_store
 
     itself = from_store(tracker, settings)
     if as_json:
-        click.echo(json.dumps({"now": now.isoformat(), "questions": rows, "sources": health, "failed_sends": failed, "health": itself},
-                              indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps({"now": now.isoformat(), "questions": rows, "sources": health, "failed_sends": failed, "health": itself}, indent=2, ensure_ascii=False)
+        )
         return
     if not rows:
         click.echo("No open questions. 🎉")
     for r in rows:
         who = ", ".join(f"{n['to']} {age((now - datetime.fromisoformat(n['at'])).total_seconds())} ago ({n['result']})" for n in r["nudges"]) or "nobody yet"
-        state = f"claimed by {r['claimed_by']}" if r["claimed_by"] else (
-            "given up: every step of the chain was nudged, still unanswered" if r["status"] == "given_up" else r["status"])
+        state = (
+            f"claimed by {r['claimed_by']}"
+            if r["claimed_by"]
+            else ("given up: every step of the chain was nudged, still unanswered" if r["status"] == "given_up" else r["status"])
+        )
         click.echo(f"#{r['id']:<5} {age(r['age_s']):>7}  {r['platform']}/{r['channel']}  {r['author']}: {r['excerpt']}")
         click.echo(f"        {state}; nudged: {who}" + (f"; next nudge {r['next_nudge']}" if r["next_nudge"] else ""))
     for name, h in health.items():
@@ -360,8 +391,7 @@ def audit(config: str | None, since: str | None, recipient: str | None, as_json:
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Keep the replayed tracker in this file (e.g. for `digest`).")
 @click.option("--list", "list_all", is_flag=True, help="After the summary, every question with its fate and nudges.")
 @click.option("--progress/--no-progress", default=None, help="A progress bar on stderr (default: when it is a terminal).")
-def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, db: str | None, list_all: bool,
-           progress: bool | None) -> None:
+def replay(paths: tuple[str, ...], fmt: str, config: str | None, as_json: bool, db: str | None, list_all: bool, progress: bool | None) -> None:
     """Run a history through the watchdog with a simulated clock: what would have been flagged, and who pinged when."""
     settings, _ = _settings(config)
     from . import replay as replay_mod
@@ -401,10 +431,7 @@ def _replay_json(tracker: Tracker, result: Any) -> None:
         q = by_key.get((j.platform, j.channel, j.id)) if j.is_question else None
         nudges = []
         if q is not None:
-            nudges = [
-                {"to": n["person"], "at": _iso(datetime.fromtimestamp(n["sent_at"], timezone.utc)), "step": n["step"]}
-                for n in tracker.nudges_for(q.id)
-            ]
+            nudges = [{"to": n["person"], "at": _iso(datetime.fromtimestamp(n["sent_at"], timezone.utc)), "step": n["step"]} for n in tracker.nudges_for(q.id)]
         record = {
             "platform": j.platform,
             "channel": for_terminal(j.channel_name or j.channel),

@@ -38,7 +38,7 @@ def _staff(settings: Settings) -> list[tuple[str, str]]:
 def prepare(settings: Settings, folder: Path, now: datetime) -> dict[str, object]:
     """The snapshot, its views, the chart and the digest page, the metadata and the /weekly page, in ``folder``."""
     from . import digest, digest_html
-    from .tracker import Tracker
+    from .store import Tracker
     from .store.views import CANNED, add_views, browsable_copy, latest_question
 
     source = Path(settings.storage.path)
@@ -71,24 +71,34 @@ def prepare(settings: Settings, folder: Path, now: datetime) -> dict[str, object
     links = "<a href='/weekly'>Weekly chart</a> · <a href='/assets/digest.html'>Digest " + period.id + "</a>"
     metadata = {
         "title": "unanswered: the tracker (read-only)",
-        "description_html": (f"<p>A snapshot of <code>{_esc(source.name)}</code> taken {taken}: restart "
-                             f"<code>unanswered dashboard</code> for fresh figures. Times are UTC. {links}</p>"),
-        "databases": {DB_NAME: {
-            "tables": {name: {"hidden": True} for name in ("kv", "_sqlite_migrations", "authors")},
-            "queries": {name: {"title": title, "sql": sql} for name, (title, sql) in CANNED.items()},
-        }},
+        "description_html": (
+            f"<p>A snapshot of <code>{_esc(source.name)}</code> taken {taken}: restart "
+            f"<code>unanswered dashboard</code> for fresh figures. Times are UTC. {links}</p>"
+        ),
+        "databases": {
+            DB_NAME: {
+                "tables": {name: {"hidden": True} for name in ("kv", "_sqlite_migrations", "authors")},
+                "queries": {name: {"title": title, "sql": sql} for name, (title, sql) in CANNED.items()},
+            }
+        },
     }
     (folder / "metadata.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     pages = folder / "templates" / "pages"
     pages.mkdir(parents=True)
-    image = ("<img class=chart src='/assets/chart.png' width=800 height=640 style='max-width:100%;height:auto' "
-             "alt='questions per week, answered and within-window share, last 12 weeks'>" if png else f"<p>{_esc(chart_note)}</p>")
+    image = (
+        "<img class=chart src='/assets/chart.png' width=800 height=640 style='max-width:100%;height:auto' "
+        "alt='questions per week, answered and within-window share, last 12 weeks'>"
+        if png
+        else f"<p>{_esc(chart_note)}</p>"
+    )
     (pages / "weekly.html").write_text(
         "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>"
         f"<title>Weekly chart · unanswered</title><body style='font-family:system-ui,sans-serif;max-width:50rem;margin:1rem auto;padding:0 1rem'>"
         f"<p><a href='/'>← the tracker</a></p><h1>The last 12 weeks, to {period.id}</h1>{image}"
         f"<p><a href='/assets/digest.html'>The digest for {period.id}</a> · "
-        f"<a href='/{DB_NAME}/open_oldest_first'>Open questions, oldest first</a></p></body></html>\n", encoding="utf-8")
+        f"<a href='/{DB_NAME}/open_oldest_first'>Open questions, oldest first</a></p></body></html>\n",
+        encoding="utf-8",
+    )
     return {"copy": copy, "period": period.id, **facts}
 
 
@@ -99,10 +109,30 @@ def _esc(text: str) -> str:
 
 
 def datasette_args(folder: Path, host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "datasette", "serve", "-i", str(folder / f"{DB_NAME}.db"), "--host", host, "--port", str(port),
-            "--metadata", str(folder / "metadata.json"), "--template-dir", str(folder / "templates"),
-            "--static", f"assets:{folder / 'assets'}", "--setting", "sql_time_limit_ms", "3000",
-            "--setting", "default_page_size", "100"]
+    return [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(folder / f"{DB_NAME}.db"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--metadata",
+        str(folder / "metadata.json"),
+        "--template-dir",
+        str(folder / "templates"),
+        "--static",
+        f"assets:{folder / 'assets'}",
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+        "--setting",
+        "default_page_size",
+        "100",
+    ]
 
 
 def serve(args: list[str]) -> int:
@@ -133,8 +163,7 @@ def command(config: str | None, db: str | None, host: str, port: int, open_brows
         click.echo(f"error: the dashboard needs Datasette, the optional `dashboard` extra: {EXTRA_HINT}", err=True)
         raise SystemExit(1) from None
     if not Path(settings.storage.path).exists():
-        click.echo(f"No database at {settings.storage.path} yet: nothing has been tracked. Run `unanswered run` "
-                   f"(or `replay --db FILE`) first.", err=True)
+        click.echo(f"No database at {settings.storage.path} yet: nothing has been tracked. Run `unanswered run` (or `replay --db FILE`) first.", err=True)
         raise SystemExit(1)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: the dashboard has no login, anyone who can reach it reads the tracker", err=True)

@@ -17,10 +17,10 @@ from typing import TextIO
 from . import jsonl
 from .clock import AcceleratedClock
 from .config import Settings, load_settings
+from .events import Message
 from .outbound import ConsoleTransport
 from .render import one_line
-from .tracker import Tracker
-from .events import Message
+from .store import Tracker
 from .wiring import build
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "demo"

@@ -31,15 +31,19 @@ def _chart(data: digest.DigestData, *, required: bool = True) -> bytes | None:
 
 @click.command("digest")
 @config_option
-@click.option("--period", "period_text", default="last-week", show_default=True, metavar="PERIOD",
-              help="last-week, this-week, an ISO week (2026-W02) or dates FROM..TO (2026-01-05..2026-01-11), "
-                   "in [digest] timezone.")
+@click.option(
+    "--period",
+    "period_text",
+    default="last-week",
+    show_default=True,
+    metavar="PERIOD",
+    help="last-week, this-week, an ISO week (2026-W02) or dates FROM..TO (2026-01-05..2026-01-11), in [digest] timezone.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json: every figure, in the shape the README documents.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None, help="Write to this file instead of printing.")
 @click.option("--send", is_flag=True, help="DM it now to the digest recipients (needs Slack/Discord tokens); once per period.")
-@click.option("--db", type=click.Path(dir_okay=False), default=None,
-              help="Read this tracker instead of storage.path (e.g. one made by `replay --db`).")
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help="Read this tracker instead of storage.path (e.g. one made by `replay --db`).")
 def command(config: str | None, period_text: str, fmt: str, as_json: bool, out: str | None, send: bool, db: str | None) -> None:
     """How well the community answered its members: rates, trends, fairness, whom to thank."""
     settings, _ = _settings(config)
@@ -83,8 +87,11 @@ def _send(settings: Settings, period: digest.Period) -> None:
     from .digest_delivery import deliver, recipients
 
     if settings.slack.bot_token is None and settings.discord.token is None:
-        click.echo("error: --send needs a Slack or Discord connection to DM the recipients: set UNANSWERED_SLACK__BOT_TOKEN "
-                   "and/or UNANSWERED_DISCORD__TOKEN (or leave out --send to print the digest).", err=True)
+        click.echo(
+            "error: --send needs a Slack or Discord connection to DM the recipients: set UNANSWERED_SLACK__BOT_TOKEN "
+            "and/or UNANSWERED_DISCORD__TOKEN (or leave out --send to print the digest).",
+            err=True,
+        )
         raise SystemExit(EXIT_CONFIG)
     tracker = _store(settings)
     try:

@@ -160,8 +160,7 @@ async def install(app: "App") -> list[str]:
         person = settings.people.get(name)
         if person is None:
             continue
-        app.scheduler.cron(_job(app, name), id=f"digest:{name}", day_of_week=settings.digest.day,
-                           hour=hour, minute=minute, timezone=ZoneInfo(person.timezone))
+        app.scheduler.cron(_job(app, name), id=f"digest:{name}", day_of_week=settings.digest.day, hour=hour, minute=minute, timezone=ZoneInfo(person.timezone))
     try:
         return await catch_up(app)
     except Exception:

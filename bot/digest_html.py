@@ -33,8 +33,7 @@ COLUMNS = ("asked", "answered", "in window", "median")
 
 def _table(groups: list[Group], label: str) -> list[str]:
     e = html.escape
-    out = [f"<table aria-label='{e(label)}'><thead><tr class=head><th>where</th>" + "".join(f"<th>{c}</th>" for c in COLUMNS)
-           + "</tr></thead><tbody>"]
+    out = [f"<table aria-label='{e(label)}'><thead><tr class=head><th>where</th>" + "".join(f"<th>{c}</th>" for c in COLUMNS) + "</tr></thead><tbody>"]
     for g in groups:
         f = g.figures
         where = f"{g.platform} {g.name}" if g.channel is not None else g.platform
@@ -55,19 +54,22 @@ def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
     e = html.escape
     p = d.period
     what = "week" if p.is_week else "period"
-    parts = [f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>"
-             f"<title>unanswered digest {e(p.id)}</title><style>{CSS}</style><body>",
-             f"<h1>{'Weekly digest' if p.is_week else 'Digest'} · {e(p.id)}</h1><p class=muted>{e(p.label)} ({e(p.tz)})</p>"]
+    parts = [
+        f"<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>unanswered digest {e(p.id)}</title><style>{CSS}</style><body>",
+        f"<h1>{'Weekly digest' if p.is_week else 'Digest'} · {e(p.id)}</h1><p class=muted>{e(p.label)} ({e(p.tz)})</p>",
+    ]
     if d.empty:
         parts.append(f"<p><strong>No questions this {what}</strong> in the watched channels.</p>")
         if d.previous.questions:
-            parts.append(f"<p class=muted>(The {what} before had {plural(d.previous.questions, 'question')}, "
-                         f"{pct(d.previous.answered_share)} answered.)</p>")
+            parts.append(f"<p class=muted>(The {what} before had {plural(d.previous.questions, 'question')}, {pct(d.previous.answered_share)} answered.)</p>")
     else:
         parts.append("<ul class=headline>" + "".join(f"<li>{e(line)}</li>" for line in headline(d)) + "</ul>")
     if chart_png:
-        parts.append("<img class=chart width=800 height=640 alt='questions per week, answered and within-window share, last 12 weeks' "
-                     f"src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>")
+        parts.append(
+            "<img class=chart width=800 height=640 alt='questions per week, answered and within-window share, last 12 weeks' "
+            f"src='data:image/png;base64,{base64.b64encode(chart_png).decode()}'>"
+        )
     if not d.empty:
         parts += ["<h2>By platform</h2>", *_table(d.by_platform, "by platform")]
         parts += ["<h2>By channel / feed</h2>", *_table(d.by_channel, "by channel")]
@@ -84,18 +86,23 @@ def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
         if tail:
             parts.append(f"<p>{e('; '.join(tail))}. (<code>unanswered status</code> lists them all.)</p>")
     elif d.older_open:
-        parts.append(f"<h2>Still open from before</h2><p>{e(plural(d.older_open, 'older question'))} without a reply. "
-                     "(<code>unanswered status</code> lists them.)</p>")
+        parts.append(
+            f"<h2>Still open from before</h2><p>{e(plural(d.older_open, 'older question'))} without a reply. (<code>unanswered status</code> lists them.)</p>"
+        )
     if not d.empty:
         parts.append("<h2>Newcomers vs returning members</h2>")
         parts += [f"<p{' class=warn' if '⚠' in line else ''}>{e(line.strip())}</p>" for line in fairness_lines(d)]
         parts.append(f"<h2>{e(THANKS_FRAME if d.thanks else 'People to thank')}</h2>")
         if d.thanks:
-            parts.append("<ul class=thanks>" + "".join(
-                f"<li>{e(h.name)} ({e(h.platform)}): {plural(h.first_responses, 'first response')}</li>" for h in d.thanks) + "</ul>")
+            parts.append(
+                "<ul class=thanks>"
+                + "".join(f"<li>{e(h.name)} ({e(h.platform)}): {plural(h.first_responses, 'first response')}</li>" for h in d.thanks)
+                + "</ul>"
+            )
         else:
             parts.append("<p>No member answered a question first this time.</p>")
-        parts.append(f"<p class=split>{e(plural(d.first_responses_by_members, 'first response'))} came from members, "
-                     f"{d.first_responses_by_staff} from staff.</p>")
+        parts.append(
+            f"<p class=split>{e(plural(d.first_responses_by_members, 'first response'))} came from members, {d.first_responses_by_staff} from staff.</p>"
+        )
     parts.append(f"<h2>What the bot did</h2><p>{e(bot_line(d))}</p></body></html>")
     return "\n".join(parts) + "\n"

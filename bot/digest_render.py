@@ -54,8 +54,7 @@ def headline(d: DigestData) -> list[str]:
         asked,
         f"Answered: {t.answered} of {t.questions} ({pct(t.answered_share)}){_was(t, p, 'answered_share', pct)} · "
         f"within the window: {pct(t.within_window_share)}{_was(t, p, 'within_window_share', pct)}",
-        f"Time to first response: median {wait(t.median_first_response_s)}{_was(t, p, 'median_first_response_s', wait)} · "
-        f"p90 {wait(t.p90_first_response_s)}",
+        f"Time to first response: median {wait(t.median_first_response_s)}{_was(t, p, 'median_first_response_s', wait)} · p90 {wait(t.p90_first_response_s)}",
     ]
     if t.not_a_question:
         lines.append(f"({plural(t.not_a_question, 'message')} marked 'not a question' by moderators left out of these figures)")
@@ -66,8 +65,7 @@ def _group_line(g: Group, width: int) -> str:
     f = g.figures
     where = g.name if g.channel is not None else g.platform
     label = f"{g.platform} {where}" if g.channel is not None else where
-    return (f"  {label:<{width}} {f.questions:>5}  {pct(f.answered_share):>8}  {pct(f.within_window_share):>9}"
-            f"  {wait(f.median_first_response_s):>8}")
+    return f"  {label:<{width}} {f.questions:>5}  {pct(f.answered_share):>8}  {pct(f.within_window_share):>9}  {wait(f.median_first_response_s):>8}"
 
 
 def table(groups: list[Group]) -> list[str]:
@@ -95,8 +93,10 @@ def memory_line(d: DigestData) -> str | None:
     if not f.memory_too_short:
         return None
     known = "no history at all" if f.memory_days is None else f"only {plural(int(f.memory_days), 'day')} of history"
-    return (f"  ⓘ The tracker had {known} before this {'week' if d.period.is_week else 'period'}: some \"first-time askers\" "
-            "may be regulars it had not seen yet (replay an export, or wait a few weeks, to know).")
+    return (
+        f'  ⓘ The tracker had {known} before this {"week" if d.period.is_week else "period"}: some "first-time askers" '
+        "may be regulars it had not seen yet (replay an export, or wait a few weeks, to know)."
+    )
 
 
 def fairness_lines(d: DigestData) -> list[str]:
@@ -112,11 +112,9 @@ def fairness_lines(d: DigestData) -> list[str]:
     lines = [row("First-time askers", f.first_time), row("Returning members", f.returning)]
     care = " (few questions: read with care)" if f.small_sample else ""
     if f.newcomers_wait_longer:
-        lines.append(f"  ⚠ Newcomers waited longer: median {wait(f.first_time.median_first_response_s)} "
-                     f"vs {wait(f.returning.median_first_response_s)}{care}.")
+        lines.append(f"  ⚠ Newcomers waited longer: median {wait(f.first_time.median_first_response_s)} vs {wait(f.returning.median_first_response_s)}{care}.")
     if f.newcomers_answered_less:
-        lines.append(f"  ⚠ Newcomers were answered less often: {pct(f.first_time.answered_share)} "
-                     f"vs {pct(f.returning.answered_share)}{care}.")
+        lines.append(f"  ⚠ Newcomers were answered less often: {pct(f.first_time.answered_share)} vs {pct(f.returning.answered_share)}{care}.")
     if not (f.newcomers_wait_longer or f.newcomers_answered_less):
         lines.append("  Newcomers were answered as well as returning members.")
     if memory:
@@ -145,8 +143,9 @@ def text(d: DigestData) -> str:
     if d.empty:
         out.append(f"No questions this {'week' if p.is_week else 'period'} in the watched channels.")
         if d.previous.questions:
-            out.append(f"(The {'week' if p.is_week else 'period'} before had {plural(d.previous.questions, 'question')}, "
-                       f"{pct(d.previous.answered_share)} answered.)")
+            out.append(
+                f"(The {'week' if p.is_week else 'period'} before had {plural(d.previous.questions, 'question')}, {pct(d.previous.answered_share)} answered.)"
+            )
     else:
         out += headline(d)
         if len(d.by_channel) > 1 or len(d.by_platform) > 1:
@@ -193,8 +192,9 @@ def note(d: DigestData, chart_png: bytes | None = None) -> Note:
         body = f"Nobody asked a question in the watched channels during {p.label}."
         if d.older_open:
             body += f" {plural(d.older_open, 'older question')} from before still had no reply."
-        return Note(kind="digest", title=f"No questions this {what} ({p.id})", body=body, footer=footer, reason=reason,
-                    image=chart_png, image_name=f"digest-{p.id}.png")
+        return Note(
+            kind="digest", title=f"No questions this {what} ({p.id})", body=body, footer=footer, reason=reason, image=chart_png, image_name=f"digest-{p.id}.png"
+        )
     fields = [
         ("Questions", f"{t.questions}" + (f" (was {prev.questions})" if prev.questions else "")),
         ("Answered", f"{pct(t.answered_share)}{_was(t, prev, 'answered_share', pct)} · {pct(t.within_window_share)} within the window"),
@@ -207,8 +207,13 @@ def note(d: DigestData, chart_png: bytes | None = None) -> Note:
     if f.first_time.questions and f.returning.questions:
         flag = " ⚠" if f.newcomers_wait_longer or f.newcomers_answered_less else ""
         memory = "" if not f.memory_too_short else f" · tracker memory {int(f.memory_days or 0)} days: read with care"
-        fields.append(("Newcomers", f"{pct(f.first_time.answered_share)} answered, median {wait(f.first_time.median_first_response_s)} "
-                                    f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}{memory}"))
+        fields.append(
+            (
+                "Newcomers",
+                f"{pct(f.first_time.answered_share)} answered, median {wait(f.first_time.median_first_response_s)} "
+                f"(returning: {pct(f.returning.answered_share)}, {wait(f.returning.median_first_response_s)}){flag}{memory}",
+            )
+        )
     fields.append(("The bot", bot_line(d)))
     body: list[str] = []
     if d.unanswered:

@@ -106,4 +106,3 @@ class StaffAction:
     at: datetime
     until: datetime | None = None
     note: str = field(default="")
-

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from .events import Event
-from .tracker import StoreError
+from .store import StoreError
 
 log = logging.getLogger("unanswered.ingest")
 
@@ -41,8 +41,16 @@ Prepare = Callable[[], Awaitable[Iterable[Event]]]
 
 
 class IngestGate:
-    def __init__(self, name: str, ingest: Callable[[Event], None], ingest_batch: Callable[[list[Event]], None],
-                 report: Callable[[bool, str], None], *, chunk: int = CHUNK, retry: float = RETRY) -> None:
+    def __init__(
+        self,
+        name: str,
+        ingest: Callable[[Event], None],
+        ingest_batch: Callable[[list[Event]], None],
+        report: Callable[[bool, str], None],
+        *,
+        chunk: int = CHUNK,
+        retry: float = RETRY,
+    ) -> None:
         self.name = name
         self._ingest = ingest
         self._ingest_batch = ingest_batch
@@ -134,7 +142,7 @@ class IngestGate:
         if durable:
             self.save_pending({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})  # type: ignore[misc]
         for start in range(0, len(events), self.chunk):
-            part = events[start:start + self.chunk]
+            part = events[start : start + self.chunk]
             try:
                 self._ingest_batch(part)
             except StoreError as exc:

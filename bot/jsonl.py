@@ -133,8 +133,7 @@ def read(paths: Iterable[Path | str], errors: list[LineError] | None = None) -> 
     warned = False
     for path, number, event in _read(paths, errors):
         if latest is not None and event.at < latest and not warned:
-            log.warning("%s:%d: goes back in time (%s after %s); replaying the file sorted by time",
-                        path, number, event.at.isoformat(), latest.isoformat())
+            log.warning("%s:%d: goes back in time (%s after %s); replaying the file sorted by time", path, number, event.at.isoformat(), latest.isoformat())
             warned = True
         latest = event.at if latest is None or event.at > latest else latest
         events.append(event)

@@ -26,7 +26,7 @@ from typing import Any, Callable, Protocol, TextIO
 from .config import Settings
 from .neutralise import feed_hosts, neutral_note
 from .render import one_line
-from .tracker import Tracker, dt
+from .store import Tracker, dt
 
 log = logging.getLogger("unanswered.outbound")
 
@@ -369,7 +369,12 @@ class Door:
                 # An interrupted edit of an old DM: sending it as a new DM would be wrong.
                 self._finish(row["id"], Delivery(ok=False, error="interrupted edit, not repeated", permanent=True))
                 continue
-            to = Recipient(name=row["person"], platform=row["platform"], address=row["address"], is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge")
+            to = Recipient(
+                name=row["person"],
+                platform=row["platform"],
+                address=row["address"],
+                is_channel=row["person"] in self.settings.staff_channels and row["kind"] != "nudge",
+            )
             try:
                 # The config may have changed since the row was written: a person removed or
                 # re-addressed gets nothing (not even a history read of their DM).

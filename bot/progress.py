@@ -30,7 +30,16 @@ def bar(items: Iterable[T], what: str, unit: str, *, enabled: bool | None = None
 
     # A terminal that reports no size (a bare pseudo-terminal) would get a zero-width bar.
     size = shutil.get_terminal_size((100, 24))
-    with tqdm(items, desc=what, unit=f" {unit}", unit_scale=True, total=total, file=sys.stderr,
-              ncols=size.columns or 100, nrows=size.lines or 24,
-              mininterval=0.2, leave=True) as counted:
+    with tqdm(
+        items,
+        desc=what,
+        unit=f" {unit}",
+        unit_scale=True,
+        total=total,
+        file=sys.stderr,
+        ncols=size.columns or 100,
+        nrows=size.lines or 24,
+        mininterval=0.2,
+        leave=True,
+    ) as counted:
         yield counted

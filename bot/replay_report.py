@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from .neutralise import for_terminal
 from .render import age, one_line
 from .replay import ReplayResult, summary
-from .tracker import Question, Tracker
+from .store import Question, Tracker
 
 CHANNELS_SHOWN = 10
 UNANSWERED_SHOWN = 6
@@ -44,8 +44,7 @@ def _question_lines(tracker: Tracker, q: Question) -> list[str]:
         fate = f"answered by {for_terminal(q.answered_by_name or q.answered_by, 60)} after {age((q.answered_at - q.asked_at).total_seconds())}"
     else:
         fate = f"{q.status}, no reply"
-    return [f"  {_when(q.asked_at)} {_where(q)} {for_terminal(q.author_name or q.author, 60)}: {one_line(q.excerpt, 70)}",
-            f"      {fate}{_nudges(tracker, q)}"]
+    return [f"  {_when(q.asked_at)} {_where(q)} {for_terminal(q.author_name or q.author, 60)}: {one_line(q.excerpt, 70)}", f"      {fate}{_nudges(tracker, q)}"]
 
 
 def report(tracker: Tracker, result: ReplayResult, *, list_all: bool = False) -> Iterator[str]:
@@ -53,8 +52,9 @@ def report(tracker: Tracker, result: ReplayResult, *, list_all: bool = False) ->
     if not s["events"]:
         yield "No events in the input."
         return
-    yield (f"Replayed {s['events']:,} events from {s['from']:%Y-%m-%d %H:%M} to {s['to']:%Y-%m-%d %H:%M} UTC "
-           f"({s['messages_judged']:,} top-level messages judged).")
+    yield (
+        f"Replayed {s['events']:,} events from {s['from']:%Y-%m-%d %H:%M} to {s['to']:%Y-%m-%d %H:%M} UTC ({s['messages_judged']:,} top-level messages judged)."
+    )
     share = f"{s['answered_share']:.0%}" if s["answered_share"] is not None else "n/a"
     median = age(s["median_first_response_s"]) if s["median_first_response_s"] is not None else "n/a"
     yield f"Questions: {s['questions']} · answered: {s['answered']} ({share}) · median time to first response: {median}"
@@ -96,8 +96,7 @@ def _channels(questions: list[Question]) -> Iterator[str]:
     yield ""
     yield "By channel (busiest first):"
     for where, n, answered, median in rows[:CHANNELS_SHOWN]:
-        yield (f"  {where:<{width}}  {n:>6} questions  {_pct(answered, n):>4} answered  "
-               f"median {age(median) if median is not None else 'n/a':>6}")
+        yield (f"  {where:<{width}}  {n:>6} questions  {_pct(answered, n):>4} answered  median {age(median) if median is not None else 'n/a':>6}")
     if len(rows) > CHANNELS_SHOWN:
         rest = rows[CHANNELS_SHOWN:]
         yield f"  …and {len(rest)} more channels with {sum(r[1] for r in rest)} questions"

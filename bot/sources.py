@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Iterable, Protocol
 
-from .config import Settings
 from . import policy
+from .config import Settings
 from .events import Event, StaffAction
 from .outbound import Note, NotStaff, Transport, parse_button_id
-from .tracker import Question, StoreError, Tracker
+from .store import Question, StoreError, Tracker
 from .watchdog import Watchdog
 
 log = logging.getLogger("unanswered.sources")

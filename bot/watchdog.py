@@ -23,7 +23,7 @@ from .detect import judge
 from .events import Delete, Edit, Event, Message, Reaction, StaffAction, TopicClosed
 from .outbound import NUDGE_BUTTONS, PENDING_ELSEWHERE, Door, Note, NotStaff
 from .render import age, neutralise, plain_name
-from .tracker import Question, StoreError, Tracker, dt
+from .store import Question, StoreError, Tracker, dt
 
 NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
 NEWCOMER_JOINED = timedelta(days=30)  # joined the server longer ago than this: not a newcomer

@@ -27,7 +27,7 @@ from .health import HealthMonitor
 from .outbound import ConsoleTransport, Door
 from .scheduler import LiveScheduler
 from .sources import Hub, Source
-from .tracker import Tracker
+from .store import Tracker
 from .watchdog import Watchdog
 
 log = logging.getLogger("unanswered")
@@ -175,15 +175,23 @@ class App:
     health: HealthMonitor | None = None
 
 
-def _core(settings: Settings, tracker: Tracker, clock: Clock, *, dry_run: bool, console: ConsoleTransport | None,
-          fallback_route: Route | None = None) -> tuple[Door, Watchdog]:
+def _core(
+    settings: Settings, tracker: Tracker, clock: Clock, *, dry_run: bool, console: ConsoleTransport | None, fallback_route: Route | None = None
+) -> tuple[Door, Watchdog]:
     """The door and the watchdog: the same for a live run, the demo and a replay."""
     door = Door(settings, tracker, clock, dry_run=dry_run, console=console)
     return door, Watchdog(settings, tracker, clock, door, fallback_route=fallback_route)
 
 
-def build(settings: Settings, *, dry_run: bool = False, clock: Clock | None = None, tracker: Tracker | None = None,
-          sources: list[Source] | None = None, console: ConsoleTransport | None = None) -> App:
+def build(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    clock: Clock | None = None,
+    tracker: Tracker | None = None,
+    sources: list[Source] | None = None,
+    console: ConsoleTransport | None = None,
+) -> App:
     clock = clock or SystemClock()
     tracker = tracker or open_store(settings, dry_run=dry_run)
     door, watchdog = _core(settings, tracker, clock, dry_run=dry_run, console=console)
@@ -215,8 +223,15 @@ def replay_settings(settings: Settings) -> tuple[Settings, Route | None]:
     settings = settings.model_copy(update={"people": people})
     route = Route.model_construct(
         platform="any",  # type: ignore[arg-type]  # "any": the replay's catch-all, which validation refuses
-        channel="*", mode="detect", window=None, chain=sorted(people), escalate_after=None,
-        repeat=False, max_nudges=len(people), during_quiet_hours=None, notify_via=None,
+        channel="*",
+        mode="detect",
+        window=None,
+        chain=sorted(people),
+        escalate_after=None,
+        repeat=False,
+        max_nudges=len(people),
+        during_quiet_hours=None,
+        notify_via=None,
     )
     return settings, route
 
@@ -236,8 +251,7 @@ def build_replay(settings: Settings, tracker: Tracker, *, console: ConsoleTransp
     """The live composition with a simulated clock and a door that records instead of sending."""
     settings, fallback = replay_settings(settings)
     clock = FakeClock()
-    door, watchdog = _core(settings, tracker, clock, dry_run=True, console=console or ConsoleTransport(quiet=True),
-                           fallback_route=fallback)
+    door, watchdog = _core(settings, tracker, clock, dry_run=True, console=console or ConsoleTransport(quiet=True), fallback_route=fallback)
     return ReplayApp(settings, tracker, clock, door, watchdog)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings, load_settings
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)  # a Monday
 

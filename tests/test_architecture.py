@@ -45,10 +45,7 @@ def test_only_the_composition_root_names_the_adapters():
 
 
 def test_importing_the_core_loads_no_platform_library():
-    code = (
-        "import sys, bot.cli, bot.wiring, bot.watchdog, bot.replay, bot.demo;"
-        f"print([m for m in sys.modules if m.split('.')[0] in {PLATFORM_LIBS!r}])"
-    )
+    code = f"import sys, bot.cli, bot.wiring, bot.watchdog, bot.replay, bot.demo;print([m for m in sys.modules if m.split('.')[0] in {PLATFORM_LIBS!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 

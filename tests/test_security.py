@@ -39,7 +39,7 @@ from adapters.slack.inbound import SlackSource
 from bot import wiring
 from bot.cli import main
 from bot.config import ConfigError, load_settings
-from bot.tracker import Tracker
+from bot.store import Tracker
 from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, user
 from tests.adapters.slack.fake_slack import FakeSlack, event_callback
 from tests.adapters.slack.payloads import ALICE, ASKER, BOB, HELP, HELPER, message, ts
@@ -57,8 +57,20 @@ WRONG_DISCORD = "OTAwMDAwMDAwMDAwMDAwMDAy.WRONG.SECRET-wr0ngT0k3nJkL"
 SECRETS = [SLACK_BOT, SLACK_APP, SLACK_USER_TOKEN, SIGNING, DISCORD, WRONG_DISCORD]
 TAILS = ["b0tT0k3nXyZ", "appT0k3nQwE", "us3rT0k3nRtY", "s1gn1ngS3cr3tAsD", "d1sc0rdT0k3nFgH", "wr0ngT0k3nJkL", "FAKE-SECRET", "FAKE.SECRET"]
 
-LIBRARY_LOGGERS = ["", "unanswered", "slack_sdk", "slack_bolt", "discord", "aiohttp", "aiohttp.access", "aiohttp.server",
-                   "aiohttp.client", "apscheduler", "asyncio", "websockets"]
+LIBRARY_LOGGERS = [
+    "",
+    "unanswered",
+    "slack_sdk",
+    "slack_bolt",
+    "discord",
+    "aiohttp",
+    "aiohttp.access",
+    "aiohttp.server",
+    "aiohttp.client",
+    "apscheduler",
+    "asyncio",
+    "websockets",
+]
 
 DISCORD_HELP, DISCORD_ALICE, DISCORD_BOB, DISCORD_MEMBER = "910000000000000001", "700000000000000001", "700000000000000002", "600000000000000001"
 
@@ -154,8 +166,9 @@ async def slack():
 
 
 def slack_config(tmp_path: Path, fake: FakeSlack, extra: str = "") -> Path:
-    path = write_config(tmp_path / "unanswered.toml",
-                        SLACK_CONFIG.format(alice=ALICE, bob=BOB, db=tmp_path / "data" / "unanswered.db", api=fake.api_url, extra=extra))
+    path = write_config(
+        tmp_path / "unanswered.toml", SLACK_CONFIG.format(alice=ALICE, bob=BOB, db=tmp_path / "data" / "unanswered.db", api=fake.api_url, extra=extra)
+    )
     fake.use_config(load_settings(path)[0])  # staff = the ids this config names
     return path
 
@@ -217,8 +230,10 @@ async def test_a_slack_run_with_errors_leaks_no_secret(slack, tmp_path, monkeypa
     # The CLI commands that read settings and the database.
     runner = CliRunner()
     # In a thread: the CLI runs its own event loop (check-config asks the fake platform), this one serves the fake.
-    outputs = [await asyncio.to_thread(runner.invoke, main, [cmd, "-c", str(config), *more]) for cmd, *more in
-               (("check-config",), ("status",), ("status", "--json"), ("audit",), ("audit", "--json"))]
+    outputs = [
+        await asyncio.to_thread(runner.invoke, main, [cmd, "-c", str(config), *more])
+        for cmd, *more in (("check-config",), ("status",), ("status", "--json"), ("audit",), ("audit", "--json"))
+    ]
     assert all(r.exit_code == 0 for r in outputs), [(r.exit_code, r.output[-300:], r.exception) for r in outputs]
     # A secret pasted into the file is refused (exit 2) without being echoed.
     pasted = write_config(tmp_path / "pasted.toml", config.read_text() + f'bot_token = "{SLACK_BOT}"\n')
@@ -240,12 +255,28 @@ async def test_a_slack_run_with_errors_leaks_no_secret(slack, tmp_path, monkeypa
 async def test_the_cli_run_with_verbose_logs_leaks_no_secret(slack, tmp_path):
     """`unanswered run -v` as a process: connects, takes an event, is stopped; then a refused token."""
     config = slack_config(tmp_path, slack)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("UNANSWERED_")},
-           "UNANSWERED_SLACK__BOT_TOKEN": SLACK_BOT, "UNANSWERED_SLACK__APP_TOKEN": SLACK_APP, "PYTHONPATH": str(ROOT)}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("UNANSWERED_")},
+        "UNANSWERED_SLACK__BOT_TOKEN": SLACK_BOT,
+        "UNANSWERED_SLACK__APP_TOKEN": SLACK_APP,
+        "PYTHONPATH": str(ROOT),
+    }
 
     async def run(*args: str) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", "-v", "-c", str(config), *args, env=env,
-                                                    cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "-v",
+            "-c",
+            str(config),
+            *args,
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
 
     proc = await run()
     try:
@@ -286,8 +317,11 @@ async def test_slack_http_mode_refuses_bad_signatures_and_replays(slack, tmp_pat
 
     def request(msg_ts: str, stamp: int, signature: str | None = None) -> tuple[str, dict[str, str]]:
         body = json.dumps(event_callback(message("How do I reach the status page?", when=msg_ts), f"Ev{msg_ts.replace('.', '')}"))
-        headers = {"X-Slack-Request-Timestamp": str(stamp), "Content-Type": "application/json",
-                   "X-Slack-Signature": signature or sign(timestamp=str(stamp), body=body)}
+        headers = {
+            "X-Slack-Request-Timestamp": str(stamp),
+            "Content-Type": "application/json",
+            "X-Slack-Signature": signature or sign(timestamp=str(stamp), body=body),
+        }
         return body, headers
 
     async with aiohttp.ClientSession() as http:
@@ -350,8 +384,10 @@ async def test_a_discord_run_with_errors_leaks_no_secret(discord_fake, tmp_path,
     from adapters.discord.inbound import DiscordSource
 
     monkeypatch.setenv("UNANSWERED_DISCORD__TOKEN", DISCORD)
-    config = write_config(tmp_path / "unanswered.toml", DISCORD_CONFIG.format(
-        alice=DISCORD_ALICE, bob=DISCORD_BOB, db=tmp_path / "data" / "unanswered.db", api=discord_fake.api_url))
+    config = write_config(
+        tmp_path / "unanswered.toml",
+        DISCORD_CONFIG.format(alice=DISCORD_ALICE, bob=DISCORD_BOB, db=tmp_path / "data" / "unanswered.db", api=discord_fake.api_url),
+    )
     settings, _ = load_settings(config)
     discord_fake.use_config(settings)
     tracker = Tracker(settings.storage.path)

@@ -97,8 +97,9 @@ async def _ready(client):
 async def test_discord_interaction_responses_other_than_the_deferred_update_are_violations(discord_fake, kind, fault):
     if fault:
         discord_fake.faults["POST /interactions/{id}/interaction-token/callback"] = [fault]
-    status = await _discord(discord_fake, "POST", "/interactions/123456789/interaction-token/callback",
-                            {"type": kind, "data": {"content": "visible to the clicker"}})
+    status = await _discord(
+        discord_fake, "POST", "/interactions/123456789/interaction-token/callback", {"type": kind, "data": {"content": "visible to the clicker"}}
+    )
     assert status == 403
     assert discord_fake.violations == [f"interaction response of type {kind}, not the silent deferred update (6)"]
     assert discord_fake.interaction_callbacks == []
@@ -127,12 +128,15 @@ async def _slack(fake: FakeSlack, method: str, args: dict) -> dict:
 
 
 @pytest.mark.parametrize("fault", [None, *FAULTS])
-@pytest.mark.parametrize("method,args", [
-    ("reactions.add", {"channel": "C0HELP0001", "timestamp": "1.000001", "name": "eyes"}),
-    ("chat.postEphemeral", {"channel": "C0HELP0001", "user": SLACK_MEMBER, "text": "hi"}),
-    ("chat.postMessage", {"channel": "C0HELP0001", "text": "hi"}),
-    ("conversations.open", {"users": SLACK_MEMBER}),
-])
+@pytest.mark.parametrize(
+    "method,args",
+    [
+        ("reactions.add", {"channel": "C0HELP0001", "timestamp": "1.000001", "name": "eyes"}),
+        ("chat.postEphemeral", {"channel": "C0HELP0001", "user": SLACK_MEMBER, "text": "hi"}),
+        ("chat.postMessage", {"channel": "C0HELP0001", "text": "hi"}),
+        ("conversations.open", {"users": SLACK_MEMBER}),
+    ],
+)
 async def test_slack_allow_list_is_checked_before_faults(slack_fake, fault, method, args):
     if fault:
         slack_fake.faults[method] = [fault]

@@ -34,9 +34,7 @@ class NudgeButton(discord.ui.DynamicItem[discord.ui.Button], template=CUSTOM_ID_
     def __init__(self, custom_id: str, label: str | None = None, style: discord.ButtonStyle | None = None) -> None:
         action = custom_id.split(":")[1:-1]
         name = ":".join(action)
-        super().__init__(
-            discord.ui.Button(label=label or BUTTON_LABELS.get(name, name), style=style or button_style(name), custom_id=custom_id)
-        )
+        super().__init__(discord.ui.Button(label=label or BUTTON_LABELS.get(name, name), style=style or button_style(name), custom_id=custom_id))
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: Any, /) -> "NudgeButton":

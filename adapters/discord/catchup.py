@@ -17,7 +17,7 @@ import aiohttp
 import discord
 
 from bot.events import Event
-from bot.tracker import StoreError
+from bot.store import StoreError
 
 from . import translate
 from .payload import payload_of

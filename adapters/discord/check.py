@@ -36,8 +36,10 @@ async def check_discord(settings: Settings, *, notes: list[str] | None = None) -
         except discord.LoginFailure:
             return [BAD_TOKEN]
         except (discord.HTTPException, *NETWORK) as exc:
-            return [f"discord: cannot reach Discord to log in ({type(exc).__name__}); check the network"
-                    + (" and discord.api_url" if settings.discord.api_url else "")]
+            return [
+                f"discord: cannot reach Discord to log in ({type(exc).__name__}); check the network"
+                + (" and discord.api_url" if settings.discord.api_url else "")
+            ]
         channels = await _guild_channels(http)
         if notes is not None:
             notes.append(f"discord: logged in as {me.get('username')}, in {len({c.get('guild_id') for c in channels.values()})} server(s)")
@@ -72,12 +74,16 @@ async def _channels(http: HTTPClient, settings: Settings, channels: dict[str, di
             try:
                 await http.get_channel(route.channel)
             except discord.HTTPException as exc:
-                problems.append(f"{where}: Discord says {exc.status} {exc.text or ''}".rstrip()
-                                + "; copy the id again (right-click the channel → Copy Channel ID) and check the bot can View Channel")
+                problems.append(
+                    f"{where}: Discord says {exc.status} {exc.text or ''}".rstrip()
+                    + "; copy the id again (right-click the channel → Copy Channel ID) and check the bot can View Channel"
+                )
             continue
         if route.channel.lstrip("#").lower() not in by_name:
-            problems.append(f"{where}: the bot sees no text or forum channel named {route.channel} in its server(s); "
-                            "check the spelling, and that the bot's role can View Channel there")
+            problems.append(
+                f"{where}: the bot sees no text or forum channel named {route.channel} in its server(s); "
+                "check the spelling, and that the bot's role can View Channel there"
+            )
     return problems
 
 
@@ -89,8 +95,10 @@ async def _staff_channels(http: HTTPClient, settings: Settings, channels: dict[s
         try:
             await http.get_channel(staff.channel)
         except discord.HTTPException as exc:
-            problems.append(f"staff_channels.{name}: Discord says {exc.status} for channel {staff.channel}; copy the id again "
-                            "(right-click the channel → Copy Channel ID) and check the bot can see it")
+            problems.append(
+                f"staff_channels.{name}: Discord says {exc.status} for channel {staff.channel}; copy the id again "
+                "(right-click the channel → Copy Channel ID) and check the bot can see it"
+            )
     return problems
 
 
@@ -102,13 +110,11 @@ async def _people(http: HTTPClient, settings: Settings) -> list[str]:
         try:
             found = await http.get_user(person.discord)
         except discord.NotFound:
-            problems.append(f"people.{name}: Discord has no user {person.discord}; enable Developer Mode, right-click the "
-                            "moderator → Copy User ID")
+            problems.append(f"people.{name}: Discord has no user {person.discord}; enable Developer Mode, right-click the moderator → Copy User ID")
             continue
         except discord.HTTPException as exc:
             problems.append(f"people.{name}: fetching Discord user {person.discord} failed ({exc.status})")
             continue
         if found.get("bot") or found.get("system"):
-            problems.append(f"people.{name}: Discord user {person.discord} ({found.get('username')}) is a bot, not a person; "
-                            "use the moderator's own user id")
+            problems.append(f"people.{name}: Discord user {person.discord} ({found.get('username')}) is a bot, not a person; use the moderator's own user id")
     return problems

@@ -141,8 +141,11 @@ def read_file(path: Path, errors: list[Any] | None = None, elsewhere: set[str] |
     # A thread whose starter is not in the file (made with "+", private, or exported from later on):
     # its first member message is the thread's question (see translate.message's ``opens_thread``).
     records = doc["messages"]
-    starterless = place.thread is not None and place.thread not in (elsewhere or set()) and not any(
-        isinstance(r, Mapping) and str(r.get("id")) == place.thread for r in records)
+    starterless = (
+        place.thread is not None
+        and place.thread not in (elsewhere or set())
+        and not any(isinstance(r, Mapping) and str(r.get("id")) == place.thread for r in records)
+    )
     events: list[Event] = []
     for index, record in enumerate(records):
         try:

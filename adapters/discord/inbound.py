@@ -180,7 +180,6 @@ class DiscordSource:
     def now(self) -> Any:
         return self.port.clock.now()
 
-
     async def logged_in(self) -> discord.Client:
         """The client, logged in (REST works; the gateway may not be up yet). Used by the transport too."""
         async with self._login_lock:
@@ -201,8 +200,10 @@ class DiscordSource:
                 except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
                     if isinstance(exc, discord.HTTPException) and exc.status < 500:
                         raise ConfigError([f"discord: Discord refused the login ({exc.status}); check {TOKEN_ENV}"]) from None
-                    raise Unreachable(f"cannot reach Discord to log in ({type(exc).__name__}); check the network"
-                                      + (" and discord.api_url" if self.settings.discord.api_url else "")) from None
+                    raise Unreachable(
+                        f"cannot reach Discord to log in ({type(exc).__name__}); check the network"
+                        + (" and discord.api_url" if self.settings.discord.api_url else "")
+                    ) from None
                 self._logged_in = True
         return self.client
 
@@ -344,7 +345,8 @@ class DiscordSource:
         if missing:
             log.warning(
                 "discord: the bot cannot see these configured channels: %s; check the id/name, that the bot was invited "
-                "to that server (`unanswered discord-invite`), and that it has View Channel there", ", ".join(missing)
+                "to that server (`unanswered discord-invite`), and that it has View Channel there",
+                ", ".join(missing),
             )
         for w in found.values():
             me = w.channel.guild.me

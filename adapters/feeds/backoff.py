@@ -26,8 +26,7 @@ class UrlState:
         self.etag, self.last_modified = etag, last_modified
         self.failures, self.failing_since, self.next_attempt, self.last_error = 0, None, None, ""
 
-    def failed(self, now: datetime, interval: timedelta, reason: str, *, retry_after: float | None = None,
-               rng: random.Random | None = None) -> timedelta:
+    def failed(self, now: datetime, interval: timedelta, reason: str, *, retry_after: float | None = None, rng: random.Random | None = None) -> timedelta:
         """Record a failure; returns how long to wait before the next attempt."""
         self.failures += 1
         self.failing_since = self.failing_since or now

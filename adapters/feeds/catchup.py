@@ -113,8 +113,7 @@ async def discourse(src: Any, rt: FeedRuntime, now: datetime, since: datetime) -
             return pages, topics, True
     else:
         problem = f"it stopped after {MAX_PAGES} pages of {safe_url(url)} (its bound)"
-    await note_gap(src, rt, now, since, oldest=reached_back,
-                   why=f"the catch-up through the forum's JSON topic list could not reach back that far: {problem}")
+    await note_gap(src, rt, now, since, oldest=reached_back, why=f"the catch-up through the forum's JSON topic list could not reach back that far: {problem}")
     return pages, topics, False
 
 
@@ -122,8 +121,7 @@ async def note_gap(src: Any, rt: FeedRuntime, now: datetime, since: datetime, *,
     """Say in `status`, and to staff once, that items of a span may be lost for good."""
     until = oldest or now
     rt.gap_at = now
-    rt.gap_note = (f"items published between {since:%Y-%m-%d %H:%M} and {until:%Y-%m-%d %H:%M} UTC may have been "
-                   f"missed while the feed was not read: {why}")
+    rt.gap_note = f"items published between {since:%Y-%m-%d %H:%M} and {until:%Y-%m-%d %H:%M} UTC may have been missed while the feed was not read: {why}"
     log.warning("feed %s: %s", rt.feed.name, rt.gap_note)
     await src.alert(
         f"feed:{rt.feed.name}:gap:{int(since.timestamp())}",
@@ -136,9 +134,14 @@ async def note_gap(src: Any, rt: FeedRuntime, now: datetime, since: datetime, *,
 
 async def generic(src: Any, rt: FeedRuntime, now: datetime, since: datetime, listed: Listing) -> None:
     dates = [d for d in listed.dates if d is not None]
-    await note_gap(src, rt, now, since, oldest=min(dates) if dates else None,
-                   why="none of the items seen then is still in the feed, and an RSS/Atom feed keeps only its newest "
-                       "items, so they cannot be recovered")
+    await note_gap(
+        src,
+        rt,
+        now,
+        since,
+        oldest=min(dates) if dates else None,
+        why="none of the items seen then is still in the feed, and an RSS/Atom feed keeps only its newest items, so they cannot be recovered",
+    )
 
 
 def status_note(rt: FeedRuntime, now: datetime) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.events import Message, TopicClosed
 
-from .entries import as_str, body_html, entry_time, entries, flag, get, join_text, title_of
+from .entries import as_str, body_html, entries, entry_time, flag, get, join_text, title_of
 from .spec import BY_THREAD_FEED, FORUM, FeedSpec, Listing, topic_message
 from .text import html_to_text
 
@@ -18,9 +18,7 @@ POST_GUID = re.compile(r"-post-(\d+)-(\d+)$")
 _TOPIC_LINK = re.compile(r"/t/(?:[^/?#]+/)?(\d+)(?:/(\d+))?/?(?:[?#].*)?$")
 # Discourse appends "<p><small>N posts - M participants</small></p><p><a href=…>Read full topic</a></p>"
 # to each listing description (localised wording, same markup).
-_DISCOURSE_TAIL = re.compile(
-    r"<p>\s*<small>(?P<counts>[^<]*)</small>\s*</p>\s*(?:<p>\s*<a [^>]*>[^<]*</a>\s*</p>\s*)?$", re.IGNORECASE
-)
+_DISCOURSE_TAIL = re.compile(r"<p>\s*<small>(?P<counts>[^<]*)</small>\s*</p>\s*(?:<p>\s*<a [^>]*>[^<]*</a>\s*</p>\s*)?$", re.IGNORECASE)
 _FIRST_INT = re.compile(r"\d+")
 
 
@@ -71,8 +69,7 @@ def is_about_topic(title: str) -> bool:
     return low.startswith("about the ") and low.endswith(" category")
 
 
-def discourse_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None,
-                       not_before: datetime | None) -> None:
+def discourse_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None, not_before: datetime | None) -> None:
     out.answers = BY_THREAD_FEED
     for n, entry in enumerate(entries(parsed)):
         topic = discourse_topic_id(entry)

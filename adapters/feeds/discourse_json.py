@@ -61,8 +61,7 @@ def _opener(topic: dict[str, Any], users: dict[int, str]) -> str | None:
     return _user(users, posters[0]) if posters else None  # Discourse lists the original poster first
 
 
-def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
-               not_before: datetime | None = None) -> Page:
+def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime, not_before: datetime | None = None) -> Page:
     """A decoded ``latest.json``/category JSON page -> topic messages, closures and reply counts.
 
     ``base``: the forum's URL (scheme, host, port), for topic links and topic feeds.
@@ -73,8 +72,11 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
     if not isinstance(data, dict) or not isinstance(data.get("topic_list"), dict):
         out.skipped.append("not a Discourse topic list (no topic_list)")
         return page
-    users = {u["id"]: str(u.get("username")).strip()[:200] for u in _list(data.get("users"))
-             if isinstance(u, dict) and isinstance(u.get("id"), int) and str(u.get("username") or "").strip()}
+    users = {
+        u["id"]: str(u.get("username")).strip()[:200]
+        for u in _list(data.get("users"))
+        if isinstance(u, dict) and isinstance(u.get("id"), int) and str(u.get("username") or "").strip()
+    }
     listed = data["topic_list"]
     page.more = bool(listed.get("more_topics_url"))
     for n, topic in enumerate(_list(listed.get("topics"))):
@@ -108,10 +110,21 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime,
         slug = topic.get("slug") if isinstance(topic.get("slug"), str) and topic["slug"].strip() else "topic"
         slug = quote(slug.strip()[:200], safe="-_.~%")
         link = f"{base}/t/{slug}/{ident}"
-        out.events.append(Message(
-            platform=FORUM, channel=spec.name, id=ident, author=author, at=created, text=title,
-            author_is_bot=spec.is_bot(author), author_name=author, link=link, channel_name=None, starts_topic=True,
-        ))
+        out.events.append(
+            Message(
+                platform=FORUM,
+                channel=spec.name,
+                id=ident,
+                author=author,
+                at=created,
+                text=title,
+                author_is_bot=spec.is_bot(author),
+                author_name=author,
+                link=link,
+                channel_name=None,
+                starts_topic=True,
+            )
+        )
         out.threads[ident] = link + ".rss"
         posts = topic.get("posts_count")
         if isinstance(posts, int) and posts >= 0:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .text import TEXT_LIMIT, html_to_text
 
+
 def get(obj: Any, key: str, default: Any = None) -> Any:
     try:
         return obj.get(key, default) if isinstance(obj, Mapping) or hasattr(obj, "get") else default

@@ -138,14 +138,11 @@ async def fetch(
             max_redirects=MAX_REDIRECTS,
         ) as resp:
             if auth and 300 <= resp.status < 400:
-                raise FetchError(f"HTTP {resp.status}: redirected; not following a redirect with the API key "
-                                 "(use the forum's final URL)", status=resp.status)
+                raise FetchError(f"HTTP {resp.status}: redirected; not following a redirect with the API key (use the forum's final URL)", status=resp.status)
             if resp.status == 304:
-                return Response(status=304, etag=resp.headers.get("ETag") or etag,
-                                last_modified=resp.headers.get("Last-Modified") or last_modified)
+                return Response(status=304, etag=resp.headers.get("ETag") or etag, last_modified=resp.headers.get("Last-Modified") or last_modified)
             if resp.status != 200:
-                raise FetchError(_status_reason(resp.status), status=resp.status,
-                                 retry_after=_retry_after(resp.headers.get("Retry-After")))
+                raise FetchError(_status_reason(resp.status), status=resp.status, retry_after=_retry_after(resp.headers.get("Retry-After")))
             declared = resp.content_length
             if declared is not None and declared > max_bytes:
                 raise FetchError(f"the response is {declared} bytes, over the {max_bytes}-byte cap; not reading it", status=200)

@@ -74,8 +74,10 @@ def api_headers(settings: Any, feed: Any) -> dict[str, str]:
     hosts = {forum_key(f.url) for f in settings.feeds if f.kind != "rss"}
     host = (auth.host or "").strip().lower() or (next(iter(hosts)) if len(hosts) == 1 else None)
     if host is None:
-        log.warning("UNANSWERED_DISCOURSE__API_KEY is set but feeds name several Discourse forums; set "
-                    "[discourse] host (or UNANSWERED_DISCOURSE__HOST) to the one it belongs to: not sent")
+        log.warning(
+            "UNANSWERED_DISCOURSE__API_KEY is set but feeds name several Discourse forums; set "
+            "[discourse] host (or UNANSWERED_DISCOURSE__HOST) to the one it belongs to: not sent"
+        )
         return {}
     if forum_key(feed.url) != host and (forum_key(feed.url) or "").split(":")[0] != host:
         return {}

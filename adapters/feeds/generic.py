@@ -11,6 +11,7 @@ from .entries import as_count, as_list, as_str, body_html, entries, entry_time, 
 from .spec import BY_COMMENT_COUNT, BY_THREAD_FEED, CANNOT_TELL, COMMENTER, FORUM, FeedSpec, Listing, topic_message
 from .text import html_to_text
 
+
 def item_id(entry: Any) -> str | None:
     """A generic item's id: its guid / Atom id, else its link."""
     return (as_str(get(entry, "id")) or as_str(get(entry, "link")) or "")[:500] or None
@@ -43,8 +44,7 @@ def comment_count(entry: Any) -> int | None:
     return None
 
 
-def generic_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None,
-                     not_before: datetime | None) -> None:
+def generic_listing(parsed: Any, spec: FeedSpec, out: Listing, observed_at: datetime | None, not_before: datetime | None) -> None:
     modes: set[str] = set()
     for n, entry in enumerate(entries(parsed)):
         ident = item_id(entry)

@@ -35,7 +35,7 @@ import aiohttp
 
 from bot.config import Settings, format_duration
 from bot.render import age
-from bot.tracker import StoreError
+from bot.store import StoreError
 
 from . import catchup, state, translate
 from .backoff import UrlState
@@ -53,12 +53,9 @@ __all__ = ["ANSWERS_DETAIL", "FeedsSource", "PollStats", "routed_feeds"]
 
 ANSWERS_DETAIL = {
     translate.BY_THREAD_FEED: "answered = a reply by someone other than the author, read from each topic's own feed",
-    translate.BY_COMMENT_COUNT: (
-        "answered = the item's comment count rose above 0 (a count cannot tell the author's own follow-up from an answer)"
-    ),
+    translate.BY_COMMENT_COUNT: ("answered = the item's comment count rose above 0 (a count cannot tell the author's own follow-up from an answer)"),
     translate.CANNOT_TELL: (
-        "cannot tell when answered: the feed has no comment feed or comment count, so every new item is nudged "
-        "after the window unless staff mark it answered"
+        "cannot tell when answered: the feed has no comment feed or comment count, so every new item is nudged after the window unless staff mark it answered"
     ),
 }
 
@@ -77,8 +74,7 @@ class PollStats:
 class FeedsSource(ThreadFeeds):
     name = "feeds"
 
-    def __init__(self, settings: Settings, *, rng: random.Random | None = None,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(self, settings: Settings, *, rng: random.Random | None = None, session: aiohttp.ClientSession | None = None) -> None:
         self.settings = settings
         self.rng = rng or random.Random()
         self.session = session
@@ -89,8 +85,9 @@ class FeedsSource(ThreadFeeds):
         leads = lead_feeds(settings)
         for f in routed_feeds(settings):
             spec = FeedSpec.from_config(f)
-            self.feeds[f.name] = FeedRuntime(feed=f, spec=FeedSpec(name=channel_of(settings, f, leads), kind=spec.kind,
-                                                                   bots=spec.bots), auth=api_headers(settings, f))
+            self.feeds[f.name] = FeedRuntime(
+                feed=f, spec=FeedSpec(name=channel_of(settings, f, leads), kind=spec.kind, bots=spec.bots), auth=api_headers(settings, f)
+            )
         self.unrouted = [f.name for f in settings.feeds if f.name not in self.feeds]
 
     def transport(self) -> None:
@@ -102,7 +99,7 @@ class FeedsSource(ThreadFeeds):
         """Load remembered validators, poll every feed once (the catch-up), then poll on each feed's interval."""
         self.attach(hub)
         for name in self.unrouted:
-            log.warning("feed %s has no [[routes]] entry (platform = \"forum\", channel = %r): not polled", name, name)
+            log.warning('feed %s has no [[routes]] entry (platform = "forum", channel = %r): not polled', name, name)
         if not self.feeds:
             return
         await self.poll_all()
@@ -178,8 +175,13 @@ class FeedsSource(ThreadFeeds):
         self.stats.parses += 1
         if result.skipped:
             # Reasons only (ids, "no date"), never item text.
-            log.info("feed %s (%s): skipped %d item(s): %s", feed.name, safe_url(feed.url), len(result.skipped),
-                     "; ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else ""))
+            log.info(
+                "feed %s (%s): skipped %d item(s): %s",
+                feed.name,
+                safe_url(feed.url),
+                len(result.skipped),
+                "; ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else ""),
+            )
         self.hub.ingest_batch(translate.by_time(result.events))
         rt.threads.update(result.threads)
         rt.listed = set(result.threads)
@@ -189,8 +191,13 @@ class FeedsSource(ThreadFeeds):
         since = catchup.gap_since(rt, result)
         if since is not None and rt.spec.kind == "discourse":
             pages, topics, _complete = await catchup.discourse(self, rt, now, since)
-            log.info("feed %s: the listing no longer reached back to %s; caught up %d topic(s) from %d JSON page(s)",
-                     feed.name, f"{since:%Y-%m-%d %H:%M}", topics, pages)
+            log.info(
+                "feed %s: the listing no longer reached back to %s; caught up %d topic(s) from %d JSON page(s)",
+                feed.name,
+                f"{since:%Y-%m-%d %H:%M}",
+                topics,
+                pages,
+            )
         elif since is not None:
             await catchup.generic(self, rt, now, since, result)
         rt.seen, rt.last_ok = set(result.ids), now
@@ -209,8 +216,15 @@ class FeedsSource(ThreadFeeds):
     async def _fetch(self, url: str, state: UrlState, rt: FeedRuntime) -> Response:
         self.stats.fetches += 1
         feed = rt.feed
-        resp = await fetch(self.session, url, etag=state.etag, last_modified=state.last_modified,  # type: ignore[arg-type]
-                           timeout=feed.timeout.total_seconds(), max_bytes=feed.max_bytes, auth=rt.auth)
+        resp = await fetch(
+            self.session,
+            url,
+            etag=state.etag,
+            last_modified=state.last_modified,  # type: ignore[arg-type]
+            timeout=feed.timeout.total_seconds(),
+            max_bytes=feed.max_bytes,
+            auth=rt.auth,
+        )
         if resp.status == 304:
             self.stats.not_modified += 1
         self.stats.bytes += len(resp.body)
@@ -233,8 +247,7 @@ class FeedsSource(ThreadFeeds):
         wait = state.failed(now, rt.feed.interval, reason, retry_after=retry_after, rng=self.rng)
         since = state.failing_since or now
         where = safe_url(rt.feed.url)
-        log.warning("feed %s (%s): %s; failure %d in a row, next try in %s", rt.feed.name, where, reason, state.failures,
-                    format_duration(wait))
+        log.warning("feed %s (%s): %s; failure %d in a row, next try in %s", rt.feed.name, where, reason, state.failures, format_duration(wait))
         try:
             self.hub.report(rt.health_key, False, f"{reason} ({where}); failing since {since:%Y-%m-%d %H:%M} UTC")
         except StoreError as exc:
@@ -264,8 +277,14 @@ class FeedsSource(ThreadFeeds):
     async def fetch_json(self, rt: FeedRuntime, url: str) -> Response:
         """One page of a Discourse JSON list (catch-up): unconditional, with the feed's limits and API headers."""
         self.stats.fetches += 1
-        resp = await fetch(self.session, url, timeout=rt.feed.timeout.total_seconds(),  # type: ignore[arg-type]
-                           max_bytes=rt.feed.max_bytes, auth=rt.auth, accept="application/json")
+        resp = await fetch(
+            self.session,
+            url,
+            timeout=rt.feed.timeout.total_seconds(),  # type: ignore[arg-type]
+            max_bytes=rt.feed.max_bytes,
+            auth=rt.auth,
+            accept="application/json",
+        )
         self.stats.bytes += len(resp.body)
         return resp
 

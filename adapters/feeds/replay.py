@@ -26,8 +26,8 @@ from typing import Any, Iterable, Iterator
 from bot.events import Event, Message
 
 from . import translate
-from .parse import NotAFeed, parse
 from .forums import forum_key, lead_feeds, routed_feeds
+from .parse import NotAFeed, parse
 from .translate import FeedSpec
 
 MAX_FILE_BYTES = 50_000_000
@@ -141,7 +141,7 @@ def _why_empty(parsed: Any, skipped: list[str], excluded: list[str]) -> str:
     if skipped:
         return f"every item was skipped ({'; '.join(skipped[:3])})"
     if excluded:
-        return f"its {len(excluded)} topic(s) are pinned, \"About the … category\", closed or archived"
+        return f'its {len(excluded)} topic(s) are pinned, "About the … category", closed or archived'
     return f"none of its {items} item(s) is a topic or a reply this replay can use"
 
 
@@ -174,8 +174,7 @@ def read(paths: Iterable[Path], errors: list[Any], settings: Any = None) -> Iter
         target = comment_feeds.get(f.self_url or "")
         if target is not None and spec.kind == "rss":
             owner, item = target  # this file is an item's comment feed, not a listing
-            result = translate.thread(f.parsed, FeedSpec(name=owner.name, bots=owner.bots), item,
-                                      observed_at=_observed(f.parsed))
+            result = translate.thread(f.parsed, FeedSpec(name=owner.name, bots=owner.bots), item, observed_at=_observed(f.parsed))
             per_file.append((f, result.events, result.skipped, []))
             continue
         per_file.append((f, listed.events, listed.skipped, listed.excluded))

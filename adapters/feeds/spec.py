@@ -62,8 +62,9 @@ class Thread:
     skipped: list[str] = field(default_factory=list)
 
 
-def topic_message(entry: Any, spec: FeedSpec, topic: str, at: datetime | None, text: str, parsed: Any,
-                  out: "Listing | Thread", not_before: datetime | None) -> Message | None:
+def topic_message(
+    entry: Any, spec: FeedSpec, topic: str, at: datetime | None, text: str, parsed: Any, out: "Listing | Thread", not_before: datetime | None
+) -> Message | None:
     if at is None:
         out.skipped.append(f"item {topic}: no date")
         return None

@@ -100,8 +100,7 @@ def dump(rt: FeedRuntime) -> dict[str, Any]:
         "listing": rt.state.dump(),
         "kind": rt.spec.kind,
         "threads": rt.threads,
-        "thread_http": {u: {"etag": s.etag, "last_modified": s.last_modified} for u, s in rt.thread_states.items()
-                        if s.etag or s.last_modified},
+        "thread_http": {u: {"etag": s.etag, "last_modified": s.last_modified} for u, s in rt.thread_states.items() if s.etag or s.last_modified},
         "alerted": rt.alerted,
         "answers": rt.answers,
         # The last listing's reply counts: after a restart a 304 still tells which threads need no fetch.

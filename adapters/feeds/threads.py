@@ -65,8 +65,9 @@ class ThreadFeeds:
             watching.add(topic)
             keep_urls.add(url)
             count = rt.counts.get(topic)
-            if count is not None and (count <= no_replies or rt.read_at_count.get(topic) == count
-                                      or any(o.read_at_count.get(topic) == count for o in siblings)):
+            if count is not None and (
+                count <= no_replies or rt.read_at_count.get(topic) == count or any(o.read_at_count.get(topic) == count for o in siblings)
+            ):
                 self.stats.thread_skips += 1
                 continue  # the listing shows no reply, or none since this forum last read the thread
             state = rt.thread_states.setdefault(url, UrlState())
@@ -93,8 +94,7 @@ class ThreadFeeds:
                 parsed, result = await asyncio.to_thread(self._translate_thread, rt, topic, resp, now)
                 self.stats.parses += 1
                 if result.skipped:
-                    log.info("feed %s: topic feed %s: skipped %d item(s): %s", rt.feed.name, safe_url(url),
-                             len(result.skipped), "; ".join(result.skipped[:5]))
+                    log.info("feed %s: topic feed %s: skipped %d item(s): %s", rt.feed.name, safe_url(url), len(result.skipped), "; ".join(result.skipped[:5]))
                 self.hub.ingest_batch(result.events)
         except (FetchError, NotAFeed) as exc:
             self.stats.failures += 1

@@ -39,24 +39,54 @@ from typing import Any, Iterable
 
 from bot.events import Event, Message
 
-from .discourse import (discourse_listing, discourse_opener, discourse_post, discourse_topic_feed, discourse_topic_id,
-                        is_about_topic, is_discourse, is_discourse_topic_feed)
-from .entries import (as_str, entries, entry_author, entry_time, feed_time, get, host_of, is_yes, struct_time_utc,
-                      updated_time)
+from .discourse import (
+    discourse_listing,
+    discourse_opener,
+    discourse_post,
+    discourse_topic_feed,
+    discourse_topic_id,
+    is_about_topic,
+    is_discourse,
+    is_discourse_topic_feed,
+)
+from .entries import as_str, entries, entry_author, entry_time, feed_time, get, host_of, is_yes, struct_time_utc, updated_time
 from .generic import comment_count, comment_feed, generic_listing, item_id
-from .spec import (BY_COMMENT_COUNT, BY_THREAD_FEED, CANNOT_TELL, COMMENTER, FORUM, SYSTEM_USERS, FeedSpec, Listing,
-                   Thread)
+from .spec import BY_COMMENT_COUNT, BY_THREAD_FEED, CANNOT_TELL, COMMENTER, FORUM, SYSTEM_USERS, FeedSpec, Listing, Thread
 
 # The public names of this package's translate layer, whatever module holds them (live, replay, check, tests).
 __all__ = [
-    "BY_COMMENT_COUNT", "BY_THREAD_FEED", "CANNOT_TELL", "COMMENTER", "FORUM", "SYSTEM_USERS", "FeedSpec", "Listing",
-    "Thread", "by_time", "comment_count", "comment_feed", "discourse_post", "discourse_topic_feed", "discourse_topic_id",
-    "entry_author", "entry_time", "feed_time", "host_of", "is_about_topic", "is_discourse", "is_discourse_topic_feed",
-    "is_yes", "item_id", "listing", "struct_time_utc", "thread", "updated_time",
+    "BY_COMMENT_COUNT",
+    "BY_THREAD_FEED",
+    "CANNOT_TELL",
+    "COMMENTER",
+    "FORUM",
+    "SYSTEM_USERS",
+    "FeedSpec",
+    "Listing",
+    "Thread",
+    "by_time",
+    "comment_count",
+    "comment_feed",
+    "discourse_post",
+    "discourse_topic_feed",
+    "discourse_topic_id",
+    "entry_author",
+    "entry_time",
+    "feed_time",
+    "host_of",
+    "is_about_topic",
+    "is_discourse",
+    "is_discourse_topic_feed",
+    "is_yes",
+    "item_id",
+    "listing",
+    "struct_time_utc",
+    "thread",
+    "updated_time",
 ]
 
-def listing(parsed: Any, spec: FeedSpec, *, observed_at: datetime | None = None,
-            not_before: datetime | None = None) -> Listing:
+
+def listing(parsed: Any, spec: FeedSpec, *, observed_at: datetime | None = None, not_before: datetime | None = None) -> Listing:
     """A listing feed -> topic messages (and TopicClosed), plus where their replies can be read.
 
     ``observed_at``: when the feed was fetched (dates closures and count-only replies).
@@ -112,17 +142,19 @@ def thread(parsed: Any, spec: FeedSpec, topic: str, *, observed_at: datetime | N
             out.skipped.append(f"item {n + 1}: no date")
             continue
         # Reply text is not needed to decide "answered", so it is never carried.
-        out.events.append(Message(
-            platform=FORUM,
-            channel=spec.name,
-            id=ident,
-            author=author,
-            at=at,
-            thread=topic,
-            author_is_bot=spec.is_bot(author),
-            author_name=author,
-            link=as_str(get(entry, "link")),
-        ))
+        out.events.append(
+            Message(
+                platform=FORUM,
+                channel=spec.name,
+                id=ident,
+                author=author,
+                at=at,
+                thread=topic,
+                author_is_bot=spec.is_bot(author),
+                author_name=author,
+                link=as_str(get(entry, "link")),
+            )
+        )
     out.events = by_time(out.events)
     return out
 

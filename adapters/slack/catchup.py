@@ -60,8 +60,12 @@ async def catch_up(src: "SlackSource") -> int:
             except READ_ERRORS as exc:
                 gate.open_gap(channel, time_of(oldest))
                 why = api_error(exc)[0] if isinstance(exc, SlackApiError) else type(exc).__name__
-                log.warning("cannot read the history of Slack channel %s (%s); retrying later%s", src.watched[channel] or channel,
-                            why, "; if this persists, invite the app with `/invite @unanswered`" if isinstance(exc, SlackApiError) else "")
+                log.warning(
+                    "cannot read the history of Slack channel %s (%s); retrying later%s",
+                    src.watched[channel] or channel,
+                    why,
+                    "; if this persists, invite the app with `/invite @unanswered`" if isinstance(exc, SlackApiError) else "",
+                )
                 continue
             gate.close_gap(channel)  # read: if storing it fails, the gate reopens it where it failed
             for msg in page:
@@ -90,8 +94,14 @@ async def catch_up(src: "SlackSource") -> int:
             return 0
         src.catchups += 1
         src.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
-        log.info("Slack catch-up: %d event(s) from %d channel(s) and %d thread(s): %.1fs reading Slack, %.1fs applying",
-                 len(events), len(src.watched), len(threads), fetched - started, done - fetched)
+        log.info(
+            "Slack catch-up: %d event(s) from %d channel(s) and %d thread(s): %.1fs reading Slack, %.1fs applying",
+            len(events),
+            len(src.watched),
+            len(threads),
+            fetched - started,
+            done - fetched,
+        )
         if gate.gaps:
             port.report(False, f"could not read the history of {len(gate.gaps)} channel(s); retrying")
             gate.retry_later()

@@ -63,8 +63,7 @@ async def _channels(client: Any, settings: Settings) -> list[str]:
             try:
                 channel = (await client.conversations_info(channel=route.channel)).get("channel")
             except SlackApiError as exc:
-                problems.append(f"{where}: Slack says {api_error(exc)[0]}; copy the channel id from the channel's details, "
-                                "or write its name (\"#help\")")
+                problems.append(f'{where}: Slack says {api_error(exc)[0]}; copy the channel id from the channel\'s details, or write its name ("#help")')
                 continue
         else:
             if listed is None:
@@ -72,15 +71,18 @@ async def _channels(client: Any, settings: Settings) -> list[str]:
             channel = listed.get(route.channel.lstrip("#").lower())
             if channel is None:
                 near = _near(route.channel.lstrip("#").lower(), list(listed))
-                problems.append(f"{where}: the app sees no channel named {route.channel}"
-                                + (f" (did you mean #{near}?)" if near else "")
-                                + "; check the spelling, and for a private channel invite the app first (/invite @unanswered)")
+                problems.append(
+                    f"{where}: the app sees no channel named {route.channel}"
+                    + (f" (did you mean #{near}?)" if near else "")
+                    + "; check the spelling, and for a private channel invite the app first (/invite @unanswered)"
+                )
                 continue
         if channel and channel.get("is_archived"):
             problems.append(f"{where}: the channel is archived; unarchive it or remove the route")
         elif channel and not channel.get("is_member", True):
-            problems.append(f"{where}: the app is not a member of #{channel.get('name')}, so it cannot read it; "
-                            f"type /invite @unanswered in #{channel.get('name')}")
+            problems.append(
+                f"{where}: the app is not a member of #{channel.get('name')}, so it cannot read it; type /invite @unanswered in #{channel.get('name')}"
+            )
     return problems
 
 
@@ -93,8 +95,7 @@ async def _staff_channels(client: Any, settings: Settings) -> list[str]:
         try:
             channel = (await client.conversations_info(channel=staff.channel)).get("channel") or {}
         except SlackApiError as exc:
-            problems.append(f"staff_channels.{name}: Slack says {api_error(exc)[0]} for {staff.channel}; copy the channel id "
-                            "from the channel's details")
+            problems.append(f"staff_channels.{name}: Slack says {api_error(exc)[0]} for {staff.channel}; copy the channel id from the channel's details")
             continue
         if not channel.get("is_member", True):
             problems.append(f"staff_channels.{name}: the app is not in #{channel.get('name')}; /invite @unanswered there")
@@ -134,8 +135,7 @@ async def _people(client: Any, settings: Settings) -> list[str]:
             problems.append(f"people.{name}: Slack has no member {person.slack} in this workspace ({error}); {hint}")
             continue
         if user.get("is_bot") or user.get("is_app_user"):
-            problems.append(f"people.{name}: Slack member {person.slack} ({user.get('name')}) is a bot, not a person; "
-                            "use the moderator's own member id")
+            problems.append(f"people.{name}: Slack member {person.slack} ({user.get('name')}) is a bot, not a person; use the moderator's own member id")
         elif user.get("deleted"):
             problems.append(f"people.{name}: Slack member {person.slack} ({user.get('name')}) is deactivated")
     return problems

@@ -50,7 +50,7 @@ class _Tree:
             # Some tools zip the folder itself: then channels.json sits one directory down.
             roots = [n[: -len(m)] for n in names for m in ("channels.json", "users.json") if n.endswith("/" + m) and n.count("/") == 1]
             self.prefix = "" if {"channels.json", "users.json"} & set(names) else (roots[0] if roots else "")
-            self.files = sorted(n[len(self.prefix):] for n in names if n.startswith(self.prefix))
+            self.files = sorted(n[len(self.prefix) :] for n in names if n.startswith(self.prefix))
         else:
             self.prefix = ""
             self.files = sorted(p.relative_to(path).as_posix() for p in path.rglob("*.json") if p.is_file())

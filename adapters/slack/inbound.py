@@ -88,7 +88,7 @@ def check_tokens(settings: Settings) -> list[str]:
     if s.mode == "socket":
         app = s.app_token.get_secret_value() if s.app_token else ""
         if not app:
-            problems.append(f"{APP_TOKEN_VAR} is not set (Socket Mode needs it); create one at {WHERE_APP}, or set slack.mode = \"http\"")
+            problems.append(f'{APP_TOKEN_VAR} is not set (Socket Mode needs it); create one at {WHERE_APP}, or set slack.mode = "http"')
         elif not app.startswith("xapp-"):
             problems.append(f"{APP_TOKEN_VAR} is not an app-level token (it must start with xapp-); create one at {WHERE_APP}")
     elif not (s.signing_secret and s.signing_secret.get_secret_value()):
@@ -107,8 +107,7 @@ def _error(exc: SlackApiError) -> str:
 class SlackSource:
     name = "slack"
 
-    def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, http_port: int | None = None,
-                 http_host: str = "0.0.0.0") -> None:
+    def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, http_port: int | None = None, http_host: str = "0.0.0.0") -> None:
         problems = check_tokens(settings)
         if problems:
             raise ConfigError(problems)
@@ -274,8 +273,12 @@ class SlackSource:
 
     def _unreachable(self, exc: BaseException) -> None:
         why = _error(exc) if isinstance(exc, SlackApiError) else (type(exc).__name__ + (f": {exc}" if str(exc) else ""))
-        log.warning("slack: cannot reach Slack (%s); retrying in %.0fs (check the network%s)", why[:200], self.connect_retry,
-                    " and slack.api_url" if self.settings.slack.api_url else "")
+        log.warning(
+            "slack: cannot reach Slack (%s); retrying in %.0fs (check the network%s)",
+            why[:200],
+            self.connect_retry,
+            " and slack.api_url" if self.settings.slack.api_url else "",
+        )
         self.port.report(False, f"cannot reach Slack ({why[:120]}); retrying")
 
     async def _keep_connecting(self) -> None:
@@ -334,16 +337,16 @@ class SlackSource:
         cursor = None
         while True:
             try:
-                resp = await self.client.conversations_list(
-                    types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor
-                )
+                resp = await self.client.conversations_list(types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor)
             except SlackApiError as exc:
                 if _error(exc) == "missing_scope":
                     needed = exc.response.get("needed") or "channels:read,groups:read"
-                    raise ConfigError([
-                        f"the Slack app lacks the scope(s) {needed}; recreate it from `unanswered slack-manifest` "
-                        "(or add them under OAuth & Permissions), then reinstall it to the workspace"
-                    ]) from None
+                    raise ConfigError(
+                        [
+                            f"the Slack app lacks the scope(s) {needed}; recreate it from `unanswered slack-manifest` "
+                            "(or add them under OAuth & Permissions), then reinstall it to the workspace"
+                        ]
+                    ) from None
                 raise
             for ch in resp.get("channels") or []:
                 if isinstance(ch, dict) and isinstance(ch.get("id"), str):
@@ -362,15 +365,16 @@ class SlackSource:
                     self._unresolved[wanted.lstrip("#").lower()] = i
                 log.warning(
                     "Slack channel %s (a [[routes]] entry) is not visible to the app: in Slack, open that channel and type "
-                    "`/invite @unanswered` (private channels must invite the app before it can see them)", wanted,
+                    "`/invite @unanswered` (private channels must invite the app before it can see them)",
+                    wanted,
                 )
                 continue
             ch = visible[cid]
             self._watch(cid, ch.get("name"))
             if ch.get("is_member") is False:
                 log.warning(
-                    "the app is not a member of Slack channel #%s, so Slack sends it no messages from there: "
-                    "open the channel and type `/invite @unanswered`", ch.get("name") or cid,
+                    "the app is not a member of Slack channel #%s, so Slack sends it no messages from there: open the channel and type `/invite @unanswered`",
+                    ch.get("name") or cid,
                 )
 
     async def _connect_socket(self) -> None:

@@ -105,11 +105,12 @@ def to_yaml(data: Any, indent: int = 0) -> str:
 
 @click.command("slack-manifest")
 @click.option("--name", default="unanswered", show_default=True, help="The app's name (and bot display name) in Slack.")
-@click.option("--http-url", default=None, metavar="URL",
-              help="HTTP mode: your public URL ending in /slack/events (default: Socket Mode, no URL needed).")
+@click.option("--http-url", default=None, metavar="URL", help="HTTP mode: your public URL ending in /slack/events (default: Socket Mode, no URL needed).")
 def command(name: str, http_url: str | None) -> None:
     """Print the Slack app manifest (YAML) with the least scopes unanswered needs."""
     click.echo("# Slack app manifest for unanswered: api.slack.com/apps → Create New App → From a manifest → paste this.")
-    click.echo("# Then: Install to Workspace, and set UNANSWERED_SLACK__BOT_TOKEN"
-               + (" and UNANSWERED_SLACK__SIGNING_SECRET." if http_url else " and UNANSWERED_SLACK__APP_TOKEN."))
+    click.echo(
+        "# Then: Install to Workspace, and set UNANSWERED_SLACK__BOT_TOKEN"
+        + (" and UNANSWERED_SLACK__SIGNING_SECRET." if http_url else " and UNANSWERED_SLACK__APP_TOKEN.")
+    )
     click.echo(to_yaml(manifest(name, http_url)))

@@ -42,12 +42,30 @@ HISTORY_PAGES = 50  # at most 10,000 DM messages back
 HISTORY_MARGIN = timedelta(minutes=10)  # clocks differ: look a little before the audit time
 SECTION_LIMIT = 3000  # Block Kit section text limit
 # Errors that the same request will always get again: move on to the next person.
-PERMANENT_ERRORS = frozenset({
-    "user_not_found", "users_not_found", "cannot_dm_bot", "user_disabled", "account_inactive", "channel_not_found",
-    "not_in_channel", "is_archived", "restricted_action", "messages_tab_disabled", "invalid_auth", "not_authed",
-    "missing_scope", "no_permission", "team_access_not_granted", "invalid_blocks", "msg_too_long", "token_revoked",
-    "not_allowed_token_type", "ekm_access_denied",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "account_inactive",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "messages_tab_disabled",
+        "invalid_auth",
+        "not_authed",
+        "missing_scope",
+        "no_permission",
+        "team_access_not_granted",
+        "invalid_blocks",
+        "msg_too_long",
+        "token_revoked",
+        "not_allowed_token_type",
+        "ekm_access_denied",
+    }
+)
 
 
 _BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
@@ -84,10 +102,12 @@ def blocks_for(note: Note) -> list[dict[str, Any]]:
     """The Block Kit body of a note. Member text is neutralised already; mrkdwn escaping goes on top."""
     blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain(note.title, HEADER_LIMIT)}]
     if note.fields:
-        blocks.append({
-            "type": "section",
-            "fields": [{"type": "mrkdwn", "text": f"*{mrkdwn_escape(label)}*\n{mrkdwn_escape(value)}"[:2000]} for label, value in note.fields[:10]],
-        })
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [{"type": "mrkdwn", "text": f"*{mrkdwn_escape(label)}*\n{mrkdwn_escape(value)}"[:2000]} for label, value in note.fields[:10]],
+            }
+        )
     if note.quote:
         quoted = "\n".join("> " + mrkdwn_escape(line) for line in note.quote.splitlines())
         for part in _chunks(quoted):
@@ -132,8 +152,9 @@ def write_client(client: AsyncWebClient | None) -> AsyncWebClient | None:
     """The same connection settings, retrying only rate limits: a retried post after a lost answer would DM twice."""
     if client is None:
         return None
-    return AsyncWebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                          retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)])
+    return AsyncWebClient(
+        token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5)]
+    )
 
 
 class SlackTransport:
@@ -219,7 +240,7 @@ class SlackTransport:
         return None if found is None else bool(found)
 
     async def _find(self, to: Recipient, key: str, since: datetime | None = None) -> str | None:
-        """"channel:ts" of our DM carrying ``key``; "" when it is not there; None when Slack cannot tell.
+        """ "channel:ts" of our DM carrying ``key``; "" when it is not there; None when Slack cannot tell.
 
         Pages back (cursor) to a little before ``since``, so any number of later DMs cannot hide it;
         without ``since`` (a failure just now) the newest page is enough."""
@@ -229,8 +250,7 @@ class SlackTransport:
             channel = await self._channel_for(to)
             for _ in range(HISTORY_PAGES):
                 kwargs: dict[str, Any] = {"oldest": oldest} if oldest else {}
-                resp = await self.reader.conversations_history(channel=channel, limit=HISTORY_PAGE, include_all_metadata=True,
-                                                               cursor=cursor, **kwargs)
+                resp = await self.reader.conversations_history(channel=channel, limit=HISTORY_PAGE, include_all_metadata=True, cursor=cursor, **kwargs)
                 for msg in resp.get("messages") or []:
                     meta = msg.get("metadata") if isinstance(msg, dict) else None
                     if isinstance(meta, dict) and meta.get("event_type") == METADATA_TYPE and (meta.get("event_payload") or {}).get("key") == key:

@@ -91,7 +91,8 @@ def _is_bot(msg: dict[str, Any], author: str, ctx: Context) -> bool:
     return bool(
         msg.get("bot_id")
         or msg.get("subtype") == "bot_message"
-        or msg.get("app_id") and not msg.get("user")
+        or msg.get("app_id")
+        and not msg.get("user")
         or author in ctx.bot_users
         or (ctx.self_user is not None and author == ctx.self_user)
         or (isinstance(msg.get("bot_profile"), dict))

@@ -34,6 +34,7 @@ class _KeyedError(ValueError):
         self.key = key
         self.message = message
 
+
 class ConfigError(Exception):
     """A configuration problem, already phrased for a person: key, file, fix."""
 
@@ -105,7 +106,7 @@ def _hint(error: dict[str, Any], known: list[str]) -> str:
         # Our validators quote the value (repr): shorten it, or hide it if it looks like a token.
         whole = repr(error.get("input"))
         if message.startswith(whole):
-            return _shown(error.get("input")) + message[len(whole):]
+            return _shown(error.get("input")) + message[len(whole) :]
         return _LEADING_REPR.sub(lambda m: _shown_literal(m.group(0)), message, count=1)  # a piece of it
     return f"{error['msg']} (got {_shown(error.get('input'))})"
 
@@ -135,8 +136,10 @@ def _env_json_problem(message: str, where: str) -> str:
     found = re.search(r'field "(\w+)"', message)
     field = found.group(1) if found else "settings"
     env = ENV_PREFIX + field.upper()
-    return (f"{where}: {field} (set by environment variable {env}): not valid JSON; a whole section set from the "
-            f"environment must be JSON, or set one key at a time with {env}__<KEY>")
+    return (
+        f"{where}: {field} (set by environment variable {env}): not valid JSON; a whole section set from the "
+        f"environment must be JSON, or set one key at a time with {env}__<KEY>"
+    )
 
 
 def _describe(exc: ValidationError, where: str, environ: Mapping[str, str]) -> list[str]:

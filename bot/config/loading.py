@@ -24,13 +24,15 @@ from .model import Settings
 
 DEFAULT_CONFIG = Path("unanswered.toml")
 # Variables with our prefix that are not settings: read elsewhere, on purpose.
-OTHER_VARIABLES = frozenset({
-    "UNANSWERED_TEST_CRASH_POINT",  # the crash trials' hook (tests/reliability/crashing_bot.py)
-    "UNANSWERED_IRC_DATA",  # where the bench scripts find the dev split (choosing, reporting)
-    "UNANSWERED_IRC_TRAIN",  # where `make train` finds the training split
-    "UNANSWERED_TRAINING",  # set by bench/train.py while it refits bot/model.json
-    "UNANSWERED_TRAIN_TARGET",  # bench/train.py's choice of question target
-})
+OTHER_VARIABLES = frozenset(
+    {
+        "UNANSWERED_TEST_CRASH_POINT",  # the crash trials' hook (tests/reliability/crashing_bot.py)
+        "UNANSWERED_IRC_DATA",  # where the bench scripts find the dev split (choosing, reporting)
+        "UNANSWERED_IRC_TRAIN",  # where `make train` finds the training split
+        "UNANSWERED_TRAINING",  # set by bench/train.py while it refits bot/model.json
+        "UNANSWERED_TRAIN_TARGET",  # bench/train.py's choice of question target
+    }
+)
 
 
 class _EnvSource(EnvSettingsSource):
@@ -84,7 +86,7 @@ def _dict_of_model(annotation: Any) -> type[BaseModel] | None:
 
 def _env_name_known(name: str) -> bool:
     """Does UNANSWERED_A__B__C name a setting (a section, a key, or a key of a named table)?"""
-    parts = name[len(ENV_PREFIX):].lower().split("__")
+    parts = name[len(ENV_PREFIX) :].lower().split("__")
     model: type[BaseModel] = Settings
     i = 0
     while True:
@@ -127,7 +129,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
         upper = name.upper()
         if not upper.startswith(ENV_PREFIX) or upper in OTHER_VARIABLES or _env_name_known(upper):
             continue
-        parts = upper[len(ENV_PREFIX):].lower().split("__")
+        parts = upper[len(ENV_PREFIX) :].lower().split("__")
         close = difflib.get_close_matches(upper, _env_names(parts), n=1, cutoff=0.6)
         fix = f"did you mean {close[0]}? Rename it" if close else "no setting has this name; check it against config.example.toml"
         problems.append(f"(environment): {name}: unknown variable, so it would be ignored; {fix}, or unset it")
@@ -164,8 +166,7 @@ def load_settings(path: Path | str | None = None, *, environ: Mapping[str, str] 
         for (section, key), var in SECRETS.items():
             if isinstance(raw.get(section), dict) and key in raw[section]:
                 problems.append(
-                    f"{where}: {section}.{key}: secrets are never read from the config file; "
-                    f"delete this line and set the environment variable {var} instead"
+                    f"{where}: {section}.{key}: secrets are never read from the config file; delete this line and set the environment variable {var} instead"
                 )
         if problems:
             raise ConfigError(problems)

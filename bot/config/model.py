@@ -51,7 +51,7 @@ class Person(Strict):
     @classmethod
     def _slack_id(cls, v: str | None) -> str | None:
         if v is not None and not re.fullmatch(r"[UW][A-Z0-9]{2,}", v):
-            raise ValueError(f"{v!r} is not a Slack member id; copy it from the person's Slack profile (⋮ → Copy member ID), e.g. \"U012AB3CD\"")
+            raise ValueError(f'{v!r} is not a Slack member id; copy it from the person\'s Slack profile (⋮ → Copy member ID), e.g. "U012AB3CD"')
         return v
 
     @field_validator("discord")
@@ -85,7 +85,7 @@ class Route(Strict):
     @classmethod
     def _channel(cls, v: str) -> str:
         if not v.strip():
-            raise ValueError("the channel is empty; write its id or name, e.g. \"#help\" or \"C0123ABCD\"")
+            raise ValueError('the channel is empty; write its id or name, e.g. "#help" or "C0123ABCD"')
         return v.strip()
 
     @model_validator(mode="after")
@@ -178,13 +178,13 @@ class HealthSettings(Strict):
     dm_failures_alert: int = Field(3, ge=1, le=1000, description="Failed DMs in a row to one person before the other staff are told")
     scheduler_stall_after: HealthAfter = Field(timedelta(minutes=5), description="Tell staff when a due nudge has waited this long for the deadline loop")
     http_port: int | None = Field(None, ge=0, le=65535, description="Serve GET /healthz on this port (off when unset; 0 = any free port)")
-    http_host: str = Field("127.0.0.1", description="Address /healthz listens on; \"0.0.0.0\" for hosting platforms' probes")
+    http_host: str = Field("127.0.0.1", description='Address /healthz listens on; "0.0.0.0" for hosting platforms\' probes')
 
     @field_validator("http_host")
     @classmethod
     def _host(cls, v: str) -> str:
         if not v.strip() or any(c.isspace() for c in v.strip()):
-            raise ValueError("not an address to listen on; write \"127.0.0.1\" (this machine only) or \"0.0.0.0\" (all interfaces)")
+            raise ValueError('not an address to listen on; write "127.0.0.1" (this machine only) or "0.0.0.0" (all interfaces)')
         return v.strip()
 
 
@@ -231,7 +231,9 @@ class Settings(BaseSettings):
         feed_names = {f.name for f in self.feeds}
         for i, route in enumerate(self.routes):
             if route.platform == "forum" and self.feeds and route.channel not in feed_names:
-                raise _KeyedError(f"routes[{i}].channel", f"no [[feeds]] entry is named {_shown(route.channel)}; use one of {_shown_literal(str(sorted(feed_names)))}")
+                raise _KeyedError(
+                    f"routes[{i}].channel", f"no [[feeds]] entry is named {_shown(route.channel)}; use one of {_shown_literal(str(sorted(feed_names)))}"
+                )
         return self
 
     # -- derived views the core uses

@@ -22,7 +22,7 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration; write a number and a unit in quotes, e.g. \"45m\", \"2h\", \"1d\"")
+        raise ValueError(f'{value!r} is not a duration; write a number and a unit in quotes, e.g. "45m", "2h", "1d"')
     text = value.strip().lower().replace(" ", "")
     pos, total = 0, 0.0
     for m in _DURATION_PART.finditer(text):
@@ -31,11 +31,11 @@ def parse_duration(value: Any) -> timedelta:
         total += float(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
     if not text or pos != len(text):
-        raise ValueError(f"{value!r} is not a duration; write a number and a unit, e.g. \"45m\", \"2h\", \"1h30m\", \"1d\"")
+        raise ValueError(f'{value!r} is not a duration; write a number and a unit, e.g. "45m", "2h", "1h30m", "1d"')
     try:
         return timedelta(seconds=total)
     except OverflowError:  # "99999999999d": beyond what any clock can add
-        raise ValueError(f"{value!r} is far too long; write e.g. \"7d\"") from None
+        raise ValueError(f'{value!r} is far too long; write e.g. "7d"') from None
 
 
 def format_duration(delta: timedelta) -> str:
@@ -60,9 +60,9 @@ def _between(low: timedelta, high: timedelta, example: str) -> Any:
         shown = value if isinstance(value, str) else format_duration(delta)
         if delta <= timedelta(0) or delta < low:
             floor = "longer than zero" if low <= timedelta(0) else f"at least {format_duration(low)}"
-            raise ValueError(f"{shown!r} is too short: it must be {floor} and at most {format_duration(high)}; write e.g. \"{example}\"")
+            raise ValueError(f'{shown!r} is too short: it must be {floor} and at most {format_duration(high)}; write e.g. "{example}"')
         if delta > high:
-            raise ValueError(f"{shown!r} is too long: it must be at most {format_duration(high)}; write e.g. \"{example}\"")
+            raise ValueError(f'{shown!r} is too long: it must be at most {format_duration(high)}; write e.g. "{example}"')
         return delta
 
     return BeforeValidator(check)
@@ -88,9 +88,7 @@ def _check_zone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
     except Exception:  # not found, a bad name, one too long for a file (OSError), "a.b.c…" deeper than imports go (RecursionError)
-        raise ValueError(
-            f"{value!r} is not a time zone; use an IANA name such as \"Europe/Berlin\", \"America/New_York\" or \"UTC\""
-        ) from None
+        raise ValueError(f'{value!r} is not a time zone; use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"') from None
     return str(value)
 
 
@@ -102,7 +100,7 @@ _HHMM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 def _parse_hhmm(text: str) -> time:
     m = _HHMM.match(text)
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time of day; write 24-hour \"HH:MM\", e.g. \"22:00\"")
+        raise ValueError(f'{text!r} is not a time of day; write 24-hour "HH:MM", e.g. "22:00"')
     return time(int(m.group(1)), int(m.group(2)))
 
 
@@ -117,7 +115,7 @@ class QuietHours(BaseModel):
     def _from_text(cls, value: Any) -> Any:
         if isinstance(value, str):
             if "-" not in value:
-                raise ValueError(f"{value!r} is not a span; write \"HH:MM-HH:MM\", e.g. \"22:00-08:00\"")
+                raise ValueError(f'{value!r} is not a span; write "HH:MM-HH:MM", e.g. "22:00-08:00"')
             a, b = value.split("-", 1)
             return {"start": _parse_hhmm(a), "end": _parse_hhmm(b)}
         return value

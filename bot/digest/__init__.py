@@ -27,12 +27,32 @@ data, their JSON shape), ``compute`` (figures from the store). Words and picture
 """
 
 from .compute import CHART_WEEKS, THANKS_LOOKBACK, UNANSWERED_SHOWN, compute, rates
-from .model import (SCHEMA_VERSION, BotActivity, DigestData, Fairness, Group, Helper, Rates, Waiting, Week, arrow, iso, p90,
-                    trend)
+from .model import SCHEMA_VERSION, BotActivity, DigestData, Fairness, Group, Helper, Rates, Waiting, Week, arrow, iso, p90, trend
 from .period import PERIOD_HELP, Period, local_midnight, make_period, parse_period, week_of
 
 __all__ = [
-    "CHART_WEEKS", "PERIOD_HELP", "SCHEMA_VERSION", "THANKS_LOOKBACK", "UNANSWERED_SHOWN", "BotActivity", "DigestData",
-    "Fairness", "Group", "Helper", "Period", "Rates", "Waiting", "Week", "arrow", "compute", "iso", "local_midnight",
-    "make_period", "p90", "parse_period", "rates", "trend", "week_of",
+    "CHART_WEEKS",
+    "PERIOD_HELP",
+    "SCHEMA_VERSION",
+    "THANKS_LOOKBACK",
+    "UNANSWERED_SHOWN",
+    "BotActivity",
+    "DigestData",
+    "Fairness",
+    "Group",
+    "Helper",
+    "Period",
+    "Rates",
+    "Waiting",
+    "Week",
+    "arrow",
+    "compute",
+    "iso",
+    "local_midnight",
+    "make_period",
+    "p90",
+    "parse_period",
+    "rates",
+    "trend",
+    "week_of",
 ]

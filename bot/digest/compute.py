@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 from .. import policy
 from ..config import Settings
 from ..render import one_line, plain_name
-from ..tracker import Tracker
+from ..store import Tracker
 from .model import BotActivity, DigestData, Fairness, Group, Helper, Rates, Waiting, Week, p90
 from .period import Period, local_midnight, make_period
 
@@ -69,7 +69,7 @@ def rates(rows: Iterable[sqlite3.Row], end: float, window: Callable[[sqlite3.Row
 
 def _between(rows: list[sqlite3.Row], keys: list[float], start: datetime, end: datetime) -> list[sqlite3.Row]:
     """The rows asked in [start, end): ``rows`` are sorted by asked_at, ``keys`` are their times."""
-    return rows[bisect.bisect_left(keys, start.timestamp()): bisect.bisect_left(keys, end.timestamp())]
+    return rows[bisect.bisect_left(keys, start.timestamp()) : bisect.bisect_left(keys, end.timestamp())]
 
 
 def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
@@ -96,7 +96,8 @@ def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
                 by_members += 1
 
     unanswered = [
-        r for r in current
+        r
+        for r in current
         if r["status"] != "dismissed"
         and (r["answered_at"] is None or r["answered_at"] >= end_ts)
         and not (r["status"] in CLOSED and r["closed_at"] is not None and r["closed_at"] < end_ts)
@@ -124,8 +125,7 @@ def compute(tracker: Tracker, settings: Settings, period: Period) -> DigestData:
     )
 
 
-def _groups(current: list[sqlite3.Row], before: list[sqlite3.Row], end: float, prev_end: float,
-            window: _Windows, *, by_channel: bool) -> list[Group]:
+def _groups(current: list[sqlite3.Row], before: list[sqlite3.Row], end: float, prev_end: float, window: _Windows, *, by_channel: bool) -> list[Group]:
     def key(r: sqlite3.Row) -> tuple[str, ...]:
         return (r["platform"], r["channel"]) if by_channel else (r["platform"],)
 
@@ -141,14 +141,16 @@ def _groups(current: list[sqlite3.Row], before: list[sqlite3.Row], end: float, p
         name = sample["platform"]
         if by_channel:
             name = _channel_name(sample["platform"], sample["channel"], sample["channel_name"])
-        groups.append(Group(
-            platform=k[0],
-            channel=k[1] if by_channel else None,
-            name=name,
-            window_s=window(sample) if by_channel else None,
-            figures=rates(now_rows.get(k, []), end, window),
-            previous=rates(old_rows.get(k, []), prev_end, window),
-        ))
+        groups.append(
+            Group(
+                platform=k[0],
+                channel=k[1] if by_channel else None,
+                name=name,
+                window_s=window(sample) if by_channel else None,
+                figures=rates(now_rows.get(k, []), end, window),
+                previous=rates(old_rows.get(k, []), prev_end, window),
+            )
+        )
     # Busiest first: where most questions were asked is what a reader looks for.
     groups.sort(key=lambda g: (-g.figures.questions, -g.previous.questions, g.name))
     return groups
@@ -170,19 +172,21 @@ def _waiting(store: Tracker, rows: list[sqlite3.Row], period: Period) -> list[Wa
     for r in rows:
         e = extra[r["id"]]
         asked = datetime.fromtimestamp(r["asked_at"], timezone.utc)
-        out.append(Waiting(
-            id=r["id"],
-            platform=r["platform"],
-            channel=_channel_name(r["platform"], r["channel"], r["channel_name"]),
-            asker=plain_name(e["author_name"], r["author"]),
-            asked_at=asked,
-            age_s=(period.as_of - asked).total_seconds(),
-            excerpt=one_line(e["excerpt"], 80),
-            link=e["link"],
-            first_time=bool(r["first_time"]),
-            claimed_by=r["claimed_by"],
-            answered_since=r["answered_at"] is not None,
-        ))
+        out.append(
+            Waiting(
+                id=r["id"],
+                platform=r["platform"],
+                channel=_channel_name(r["platform"], r["channel"], r["channel_name"]),
+                asker=plain_name(e["author_name"], r["author"]),
+                asked_at=asked,
+                age_s=(period.as_of - asked).total_seconds(),
+                excerpt=one_line(e["excerpt"], 80),
+                link=e["link"],
+                first_time=bool(r["first_time"]),
+                claimed_by=r["claimed_by"],
+                answered_since=r["answered_at"] is not None,
+            )
+        )
     return out
 
 
@@ -244,6 +248,7 @@ def _weekly(rows: list[sqlite3.Row], keys: list[float], period: Period, first: d
         day = first + timedelta(days=7 * i)
         week = make_period(day, day + timedelta(days=6), period.tz, period.as_of)
         figures = rates(_between(rows, keys, week.start, week.end), week.end.timestamp(), window)
-        out.append(Week(week.id, week.first, week.start, figures.questions, figures.answered_share, figures.median_first_response_s,
-                        figures.within_window_share))
+        out.append(
+            Week(week.id, week.first, week.start, figures.questions, figures.answered_share, figures.median_first_response_s, figures.within_window_share)
+        )
     return out

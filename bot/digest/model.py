@@ -18,6 +18,7 @@ MEMORY_NEEDED_DAYS = 28
 SHARE_TOLERANCE = 0.01  # one percentage point
 TIME_TOLERANCE = 0.05  # five percent
 
+
 @dataclass
 class Rates:
     """Response figures for one group of questions (everyone, a channel, newcomers...)."""
@@ -93,9 +94,17 @@ class Waiting:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "platform": self.platform, "channel": self.channel, "asker": self.asker,
-            "asked_at": iso(self.asked_at), "age_s": round(self.age_s), "excerpt": self.excerpt, "link": self.link,
-            "first_time": self.first_time, "claimed_by": self.claimed_by, "answered_since": self.answered_since,
+            "id": self.id,
+            "platform": self.platform,
+            "channel": self.channel,
+            "asker": self.asker,
+            "asked_at": iso(self.asked_at),
+            "age_s": round(self.age_s),
+            "excerpt": self.excerpt,
+            "link": self.link,
+            "first_time": self.first_time,
+            "claimed_by": self.claimed_by,
+            "answered_since": self.answered_since,
         }
 
 
@@ -184,9 +193,15 @@ class Week:
     within_window_share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"week": self.id, "first_day": self.first_day.isoformat(), "start": iso(self.start), "questions": self.questions,
-                "answered_share": _round(self.answered_share), "within_window_share": _round(self.within_window_share),
-                "median_first_response_s": _round(self.median_first_response_s, 1)}
+        return {
+            "week": self.id,
+            "first_day": self.first_day.isoformat(),
+            "start": iso(self.start),
+            "questions": self.questions,
+            "answered_share": _round(self.answered_share),
+            "within_window_share": _round(self.within_window_share),
+            "median_first_response_s": _round(self.median_first_response_s, 1),
+        }
 
 
 @dataclass
@@ -241,8 +256,17 @@ class DigestData:
 
 
 def _period_json(p: Period) -> dict[str, Any]:
-    return {"id": p.id, "label": p.label, "timezone": p.tz, "first_day": p.first.isoformat(), "last_day": p.last.isoformat(),
-            "start": iso(p.start), "end": iso(p.end), "hours": p.hours, "as_of": iso(p.as_of)}
+    return {
+        "id": p.id,
+        "label": p.label,
+        "timezone": p.tz,
+        "first_day": p.first.isoformat(),
+        "last_day": p.last.isoformat(),
+        "start": iso(p.start),
+        "end": iso(p.end),
+        "hours": p.hours,
+        "as_of": iso(p.as_of),
+    }
 
 
 def iso(value: datetime) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+
 @dataclass(frozen=True)
 class Period:
     """A span of local calendar days [first, last] in one time zone, as UTC instants [start, end)."""

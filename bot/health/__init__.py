@@ -41,6 +41,17 @@ from .problems import Problem
 from .status import STATE_KEY, from_store
 
 __all__ = [
-    "ALERTED_KEY", "AUDIT_LOOKBACK", "HEARTBEAT_JOB", "MAX_PENDING_WATCH", "PENDING_GIVE_UP", "STATE_KEY",
-    "AuditReader", "DmStreak", "HealthMonitor", "Problem", "dm_recipients", "from_store", "streaks_json",
+    "ALERTED_KEY",
+    "AUDIT_LOOKBACK",
+    "HEARTBEAT_JOB",
+    "MAX_PENDING_WATCH",
+    "PENDING_GIVE_UP",
+    "STATE_KEY",
+    "AuditReader",
+    "DmStreak",
+    "HealthMonitor",
+    "Problem",
+    "dm_recipients",
+    "from_store",
+    "streaks_json",
 ]

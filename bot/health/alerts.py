@@ -66,9 +66,14 @@ class Alerts:
         assert self.alerted is not None
         key = f"{problem.id}:failing:{int(problem.since.timestamp())}"
         # Recorded before sending: a send that fails must not become an alert at every check.
-        self.alerted[problem.id] = {"key": key, "since": problem.since.isoformat(), "title": problem.title,
-                                    "recovered_title": problem.recovered_title, "exclude": list(problem.exclude),
-                                    "notify": problem.notify}
+        self.alerted[problem.id] = {
+            "key": key,
+            "since": problem.since.isoformat(),
+            "title": problem.title,
+            "recovered_title": problem.recovered_title,
+            "exclude": list(problem.exclude),
+            "notify": problem.notify,
+        }
         self._save_alerted()
         log.warning("health: %s", problem.title)
         if problem.notify:

@@ -28,8 +28,7 @@ HEARTBEAT_JOB = "health-heartbeat"
 
 
 class HealthMonitor(Detection, Alerts, Endpoint):
-    def __init__(self, settings: Settings, hub: "Hub", scheduler: "LiveScheduler | None", clock: Any, *,
-                 wall: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: Settings, hub: "Hub", scheduler: "LiveScheduler | None", clock: Any, *, wall: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.hub = hub
         self.tracker: Tracker = hub.tracker
@@ -59,8 +58,12 @@ class HealthMonitor(Detection, Alerts, Endpoint):
                 self.http_port = await self._serve(self.cfg.http_host, self.cfg.http_port)
             except OSError as exc:
                 await self.stop()
-                raise ConfigError([f"health.http_port: cannot listen on {self.cfg.http_host}:{self.cfg.http_port} "
-                                   f"({exc.strerror or exc}); choose a free port, or remove http_port to turn /healthz off"]) from None
+                raise ConfigError(
+                    [
+                        f"health.http_port: cannot listen on {self.cfg.http_host}:{self.cfg.http_port} "
+                        f"({exc.strerror or exc}); choose a free port, or remove http_port to turn /healthz off"
+                    ]
+                ) from None
             log.info("health endpoint: http://%s:%s/healthz", self.cfg.http_host, self.http_port)
 
     async def stop(self) -> None:

@@ -62,17 +62,21 @@ class Detection:
             if h.ok or now - h.since < threshold:
                 continue
             down = age((now - h.since).total_seconds())
-            out.append(Problem(
-                id=f"source:{name}",
-                since=h.since,
-                title=f"{name} has been disconnected or failing for {down}",
-                body=(f"Since {h.since:%Y-%m-%d %H:%M} UTC: {h.detail or 'no detail'}.\n"
-                      "Until it is back, new questions there are not seen and nobody is nudged about them. "
-                      "The bot keeps retrying; missed messages are read from history when it reconnects. "
-                      "You will get one more note when it works again."),
-                recovered_title=f"{name} works again",
-                notify=name not in own_alerts,
-            ))
+            out.append(
+                Problem(
+                    id=f"source:{name}",
+                    since=h.since,
+                    title=f"{name} has been disconnected or failing for {down}",
+                    body=(
+                        f"Since {h.since:%Y-%m-%d %H:%M} UTC: {h.detail or 'no detail'}.\n"
+                        "Until it is back, new questions there are not seen and nobody is nudged about them. "
+                        "The bot keeps retrying; missed messages are read from history when it reconnects. "
+                        "You will get one more note when it works again."
+                    ),
+                    recovered_title=f"{name} works again",
+                    notify=name not in own_alerts,
+                )
+            )
         return out
 
     def _dm_problems(self) -> list[Problem]:
@@ -84,18 +88,22 @@ class Detection:
             person = self.settings.people.get(name)
             shown = (person.display_name if person else None) or name
             error = streak.last_error[:200]
-            out.append(Problem(
-                id=f"dm:{name}",
-                since=streak.since,
-                title=f"Messages to {shown} keep failing ({streak.failures} in a row)",
-                body=(f"Since {streak.since:%Y-%m-%d %H:%M} UTC no message reached {shown}; the last error: {error}.\n"
-                      f"Nudges meant for {shown} move on to the next person on the chain. Please check that the bot "
-                      f"can still DM them (still a member, DMs from the app allowed, the right id in [people.{name}]). "
-                      "You will get one more note when a message reaches them again."),
-                recovered_title=f"Messages reach {shown} again",
-                exclude=(name,),
-                unhealthy=False,
-            ))
+            out.append(
+                Problem(
+                    id=f"dm:{name}",
+                    since=streak.since,
+                    title=f"Messages to {shown} keep failing ({streak.failures} in a row)",
+                    body=(
+                        f"Since {streak.since:%Y-%m-%d %H:%M} UTC no message reached {shown}; the last error: {error}.\n"
+                        f"Nudges meant for {shown} move on to the next person on the chain. Please check that the bot "
+                        f"can still DM them (still a member, DMs from the app allowed, the right id in [people.{name}]). "
+                        "You will get one more note when a message reaches them again."
+                    ),
+                    recovered_title=f"Messages reach {shown} again",
+                    exclude=(name,),
+                    unhealthy=False,
+                )
+            )
         return out
 
     def _overdue(self, now: datetime) -> datetime | None:
@@ -120,25 +128,33 @@ class Detection:
         out = []
         due = self._overdue(now)
         if due is not None:
-            out.append(Problem(
-                id="scheduler",
-                since=due,
-                title=f"Nudges are not going out: one has been due for {age((now - due).total_seconds())}",
-                body=(f"A nudge was due at {due:%Y-%m-%d %H:%M} UTC and has not been sent: the deadline loop is stalled. "
-                      "Questions are still tracked, and every overdue nudge goes out once when the loop runs again; "
-                      "restarting the bot does that. You will get one more note when it runs again."),
-                recovered_title="Nudges are going out again",
-            ))
+            out.append(
+                Problem(
+                    id="scheduler",
+                    since=due,
+                    title=f"Nudges are not going out: one has been due for {age((now - due).total_seconds())}",
+                    body=(
+                        f"A nudge was due at {due:%Y-%m-%d %H:%M} UTC and has not been sent: the deadline loop is stalled. "
+                        "Questions are still tracked, and every overdue nudge goes out once when the loop runs again; "
+                        "restarting the bot does that. You will get one more note when it runs again."
+                    ),
+                    recovered_title="Nudges are going out again",
+                )
+            )
         elif self.beat_at is not None and self.scheduler is not None:
             silent = self.wall() - self.beat_at
             if silent >= stall.total_seconds() + self._beat_every():
-                out.append(Problem(
-                    id="scheduler",
-                    since=now - timedelta(seconds=silent),
-                    title=f"The scheduler has not run for {age(silent)}",
-                    body=("Its heartbeat job stopped: deadlines, digests and polls will not fire. "
-                          "Restarting the bot fixes it; overdue nudges then go out once. "
-                          "You will get one more note when it runs again."),
-                    recovered_title="The scheduler runs again",
-                ))
+                out.append(
+                    Problem(
+                        id="scheduler",
+                        since=now - timedelta(seconds=silent),
+                        title=f"The scheduler has not run for {age(silent)}",
+                        body=(
+                            "Its heartbeat job stopped: deadlines, digests and polls will not fire. "
+                            "Restarting the bot fixes it; overdue nudges then go out once. "
+                            "You will get one more note when it runs again."
+                        ),
+                        recovered_title="The scheduler runs again",
+                    )
+                )
         return out

@@ -35,6 +35,7 @@ class Reporting:
     beat_at: float | None
 
     if TYPE_CHECKING:
+
         def _read_audit(self, now: datetime) -> None: ...
         def problems(self, now: datetime) -> list[Problem]: ...
 

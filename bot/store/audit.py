@@ -27,8 +27,7 @@ class Audit:
     ) -> int | None:
         """Write the record of a message about to be sent. None if ``key`` was already recorded."""
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO audit (at, kind, person, platform, address, text, payload, reason, questions, key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO audit (at, kind, person, platform, address, text, payload, reason, questions, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 at.timestamp(),
                 kind,
@@ -55,9 +54,7 @@ class Audit:
 
     def audit_sent_with_ref(self, ref: str) -> sqlite3.Row | None:
         """The latest message we sent that the platform knows as ``ref`` (not an edit of it)."""
-        return self.conn.execute(
-            "SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)
-        ).fetchone()
+        return self.conn.execute("SELECT * FROM audit WHERE ref = ? AND kind != 'update' ORDER BY id DESC LIMIT 1", (ref,)).fetchone()
 
     def pending_audit(self) -> list[sqlite3.Row]:
         return self.conn.execute("SELECT * FROM audit WHERE result = 'pending' ORDER BY id").fetchall()
@@ -77,9 +74,7 @@ class Audit:
 
     def failed_sends(self, limit: int = 10) -> list[sqlite3.Row]:
         """The latest sends that failed, newest first: (id, at, person, platform, result)."""
-        return self.conn.execute(
-            "SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        return self.conn.execute("SELECT id, at, person, platform, result FROM audit WHERE result LIKE 'failed%' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
 
     # ------------------------------------------------------------ DM results, read incrementally (health)
 

@@ -37,8 +37,10 @@ class StoreError(Exception):
 def store_problem(path: str | Path, exc: BaseException) -> str:
     """A folder or file the database cannot be made in or written to, with the fix."""
     if isinstance(exc, PermissionError) or "readonly" in str(exc) or "read-only" in str(exc):
-        return (f"{path} cannot be written (permission denied or read-only); give this user write access to it and its folder "
-                "(chmod u+w), or set storage.path to a writable file")
+        return (
+            f"{path} cannot be written (permission denied or read-only); give this user write access to it and its folder "
+            "(chmod u+w), or set storage.path to a writable file"
+        )
     if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
         return f"{path}: its folder does not exist or is not a folder; create it, or set storage.path to a file in an existing folder"
     return f"{path}: {exc}; check the path and its permissions, or set storage.path elsewhere"

@@ -31,8 +31,7 @@ class Messages:
         """Store a message's ids and time; False if it was already stored (a redelivery)."""
         at = m.at.timestamp()
         cur = self.conn.execute(
-            "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (m.platform, m.channel, m.id, m.thread, m.reply_to, m.author, int(m.author_is_bot), at),
         )
         if cur.rowcount != 1:
@@ -56,9 +55,7 @@ class Messages:
         return True
 
     def message(self, platform: str, channel: str, msg_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT * FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)
-        ).fetchone()
+        return self.conn.execute("SELECT * FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)).fetchone()
 
     def has_spoken_before(self, platform: str, author: str, before: datetime) -> bool:
         return (
@@ -93,9 +90,7 @@ class Messages:
 
     def posted_by_bot(self, platform: str, channel: str, msg_id: str) -> bool:
         """Was this stored message posted by a bot? One probe of the messages key index."""
-        row = self.conn.execute(
-            "SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)
-        ).fetchone()
+        row = self.conn.execute("SELECT is_bot FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)).fetchone()
         return row is not None and bool(row[0])
 
     def earlier_reply(self, platform: str, channel: str, msg_id: str, asker: str) -> sqlite3.Row | None:

@@ -26,8 +26,7 @@ class Nudges:
 
     def nudges_for(self, qid: int) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT n.*, a.result, a.at AS sent_at FROM nudges n LEFT JOIN audit a ON a.id = n.audit"
-            " WHERE n.question = ? ORDER BY n.seq",
+            "SELECT n.*, a.result, a.at AS sent_at FROM nudges n LEFT JOIN audit a ON a.id = n.audit WHERE n.question = ? ORDER BY n.seq",
             (qid,),
         ).fetchall()
 
@@ -44,7 +43,5 @@ class Nudges:
         """(kind, how many) of the staff actions taken in [start, end)."""
         return [
             (kind, n)
-            for kind, n in self.conn.execute(
-                "SELECT kind, COUNT(*) FROM actions WHERE at >= ? AND at < ? GROUP BY kind", (start.timestamp(), end.timestamp())
-            )
+            for kind, n in self.conn.execute("SELECT kind, COUNT(*) FROM actions WHERE at >= ? AND at < ? GROUP BY kind", (start.timestamp(), end.timestamp()))
         ]

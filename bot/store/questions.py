@@ -125,8 +125,7 @@ class Questions:
     def forget_question(self, qid: int, at: datetime) -> None:
         """A deleted question: drop its text and never nudge about it."""
         self.conn.execute(
-            "UPDATE questions SET status = 'deleted', excerpt = '', link = NULL, author_name = NULL,"
-            " closed_at = ?, next_due = NULL WHERE id = ?",
+            "UPDATE questions SET status = 'deleted', excerpt = '', link = NULL, author_name = NULL, closed_at = ?, next_due = NULL WHERE id = ?",
             (at.timestamp(), qid),
         )
 
@@ -197,15 +196,14 @@ class Questions:
         return [Question.from_row(r) for r in self.conn.execute("SELECT * FROM questions ORDER BY asked_at, id")]
 
     # -- forum feeds: which open topics need their thread read; light rows, a forum may have thousands
-    def open_topic_refs(self, platform: str, channel: str,
-                        among: Iterable[str] | None = None) -> list[tuple[str, datetime, str | None]]:
+    def open_topic_refs(self, platform: str, channel: str, among: Iterable[str] | None = None) -> list[tuple[str, datetime, str | None]]:
         """(msg_id, asked_at, link) of the open questions of a channel (only those ``among`` ids if given), oldest first."""
         sql = "SELECT msg_id, asked_at, link FROM questions WHERE status IN ('open', 'given_up') AND platform = ? AND channel = ?"
         if among is None:
             chunks: list[list[str]] = [[]]
         else:
             ids = sorted(set(among))
-            chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]  # under SQLite's bound-variable limit
+            chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]  # under SQLite's bound-variable limit
         found: list[tuple[str, datetime, str | None]] = []
         for chunk in chunks:
             query = sql

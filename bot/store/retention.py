@@ -12,6 +12,7 @@ class Retention:
     conn: sqlite3.Connection
 
     if TYPE_CHECKING:
+
         def transaction(self) -> AbstractContextManager[None]: ...  # provided by base.Connection
 
     def purge(self, now: datetime, retention_days: int, audit_retention_days: int) -> dict[str, int]:
@@ -25,17 +26,14 @@ class Retention:
         with self.transaction():
             m = self.conn.execute("DELETE FROM messages WHERE at < ?", (cutoff,)).rowcount
             old = "SELECT id FROM questions WHERE asked_at < ? AND status != 'open'"
-            their_audit = [r[0] for r in self.conn.execute(
-                f"SELECT audit FROM nudges WHERE audit IS NOT NULL AND question IN ({old})", (cutoff,))]
+            their_audit = [r[0] for r in self.conn.execute(f"SELECT audit FROM nudges WHERE audit IS NOT NULL AND question IN ({old})", (cutoff,))]
             n = self.conn.execute(f"DELETE FROM nudges WHERE question IN ({old})", (cutoff,)).rowcount
             a = self.conn.execute(f"DELETE FROM actions WHERE question IN ({old})", (cutoff,)).rowcount
             q = self.conn.execute("DELETE FROM questions WHERE asked_at < ? AND status != 'open'", (cutoff,)).rowcount
             # Their audit rows go only now that no nudge points at them (foreign keys are on).
             au = sum(
-                self.conn.execute(
-                    f"DELETE FROM audit WHERE result != 'pending' AND id IN ({','.join('?' * len(chunk))})", chunk
-                ).rowcount
-                for chunk in (their_audit[i:i + 500] for i in range(0, len(their_audit), 500))
+                self.conn.execute(f"DELETE FROM audit WHERE result != 'pending' AND id IN ({','.join('?' * len(chunk))})", chunk).rowcount
+                for chunk in (their_audit[i : i + 500] for i in range(0, len(their_audit), 500))
             )
             gone = "SELECT id FROM audit WHERE at < ? AND result != 'pending'"
             # A kept nudge (of a question still open) outlives its audit row: it forgets the link.

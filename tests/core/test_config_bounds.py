@@ -33,16 +33,19 @@ def problems(tmp_path, text: str, environ: dict[str, str] | None = None) -> list
     return [p.replace(str(path), "FILE") for p in exc.value.problems]
 
 
-@pytest.mark.parametrize("key,value,why", [
-    ("window", "0s", "too short"),
-    ("window", "0m", "too short"),
-    ("window", "999999999d", "too long"),
-    ("window", "99999999999d", "far too long"),
-    ("window", "366d", "too long"),
-    ("escalate_after", "0s", "too short"),
-    ("escalate_after", "99999999h", "too long"),
-    ("escalate_after", "31d", "too long"),
-])
+@pytest.mark.parametrize(
+    "key,value,why",
+    [
+        ("window", "0s", "too short"),
+        ("window", "0m", "too short"),
+        ("window", "999999999d", "too long"),
+        ("window", "99999999999d", "far too long"),
+        ("window", "366d", "too long"),
+        ("escalate_after", "0s", "too short"),
+        ("escalate_after", "99999999h", "too long"),
+        ("escalate_after", "31d", "too long"),
+    ],
+)
 def test_a_route_duration_out_of_bounds_is_an_error_naming_key_file_and_fix(tmp_path, key, value, why):
     text = BASE_TOML.replace('chain = ["alice", "bob"]', f'chain = ["alice", "bob"]\n{key} = "{value}"')
     (problem,) = problems(tmp_path, text)
@@ -62,10 +65,16 @@ def test_the_limits_themselves_are_allowed_and_used_as_written(tmp_path):
     assert settings.window_for(route) == timedelta(days=365) and settings.escalate_after_for(route) == timedelta(days=30)
 
 
-@pytest.mark.parametrize("section,key,value", [
-    ("feeds", "interval", "0s"), ("feeds", "timeout", "1h"), ("feeds", "max_topic_age", "10m"),
-    ("health", "source_down_after", "0s"), ("health", "scheduler_stall_after", "30d"),
-])
+@pytest.mark.parametrize(
+    "section,key,value",
+    [
+        ("feeds", "interval", "0s"),
+        ("feeds", "timeout", "1h"),
+        ("feeds", "max_topic_age", "10m"),
+        ("health", "source_down_after", "0s"),
+        ("health", "scheduler_stall_after", "30d"),
+    ],
+)
 def test_other_durations_are_bounded(tmp_path, section, key, value):
     if section == "feeds":
         text = BASE_TOML + f'\n[[feeds]]\nname = "f"\nurl = "https://forum.example.org/latest.rss"\n{key} = "{value}"\n'
@@ -77,13 +86,16 @@ def test_other_durations_are_bounded(tmp_path, section, key, value):
     assert problem.startswith(f"FILE: {where}: '{value}' is too"), problem
 
 
-@pytest.mark.parametrize("zone,advice", [
-    ("EST", '"America/New_York"'),
-    ("Etc/GMT+9", "UTC-9"),
-    ("Etc/GMT-9", '"Asia/Tokyo" for UTC+9'),
-    ("US/Eastern", '"America/New_York"'),
-    ("Asia/Calcutta", '"Asia/Kolkata"'),
-])
+@pytest.mark.parametrize(
+    "zone,advice",
+    [
+        ("EST", '"America/New_York"'),
+        ("Etc/GMT+9", "UTC-9"),
+        ("Etc/GMT-9", '"Asia/Tokyo" for UTC+9'),
+        ("US/Eastern", '"America/New_York"'),
+        ("Asia/Calcutta", '"Asia/Kolkata"'),
+    ],
+)
 def test_fixed_offset_and_legacy_zones_are_warned_about_with_the_zone_to_use(tmp_path, zone, advice):
     text = BASE_TOML.replace('slack = "UALICE"\ntimezone = "UTC"', f'slack = "UALICE"\ntimezone = "{zone}"')
     path = write(tmp_path, text)
@@ -97,20 +109,30 @@ def test_good_zones_get_no_advice():
     assert [zone_advice(z) for z in ("UTC", "Europe/Berlin", "Asia/Tokyo", "America/Argentina/Buenos_Aires")] == [None] * 4
 
 
-@pytest.mark.parametrize("name,suggestion", [
-    ("UNANSWERED_DEFUALTS__WINDOW", "UNANSWERED_DEFAULTS__WINDOW"),
-    ("UNANSWERED_PEOPLE__ALICE__SLAK", "UNANSWERED_PEOPLE__ALICE__SLACK"),
-    ("UNANSWERED_SLACK__BOT_TOKN", "UNANSWERED_SLACK__BOT_TOKEN"),
-    ("unanswered_defaults__windw", "UNANSWERED_DEFAULTS__WINDOW"),
-])
+@pytest.mark.parametrize(
+    "name,suggestion",
+    [
+        ("UNANSWERED_DEFUALTS__WINDOW", "UNANSWERED_DEFAULTS__WINDOW"),
+        ("UNANSWERED_PEOPLE__ALICE__SLAK", "UNANSWERED_PEOPLE__ALICE__SLACK"),
+        ("UNANSWERED_SLACK__BOT_TOKN", "UNANSWERED_SLACK__BOT_TOKEN"),
+        ("unanswered_defaults__windw", "UNANSWERED_DEFAULTS__WINDOW"),
+    ],
+)
 def test_a_misspelt_environment_override_is_an_error_with_the_close_match(tmp_path, name, suggestion):
     (problem,) = problems(tmp_path, BASE_TOML, {name: "xoxb-secret-value-never-shown"})
     assert problem == f"(environment): {name}: unknown variable, so it would be ignored; did you mean {suggestion}? Rename it, or unset it"
 
 
 def test_real_overrides_and_the_test_hook_are_not_reported():
-    names = {"UNANSWERED_DEFAULTS__WINDOW": "2h", "UNANSWERED_PEOPLE__ALICE__SLACK": "U1", "UNANSWERED_DIGEST": "{}",
-             "UNANSWERED_SLACK__BOT_TOKEN": "x", "UNANSWERED_TEST_CRASH_POINT": "after-audit:1", "UNANSWERED_IRC_DATA": "/d", "OTHER": "1"}
+    names = {
+        "UNANSWERED_DEFAULTS__WINDOW": "2h",
+        "UNANSWERED_PEOPLE__ALICE__SLACK": "U1",
+        "UNANSWERED_DIGEST": "{}",
+        "UNANSWERED_SLACK__BOT_TOKEN": "x",
+        "UNANSWERED_TEST_CRASH_POINT": "after-audit:1",
+        "UNANSWERED_IRC_DATA": "/d",
+        "OTHER": "1",
+    }
     assert unknown_variables(names) == []
     assert len(unknown_variables({"UNANSWERED_DEFAULTS__WINDOW__X": "1", "UNANSWERED_": "1", "UNANSWERED_ROUTES__0__WINDOW": "1"})) == 3
 
@@ -135,13 +157,16 @@ def test_load_settings_reads_the_environment_it_is_given_and_leaves_os_environ_a
     assert load_settings(write(tmp_path, BASE_TOML))[0].defaults.window == timedelta(hours=3)  # default: the process's
 
 
-TWO_ROUTES = BASE_TOML + '''
+TWO_ROUTES = (
+    BASE_TOML
+    + """
 [[routes]]
 platform = "slack"
 channel = "C2"
 mode = "all"
 chain = ["bob"]
-'''
+"""
+)
 
 
 async def test_at_run_time_a_route_whose_value_breaks_its_nudge_does_not_stop_the_others(make_settings, tracker, clock):

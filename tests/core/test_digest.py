@@ -30,7 +30,7 @@ import pytest
 from bot import digest, digest_html, digest_render, replay
 from bot.chart import render_png
 from bot.events import Message, StaffAction
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 HISTORY_TOML = """
 [defaults]
@@ -73,8 +73,17 @@ def m(mid: str, author: str, at: datetime, *, platform: str = "slack", thread: s
     channel = "C1" if platform == "slack" else "D1"
     kw.setdefault("channel_name", "help" if platform == "slack" else "support")
     kw.setdefault("link", f"https://example.test/{platform}/{mid}")
-    return Message(platform=platform, channel=channel, id=mid, author=author, at=at, text=kw.pop("text", f"question {mid}?"),
-                   thread=thread, author_name=kw.pop("author_name", author.lower()), **kw)
+    return Message(
+        platform=platform,
+        channel=channel,
+        id=mid,
+        author=author,
+        at=at,
+        text=kw.pop("text", f"question {mid}?"),
+        thread=thread,
+        author_name=kw.pop("author_name", author.lower()),
+        **kw,
+    )
 
 
 def history() -> list[Message]:
@@ -243,14 +252,17 @@ def test_period_parsing():
     assert digest.parse_period("2026-01-05..2026-01-11", "UTC", now).id == "2026-W02"  # a Mon–Sun range is that week
 
 
-@pytest.mark.parametrize("bad, says", [
-    ("2026-W54", "no ISO week 54"),
-    ("2026-W00", "no ISO week 0"),
-    ("2026-02-30..2026-03-01", "not a real date"),
-    ("2026-01-11..2026-01-05", "ends before it starts"),
-    ("yesterday", "is not a period"),
-    ("2026-01-05..", "is not a period"),
-])
+@pytest.mark.parametrize(
+    "bad, says",
+    [
+        ("2026-W54", "no ISO week 54"),
+        ("2026-W00", "no ISO week 0"),
+        ("2026-02-30..2026-03-01", "not a real date"),
+        ("2026-01-11..2026-01-05", "ends before it starts"),
+        ("yesterday", "is not a period"),
+        ("2026-01-05..", "is not a period"),
+    ],
+)
 def test_malformed_periods_say_what_to_write(bad, says):
     with pytest.raises(ValueError) as err:
         digest.parse_period(bad, "UTC", datetime(2026, 1, 14, tzinfo=timezone.utc))
@@ -385,7 +397,6 @@ async def test_chart_is_a_phone_sized_png(settings, tracker):
 
 def test_chart_of_empty_weeks_renders():
     start = datetime(2026, 1, 5, tzinfo=timezone.utc)
-    weeks = [digest.Week(f"2026-W{i:02d}", (start + timedelta(weeks=i)).date(), start + timedelta(weeks=i), 0, None, None)
-             for i in range(12)]
+    weeks = [digest.Week(f"2026-W{i:02d}", (start + timedelta(weeks=i)).date(), start + timedelta(weeks=i), 0, None, None) for i in range(12)]
     width, height = _png_size(render_png(weeks))
     assert width > 0 and height > 0

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 from .test_digest import HISTORY_TOML, build_history
 
@@ -36,13 +36,34 @@ def test_json_gives_every_figure_in_the_documented_shape(replayed):
     result = digest("-c", str(config), "--db", str(db), "--period", "2026-W02", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert list(data) == ["schema", "period", "previous_period", "totals", "previous", "trend", "by_platform", "by_channel",
-                          "unanswered", "fairness", "thanks", "first_responses", "bot_activity", "weekly"]
+    assert list(data) == [
+        "schema",
+        "period",
+        "previous_period",
+        "totals",
+        "previous",
+        "trend",
+        "by_platform",
+        "by_channel",
+        "unanswered",
+        "fairness",
+        "thanks",
+        "first_responses",
+        "bot_activity",
+        "weekly",
+    ]
     assert data["schema"] == 1 and data["period"]["id"] == "2026-W02" and data["period"]["hours"] == 168
     assert data["totals"] == {
-        "questions": 6, "not_a_question": 1, "answered": 4, "answered_share": 0.6667, "answered_within_window": 2,
-        "within_window_share": 0.3333, "unanswered": 2, "closed_without_reply": 0,
-        "median_first_response_s": 2400.0, "p90_first_response_s": 86400.0,
+        "questions": 6,
+        "not_a_question": 1,
+        "answered": 4,
+        "answered_share": 0.6667,
+        "answered_within_window": 2,
+        "within_window_share": 0.3333,
+        "unanswered": 2,
+        "closed_without_reply": 0,
+        "median_first_response_s": 2400.0,
+        "p90_first_response_s": 86400.0,
     }
     assert data["trend"]["answered_share"] == "↓"
     assert [c["name"] for c in data["by_channel"]] == ["#help", "#support"]

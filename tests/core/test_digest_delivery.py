@@ -16,7 +16,7 @@ import pytest
 from bot import digest_delivery, wiring
 from bot.clock import FakeClock
 from bot.outbound import Delivery, Note, NotStaff, Recipient, Rendered
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 from .test_digest import HISTORY_TOML, m, t
 

@@ -24,8 +24,14 @@ async def test_html_has_every_part_of_the_text_digest(settings, tracker):  # noq
     text = digest_render.text(d)
     page = digest_html.html_page(d, render_png(d.weekly))
     seen = _visible(page)
-    for heading in ("By platform", "By channel / feed", "Still unanswered at the end of the period", "Newcomers vs returning members",
-                    "People to thank", "What the bot did"):
+    for heading in (
+        "By platform",
+        "By channel / feed",
+        "Still unanswered at the end of the period",
+        "Newcomers vs returning members",
+        "People to thank",
+        "What the bot did",
+    ):
         assert heading in text and heading in seen, heading
     for line in text.splitlines():
         words = re.sub(r"\s+", " ", line).strip().rstrip(":").lstrip("• ").removeprefix("What the bot did: ")
@@ -52,8 +58,7 @@ async def test_html_without_a_chart_and_an_empty_week(settings, tracker):  # noq
 
 def test_week_labels_carry_the_year_where_weeks_cross_new_year():
     first = date(2025, 11, 24)
-    weeks = [digest.Week(f"w{i}", first + timedelta(weeks=i), datetime(2025, 1, 1, tzinfo=timezone.utc), 0, None, None)
-             for i in range(12)]
+    weeks = [digest.Week(f"w{i}", first + timedelta(weeks=i), datetime(2025, 1, 1, tzinfo=timezone.utc), 0, None, None) for i in range(12)]
     labels = week_labels(weeks)
     assert labels[0] == "24 Nov\n2025"
     assert labels[5] == "29 Dec" and labels[6] == "5 Jan\n2026"  # the week of New Year's day is 2025's Monday

@@ -14,9 +14,10 @@ from click.testing import CliRunner
 from bot import replay
 from bot.cli import main
 from bot.outbound import PENDING_ELSEWHERE, Door
-from bot.tracker import Tracker
+from bot.store import Tracker
 from bot.watchdog import Watchdog
-from bot.wiring import build as build_app, dry_run_path
+from bot.wiring import build as build_app
+from bot.wiring import dry_run_path
 
 from ..conftest import T0
 from .helpers import BASE_TOML, RecordingTransport, advance, build, msg
@@ -85,9 +86,23 @@ async def test_a_step_pending_in_another_process_is_not_a_failure_and_never_refi
     # A has audited step 0 but not finished it (a send in flight): B sees it pending.
     q = a_store.due(clock.now())[0]
     with a_store.transaction():
-        a_store.audit_begin(at=clock.now(), kind="nudge", person="alice", platform="slack", address="UALICE", text="x",
-                            payload=None, reason="", questions=[q.id], key=f"nudge:{q.id}:0")
-    delivery = await dog_b.door.send(dog_b.door.person("alice"), dog_b.nudge_note(q, dog_b.route("slack", "C1"), __import__("bot.policy", fromlist=["Decision"]).Decision(send_to="alice"), clock.now()), key=f"nudge:{q.id}:0")
+        a_store.audit_begin(
+            at=clock.now(),
+            kind="nudge",
+            person="alice",
+            platform="slack",
+            address="UALICE",
+            text="x",
+            payload=None,
+            reason="",
+            questions=[q.id],
+            key=f"nudge:{q.id}:0",
+        )
+    delivery = await dog_b.door.send(
+        dog_b.door.person("alice"),
+        dog_b.nudge_note(q, dog_b.route("slack", "C1"), __import__("bot.policy", fromlist=["Decision"]).Decision(send_to="alice"), clock.now()),
+        key=f"nudge:{q.id}:0",
+    )
     assert delivery.error == PENDING_ELSEWHERE and not delivery.ok
     assert await dog_b.tick() == 0
     after = b_store.question(q.id)
@@ -123,13 +138,21 @@ def test_a_second_run_on_the_same_database_exits_2_naming_the_first(make_setting
     db = tmp_path / "one.db"
     config = tmp_path / "c.toml"
     config.write_text(BASE_TOML + f'\n[storage]\npath = "{db}"\n')
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from bot.instance_lock import InstanceLock
         held = InstanceLock({str(db)!r}).acquire()
         print("locked", flush=True)
         time.sleep(60)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         monkeypatch.setenv("UNANSWERED_SLACK__BOT_TOKEN", "xoxb-test")

@@ -27,44 +27,47 @@ Z = "\u200b"
 # ------------------------------------------------------------------ neutralise, exactly
 
 
-@pytest.mark.parametrize("text,out", [
-    ("<!here> look", f"@{Z}here look"),
-    ("<!channel>", f"@{Z}channel"),
-    ("<!everyone|@everyone>", f"@{Z}everyone"),
-    ("<!subteam^S0123|@mods> ping", f"@{Z}mods ping"),
-    ("<!subteam^S0123> ping", f"@{Z}subteam ping"),
-    ("<!date^1392734382^{date}|Feb 18>", f"@{Z}Feb 18"),
-    ("<@U0123ABC> hi", f"@{Z}U0123ABC hi"),
-    ("<@U0123ABC|alice> hi", f"@{Z}alice hi"),
-    ("<@U0123ABC|@alice> hi", f"@{Z}alice hi"),
-    ("<#C0123|general>", f"#{Z}general"),
-    ("<#C0123|#general>", f"#{Z}general"),
-    ("<#C0123>", f"#{Z}C0123"),
-    ("<https://evil.example|docs.acme.com>", "docs.acme.com (https://evil.example)"),
-    ("<https://same.example|https://same.example>", "https://same.example"),
-    ("<https://bare.example>", "https://bare.example"),
-    ("<mailto:a@b.c|mail me>", "mail me (mailto:a@b.c)"),
-    ("<@123456789012345678>", f"@{Z}123456789012345678"),
-    ("<@!123456789012345678>", f"@{Z}!123456789012345678"),
-    ("<#123456789012345678>", f"#{Z}123456789012345678"),
-    ("</deploy prod:123456789012345678>", f"@{Z}123456789012345678"),
-    ("[bank.example](http://evil.example)", "bank.example (http://evil.example)"),
-    ("[http://x.example](http://x.example)", "http://x.example"),
-    ("[ http://x.example ](http://x.example)", "http://x.example"),
-    ('[label]( <http://x.example> "title")', "label (http://x.example)"),
-    ("@everyone @here @channel @Everyone", f"@{Z}everyone @{Z}here @{Z}channel @{Z}Everyone"),
-    ("a\u202eb\u200bc\u2060d\ufeffe\u00adf\u200cg", "abcdefg"),
-    ("tab\there\r\nnew\x00nul\x1b[31m\x7f\x9b", "tab here\nnew nul [31m"),
-    ("one\n\n\n\ntwo", "one\n\ntwo"),
-    ("one\n\ntwo", "one\n\ntwo"),
-    ("  padded  ", "padded"),
-    ("<[!here](!here)>", f"@{Z}here"),
-    ("[a](b)(c)", "a (b)(c)"),
-    ("x](y", "x] (y"),
-    (f"#{Z}kept @{Z}kept", f"#{Z}kept @{Z}kept"),
-    ("e\u0301", "\u00e9"),  # NFC
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,out",
+    [
+        ("<!here> look", f"@{Z}here look"),
+        ("<!channel>", f"@{Z}channel"),
+        ("<!everyone|@everyone>", f"@{Z}everyone"),
+        ("<!subteam^S0123|@mods> ping", f"@{Z}mods ping"),
+        ("<!subteam^S0123> ping", f"@{Z}subteam ping"),
+        ("<!date^1392734382^{date}|Feb 18>", f"@{Z}Feb 18"),
+        ("<@U0123ABC> hi", f"@{Z}U0123ABC hi"),
+        ("<@U0123ABC|alice> hi", f"@{Z}alice hi"),
+        ("<@U0123ABC|@alice> hi", f"@{Z}alice hi"),
+        ("<#C0123|general>", f"#{Z}general"),
+        ("<#C0123|#general>", f"#{Z}general"),
+        ("<#C0123>", f"#{Z}C0123"),
+        ("<https://evil.example|docs.acme.com>", "docs.acme.com (https://evil.example)"),
+        ("<https://same.example|https://same.example>", "https://same.example"),
+        ("<https://bare.example>", "https://bare.example"),
+        ("<mailto:a@b.c|mail me>", "mail me (mailto:a@b.c)"),
+        ("<@123456789012345678>", f"@{Z}123456789012345678"),
+        ("<@!123456789012345678>", f"@{Z}!123456789012345678"),
+        ("<#123456789012345678>", f"#{Z}123456789012345678"),
+        ("</deploy prod:123456789012345678>", f"@{Z}123456789012345678"),
+        ("[bank.example](http://evil.example)", "bank.example (http://evil.example)"),
+        ("[http://x.example](http://x.example)", "http://x.example"),
+        ("[ http://x.example ](http://x.example)", "http://x.example"),
+        ('[label]( <http://x.example> "title")', "label (http://x.example)"),
+        ("@everyone @here @channel @Everyone", f"@{Z}everyone @{Z}here @{Z}channel @{Z}Everyone"),
+        ("a\u202eb\u200bc\u2060d\ufeffe\u00adf\u200cg", "abcdefg"),
+        ("tab\there\r\nnew\x00nul\x1b[31m\x7f\x9b", "tab here\nnew nul [31m"),
+        ("one\n\n\n\ntwo", "one\n\ntwo"),
+        ("one\n\ntwo", "one\n\ntwo"),
+        ("  padded  ", "padded"),
+        ("<[!here](!here)>", f"@{Z}here"),
+        ("[a](b)(c)", "a (b)(c)"),
+        ("x](y", "x] (y"),
+        (f"#{Z}kept @{Z}kept", f"#{Z}kept @{Z}kept"),
+        ("e\u0301", "\u00e9"),  # NFC
+        ("", ""),
+    ],
+)
 def test_neutralise_exactly(text, out):
     assert neutralise(text) == out
 
@@ -86,10 +89,25 @@ def test_one_line_and_plain_name_exactly():
     assert plain_name("n" * 70, "fb") == "n" * 59 + "…"
 
 
-@pytest.mark.parametrize("seconds,text", [
-    (0, "0s"), (5, "5s"), (89, "89s"), (90, "1m"), (91, "1m"), (5399, "89m"), (5400, "1h30m"), (5460, "1h31m"),
-    (7200, "2h"), (172799, "47h59m"), (172800, "2d0h"), (200000, "2d7h"), (-5, "0s"), (89.9, "89s"),
-])
+@pytest.mark.parametrize(
+    "seconds,text",
+    [
+        (0, "0s"),
+        (5, "5s"),
+        (89, "89s"),
+        (90, "1m"),
+        (91, "1m"),
+        (5399, "89m"),
+        (5400, "1h30m"),
+        (5460, "1h31m"),
+        (7200, "2h"),
+        (172799, "47h59m"),
+        (172800, "2d0h"),
+        (200000, "2d7h"),
+        (-5, "0s"),
+        (89.9, "89s"),
+    ],
+)
 def test_age_exactly(seconds, text):
     assert age(seconds) == text
 
@@ -98,18 +116,34 @@ def test_age_exactly(seconds, text):
 
 
 def test_neutral_note_exactly():
-    note = Note(kind="nudge", title="Unanswered in #@everyone\nx", fields=(("Asked\nby", "<@U1|bob>\n\n\n\nhi"),), quote="<!here>",
-                link="https://discord.com/channels/1/2/3", source="discord", reason="why <!channel>", footer="f\x00oot",
-                body="b\x1bc", image_name="c\nhart.png")
+    note = Note(
+        kind="nudge",
+        title="Unanswered in #@everyone\nx",
+        fields=(("Asked\nby", "<@U1|bob>\n\n\n\nhi"),),
+        quote="<!here>",
+        link="https://discord.com/channels/1/2/3",
+        source="discord",
+        reason="why <!channel>",
+        footer="f\x00oot",
+        body="b\x1bc",
+        image_name="c\nhart.png",
+    )
     assert neutral_note(note) == Note(
-        kind="nudge", title=f"Unanswered in #@{Z}everyone x", fields=(("Asked by", f"@{Z}bob\n\nhi"),), quote=f"@{Z}here",
-        link="https://discord.com/channels/1/2/3", source="discord", reason=f"why @{Z}channel", footer="f oot", body="b c",
-        image_name="c hart.png")
+        kind="nudge",
+        title=f"Unanswered in #@{Z}everyone x",
+        fields=(("Asked by", f"@{Z}bob\n\nhi"),),
+        quote=f"@{Z}here",
+        link="https://discord.com/channels/1/2/3",
+        source="discord",
+        reason=f"why @{Z}channel",
+        footer="f oot",
+        body="b c",
+        image_name="c hart.png",
+    )
     empty = Note(kind="notice", title="t")
     assert neutral_note(empty) == empty
     assert neutral_note(Note(kind="notice", title="t", image_name="\n")).image_name == "chart.png"
-    long = neutral_note(Note(kind="notice", title="t" * 400, body="b" * 30000, reason="r" * 2000, fields=(("l" * 100, "v" * 2000),),
-                             footer="f" * 400))
+    long = neutral_note(Note(kind="notice", title="t" * 400, body="b" * 30000, reason="r" * 2000, fields=(("l" * 100, "v" * 2000),), footer="f" * 400))
     assert len(long.title) == 300 and len(long.body) == 20000 and len(long.reason) == 1000 and len(long.footer) == 300
     assert len(long.fields[0][0]) == 80 and len(long.fields[0][1]) == 1000
 
@@ -120,27 +154,49 @@ def test_an_unverified_link_is_shown_plain_in_one_field():
     assert note.fields == (("a", "b"), ("Link (not verified)", "https://evil.example/" + "p" * 178 + "…"))
 
 
-@pytest.mark.parametrize("url,source,ok", [
-    ("https://acme.slack.com/x", "slack", True), ("http://acme.slack.com/x", "slack", True), ("https://slack.com/x", "slack", True),
-    ("https://ACME.Slack.COM/x", "slack", True), ("HTTPS://acme.slack.com/x", "slack", True),
-    ("https://canary.discord.com/channels/1", "discord", True), ("https://discordapp.com/channels/1", "discord", True),
-    ("https://forum.example.org/t/1", "forum", True), ("https://forum.example.org:8443/t/1", "forum", True),
-    ("https://sub.forum.example.org/t/1", "forum", True), ("https://forum.example.org/t/1", "slack", False),
-    ("https://acme.slack.com/" + "x" * 2000, "slack", False), ("https://acme.slack.com/" + "x" * 1976, "slack", True),
-    ("", "slack", False), (None, "slack", False), ("https://", "slack", False), ("https:///x", "slack", False),
-    ("https://u:p@acme.slack.com/x", "slack", False), ("https://acme.slack.com/\u200b", "slack", False),
-    ("https://[::1/x", "slack", False), ("ws://acme.slack.com/x", "slack", False),
-    *[(f"https://acme.slack.com/a{c}b", "slack", False) for c in " <>|()[]\"'`\\"],
-])
+@pytest.mark.parametrize(
+    "url,source,ok",
+    [
+        ("https://acme.slack.com/x", "slack", True),
+        ("http://acme.slack.com/x", "slack", True),
+        ("https://slack.com/x", "slack", True),
+        ("https://ACME.Slack.COM/x", "slack", True),
+        ("HTTPS://acme.slack.com/x", "slack", True),
+        ("https://canary.discord.com/channels/1", "discord", True),
+        ("https://discordapp.com/channels/1", "discord", True),
+        ("https://forum.example.org/t/1", "forum", True),
+        ("https://forum.example.org:8443/t/1", "forum", True),
+        ("https://sub.forum.example.org/t/1", "forum", True),
+        ("https://forum.example.org/t/1", "slack", False),
+        ("https://acme.slack.com/" + "x" * 2000, "slack", False),
+        ("https://acme.slack.com/" + "x" * 1976, "slack", True),
+        ("", "slack", False),
+        (None, "slack", False),
+        ("https://", "slack", False),
+        ("https:///x", "slack", False),
+        ("https://u:p@acme.slack.com/x", "slack", False),
+        ("https://acme.slack.com/\u200b", "slack", False),
+        ("https://[::1/x", "slack", False),
+        ("ws://acme.slack.com/x", "slack", False),
+        *[(f"https://acme.slack.com/a{c}b", "slack", False) for c in " <>|()[]\"'`\\"],
+    ],
+)
 def test_checked_link_exactly(url, source, ok):
     assert checked_link(url, source, ("forum.example.org",)) == (url if ok else None)
 
 
 def test_feed_hosts_and_labels():
     assert feed_hosts(["https://Forum.Example.org/latest.rss", "not a url", "https://[::1/x", "https://other.example:8080/x"]) == (
-        "forum.example.org", "other.example")
+        "forum.example.org",
+        "other.example",
+    )
     assert [link_label(s) for s in ("slack", "discord", "forum", None, "")] == [
-        "Open in Slack", "Open in Discord", "Open the topic on the forum", "Open the link", "Open the link"]
+        "Open in Slack",
+        "Open in Discord",
+        "Open the topic on the forum",
+        "Open the link",
+        "Open the link",
+    ]
     assert for_terminal(None) == "" and for_terminal("a\x1b[2Jb") == "a [2Jb" and for_terminal("x" * 300) == "x" * 199 + "…"
     assert for_terminal("x" * 300, 500) == "x" * 300
 
@@ -155,11 +211,21 @@ def person(quiet: str | None = None, zone: str = "UTC") -> Person:
 UTC = timezone.utc
 
 
-@pytest.mark.parametrize("quiet,hour,minute,expected", [
-    ("22:00-08:00", 21, 59, False), ("22:00-08:00", 22, 0, True), ("22:00-08:00", 7, 59, True), ("22:00-08:00", 8, 0, False),
-    ("09:00-17:00", 8, 59, False), ("09:00-17:00", 9, 0, True), ("09:00-17:00", 16, 59, True), ("09:00-17:00", 17, 0, False),
-    ("09:00-09:00", 9, 0, False), (None, 3, 0, False),
-])
+@pytest.mark.parametrize(
+    "quiet,hour,minute,expected",
+    [
+        ("22:00-08:00", 21, 59, False),
+        ("22:00-08:00", 22, 0, True),
+        ("22:00-08:00", 7, 59, True),
+        ("22:00-08:00", 8, 0, False),
+        ("09:00-17:00", 8, 59, False),
+        ("09:00-17:00", 9, 0, True),
+        ("09:00-17:00", 16, 59, True),
+        ("09:00-17:00", 17, 0, False),
+        ("09:00-09:00", 9, 0, False),
+        (None, 3, 0, False),
+    ],
+)
 def test_is_quiet_boundaries(quiet, hour, minute, expected):
     assert policy.is_quiet(person(quiet), datetime(2026, 1, 5, hour, minute, tzinfo=UTC)) is expected
 
@@ -175,16 +241,21 @@ def test_wakes_at_and_next_morning_exactly():
     assert policy.next_morning(late, datetime(2026, 1, 5, 15, 0, tzinfo=UTC)) == datetime(2026, 1, 6, 10, 0, tzinfo=UTC)
 
 
-CHAIN = BASE_TOML + """
+CHAIN = (
+    BASE_TOML
+    + """
 [people.carol]
 slack = "UCAROL"
 quiet_hours = "00:00-23:59"
 """
+)
 
 
 @pytest.fixture
 def settings(make_settings):
-    return make_settings(CHAIN.replace('[people.bob]\nslack = "UBOB"\ntimezone = "UTC"', '[people.bob]\nslack = "UBOB"\ntimezone = "UTC"\nquiet_hours = "10:00-12:00"'))
+    return make_settings(
+        CHAIN.replace('[people.bob]\nslack = "UBOB"\ntimezone = "UTC"', '[people.bob]\nslack = "UBOB"\ntimezone = "UTC"\nquiet_hours = "10:00-12:00"')
+    )
 
 
 NOON = datetime(2026, 1, 5, 11, 0, tzinfo=UTC)  # bob is in quiet hours (10-12), alice is not
@@ -202,12 +273,11 @@ def test_decide_exactly(settings):
     assert d(settings, route(max_nudges=2), 0, 1, NOON).send_to == "alice"
     assert d(settings, route(), 2, 2, NOON) == policy.Decision(stop=True, note="chain exhausted")
     assert d(settings, route(repeat=True), 2, 2, NOON) == policy.Decision(send_to="alice", step=2)
-    assert d(settings, route(), 1, 1, NOON) == policy.Decision(wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=1,
-                                                                note="bob is in quiet hours")
-    assert d(settings, route(during_quiet_hours="next-awake"), 1, 1, NOON) == policy.Decision(
-        send_to="alice", step=1, note="bob is in quiet hours")
+    assert d(settings, route(), 1, 1, NOON) == policy.Decision(wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=1, note="bob is in quiet hours")
+    assert d(settings, route(during_quiet_hours="next-awake"), 1, 1, NOON) == policy.Decision(send_to="alice", step=1, note="bob is in quiet hours")
     assert d(settings, route(chain=["bob", "carol"], during_quiet_hours="next-awake"), 0, 0, NOON) == policy.Decision(
-        wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=0, note="everyone on the chain is in quiet hours")
+        wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=0, note="everyone on the chain is in quiet hours"
+    )
     assert d(settings, route(chain=["bob", "carol", "alice"], during_quiet_hours="next-awake"), 0, 0, NOON).send_to == "alice"
 
 
@@ -222,8 +292,10 @@ def test_after_send_exactly(settings):
 
 
 def test_route_for_exactly(make_settings):
-    s = make_settings(BASE_TOML + '\n[[routes]]\nplatform = "slack"\nchannel = "#Help"\nchain = ["alice"]\n'
-                      '\n[[routes]]\nplatform = "discord"\nchannel = "C1"\nchain = ["alice"]\n')
+    s = make_settings(
+        BASE_TOML + '\n[[routes]]\nplatform = "slack"\nchannel = "#Help"\nchain = ["alice"]\n'
+        '\n[[routes]]\nplatform = "discord"\nchannel = "C1"\nchain = ["alice"]\n'
+    )
     assert policy.route_for(s, "slack", "C1") is s.routes[0]
     assert policy.route_for(s, "discord", "C1") is s.routes[2]
     assert policy.route_for(s, "slack", "C9", "help") is s.routes[1]
@@ -237,8 +309,10 @@ def test_route_for_exactly(make_settings):
 
 @pytest.fixture
 def door(make_settings, tracker, clock):
-    s = make_settings(BASE_TOML.replace('[people.bob]\nslack = "UBOB"', '[people.bob]\nslack = "UBOB"\ndiscord = "123"\nnotify_via = "discord"')
-                      + '\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS"\n')
+    s = make_settings(
+        BASE_TOML.replace('[people.bob]\nslack = "UBOB"', '[people.bob]\nslack = "UBOB"\ndiscord = "123"\nnotify_via = "discord"')
+        + '\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS"\n'
+    )
     slack, discord = RecordingTransport(), RecordingTransport(platform="discord")
     return Door(s, tracker, clock, {"slack": slack}), slack, discord
 
@@ -252,8 +326,17 @@ async def test_the_audit_row_exactly(door, tracker, clock):
     assert delivery == Delivery(ok=True, ref="DUALICE:1")
     row = dict(tracker.audit_by_key("k1"))
     assert {k: row[k] for k in ("kind", "person", "platform", "address", "text", "reason", "questions", "key", "result", "ref")} == {
-        "kind": "notice", "person": "alice", "platform": "slack", "address": "UALICE", "text": "hello\n  why: because",
-        "reason": "because", "questions": "[7]", "key": "k1", "result": "sent", "ref": "DUALICE:1"}
+        "kind": "notice",
+        "person": "alice",
+        "platform": "slack",
+        "address": "UALICE",
+        "text": "hello\n  why: because",
+        "reason": "because",
+        "questions": "[7]",
+        "key": "k1",
+        "result": "sent",
+        "ref": "DUALICE:1",
+    }
     assert row["at"] == clock.now().timestamp() and row["payload"] == '{"key": "k1"}'
     again = await d.send(d.person("alice"), NOTE, key="k1")
     assert again == Delivery(ok=True, ref="DUALICE:1", error="duplicate") and len(slack.delivered) == 1
@@ -334,8 +417,18 @@ async def test_dry_run_and_console_exactly(make_settings, tracker, clock):
 
 
 def test_note_as_text_exactly():
-    note = Note(kind="nudge", title="T", fields=(("A", "1"), ("B", "2")), quote="q1\nq2", link="https://x", reason="r",
-                body="body", buttons=("claim", "dismiss"), footer="foot", question=1)
+    note = Note(
+        kind="nudge",
+        title="T",
+        fields=(("A", "1"), ("B", "2")),
+        quote="q1\nq2",
+        link="https://x",
+        reason="r",
+        body="body",
+        buttons=("claim", "dismiss"),
+        footer="foot",
+        question=1,
+    )
     assert note.as_text() == "T\n  A: 1\n  B: 2\n  > q1\n  > q2\n  link: https://x\n  why: r\nbody\n  [I'm on it] [Not a question]\n  foot"
     assert Note(kind="notice", title="only").as_text() == "only"
 
@@ -409,20 +502,36 @@ async def test_update_by_ref_exactly(door, tracker, clock):
 
 # ------------------------------------------------------------------ the transports' payloads, exactly
 
-FULL = Note(kind="nudge", title="Unanswered question in #help", fields=(("Where", "#help (slack)"), ("Asked by", "a & <b>")),
-            quote="q1 *bold*\n\nq2", link="https://acme.slack.com/archives/C1/p1", source="slack", reason="no reply",
-            question=7, buttons=NUDGE_BUTTONS, footer="unanswered · question #7", body="body @here")
+FULL = Note(
+    kind="nudge",
+    title="Unanswered question in #help",
+    fields=(("Where", "#help (slack)"), ("Asked by", "a & <b>")),
+    quote="q1 *bold*\n\nq2",
+    link="https://acme.slack.com/archives/C1/p1",
+    source="slack",
+    reason="no reply",
+    question=7,
+    buttons=NUDGE_BUTTONS,
+    footer="unanswered · question #7",
+    body="body @here",
+)
 
 
 def test_slack_blocks_exactly():
     blocks = sout.blocks_for(FULL)
-    buttons = [{"type": "button", "text": {"type": "plain_text", "text": BUTTON_LABELS[a], "emoji": False},
-                "action_id": f"unanswered:{a}:7", "value": f"unanswered:{a}:7", **({"style": "primary"} if a == "claim" else {})}
-               for a in NUDGE_BUTTONS]
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": BUTTON_LABELS[a], "emoji": False},
+            "action_id": f"unanswered:{a}:7",
+            "value": f"unanswered:{a}:7",
+            **({"style": "primary"} if a == "claim" else {}),
+        }
+        for a in NUDGE_BUTTONS
+    ]
     assert blocks == [
         {"type": "header", "text": {"type": "plain_text", "text": "Unanswered question in #help", "emoji": False}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Where*\n#help (slack)"},
-                                       {"type": "mrkdwn", "text": "*Asked by*\na &amp; &lt;b&gt;"}]},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Where*\n#help (slack)"}, {"type": "mrkdwn", "text": "*Asked by*\na &amp; &lt;b&gt;"}]},
         {"type": "section", "text": {"type": "mrkdwn", "text": "> q1 *bold*\n> \n> q2"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "<https://acme.slack.com/archives/C1/p1|Open in Slack>"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": f"body @{Z}here"}},
@@ -440,10 +549,16 @@ def test_slack_blocks_exactly():
     assert all(b["type"] != "actions" for b in sout.blocks_for(Note(kind="nudge", title="t", buttons=NUDGE_BUTTONS)))  # no question id
 
 
-@pytest.mark.parametrize("url,kept", [
-    ("https://acme.slack.com/x", True), ("http://acme.slack.com/x", False), (None, False), ("", False),
-    *[(f"https://a.example/{c}", False) for c in "<>| \n"],
-])
+@pytest.mark.parametrize(
+    "url,kept",
+    [
+        ("https://acme.slack.com/x", True),
+        ("http://acme.slack.com/x", False),
+        (None, False),
+        ("", False),
+        *[(f"https://a.example/{c}", False) for c in "<>| \n"],
+    ],
+)
 def test_slack_safe_link(url, kept):
     assert sout._safe_link(url) == (url if kept else None)
 
@@ -458,18 +573,28 @@ def test_discord_embed_exactly():
     note = FULL.__class__(**{**FULL.__dict__, "link": "https://discord.com/channels/1/2/3", "source": "discord"})
     embed = dout.build_embed(note, "nudge:7:0")
     assert embed == {
-        "type": "rich", "title": "Unanswered question in #help", "color": dout.EMBED_COLOUR,
+        "type": "rich",
+        "title": "Unanswered question in #help",
+        "color": dout.EMBED_COLOUR,
         "description": "> q1 \\*bold\\*\n>\n> q2\nbody @\u200bhere",
-        "fields": [{"name": "Where", "value": "\\#help (slack)", "inline": False},
-                   {"name": "Asked by", "value": "a & <b>", "inline": False},
-                   {"name": "Link", "value": "[Open in Discord](https://discord.com/channels/1/2/3)", "inline": False},
-                   {"name": "Why flagged", "value": "no reply", "inline": False}],
-        "footer": {"text": "unanswered · question #7 · ref nudge:7:0"}, "url": "https://discord.com/channels/1/2/3",
+        "fields": [
+            {"name": "Where", "value": "\\#help (slack)", "inline": False},
+            {"name": "Asked by", "value": "a & <b>", "inline": False},
+            {"name": "Link", "value": "[Open in Discord](https://discord.com/channels/1/2/3)", "inline": False},
+            {"name": "Why flagged", "value": "no reply", "inline": False},
+        ],
+        "footer": {"text": "unanswered · question #7 · ref nudge:7:0"},
+        "url": "https://discord.com/channels/1/2/3",
     }
     handled = dout.build_embed(Note(kind="nudge", title="t", link="javascript:x", image=b"png", image_name="c.png"), "k")
-    assert handled == {"type": "rich", "title": "t", "color": dout.HANDLED_COLOUR,
-                       "fields": [{"name": "Link", "value": "javascript:x", "inline": False}], "footer": {"text": "ref k"},
-                       "image": {"url": "attachment://c.png"}}
+    assert handled == {
+        "type": "rich",
+        "title": "t",
+        "color": dout.HANDLED_COLOUR,
+        "fields": [{"name": "Link", "value": "javascript:x", "inline": False}],
+        "footer": {"text": "ref k"},
+        "image": {"url": "attachment://c.png"},
+    }
     assert dout.build_embed(Note(kind="notice", title="t", fields=(("f", ""),)), "k")["fields"] == [{"name": "f", "value": "-", "inline": False}]
     assert len(dout.build_embed(Note(kind="notice", title="t", fields=tuple((str(i), "v") for i in range(30))), "k")["fields"]) == 25
     assert len(dout.build_embed(Note(kind="notice", title="t", body="b" * 5000), "k")["description"]) == 4000
@@ -486,13 +611,18 @@ def test_discord_components_and_visible_text_exactly():
     assert rendered.text == "T\n> q\nWhy flagged: r\n[I'm on it]\nref k"
 
 
-@pytest.mark.parametrize("text,out", [
-    ("*a* _b_ ~c~ `d` |e| [f] \\g", "\\*a\\* \\_b\\_ \\~c\\~ \\`d\\` \\|e\\| \\[f\\] \\\\g"),
-    ("# head\n> quote\n- item\n+ plus\n1. one\n  # indented", "\\# head\n\\> quote\n\\- item\n\\+ plus\n\\1. one\n  \\# indented"),
-    ("@everyone @HERE <@123456789012345678> @!123456789012345678 @&123456789012345678 @12345",
-     f"@{Z}everyone @{Z}HERE <{Z}@{Z}123456789012345678> @{Z}!123456789012345678 @{Z}&123456789012345678 @12345"),
-    ("<#1> </c:1> <x>", f"<{Z}#1> <{Z}/c:1> <x>"),
-])
+@pytest.mark.parametrize(
+    "text,out",
+    [
+        ("*a* _b_ ~c~ `d` |e| [f] \\g", "\\*a\\* \\_b\\_ \\~c\\~ \\`d\\` \\|e\\| \\[f\\] \\\\g"),
+        ("# head\n> quote\n- item\n+ plus\n1. one\n  # indented", "\\# head\n\\> quote\n\\- item\n\\+ plus\n\\1. one\n  \\# indented"),
+        (
+            "@everyone @HERE <@123456789012345678> @!123456789012345678 @&123456789012345678 @12345",
+            f"@{Z}everyone @{Z}HERE <{Z}@{Z}123456789012345678> @{Z}!123456789012345678 @{Z}&123456789012345678 @12345",
+        ),
+        ("<#1> </c:1> <x>", f"<{Z}#1> <{Z}/c:1> <x>"),
+    ],
+)
 def test_discord_escaping_exactly(text, out):
     assert dout.escape_mentions(dout.escape_markdown(text)) == out
 
@@ -515,17 +645,20 @@ def test_next_morning_and_wakes_at_in_a_zone_away_from_utc():
     assert policy.next_morning(tokyo, datetime(2026, 1, 5, 3, 0, tzinfo=UTC)).tzinfo == UTC
 
 
-@pytest.mark.parametrize("response,expected", [
-    (SimpleNamespace(status_code=200, data={"ok": False, "error": "channel_not_found"}), ("channel_not_found", True)),
-    (SimpleNamespace(status_code=429, data={"ok": False, "error": "ratelimited"}), ("ratelimited", True)),
-    (SimpleNamespace(status_code=500, data={"ok": False, "error": "internal_error"}), ("internal_error", False)),
-    (SimpleNamespace(status_code=200, data={"ok": True, "error": "odd"}), ("odd", False)),
-    (SimpleNamespace(status_code=200, data={"ok": False}), ("HTTP 200", False)),
-    (SimpleNamespace(status_code=503, data="<html>"), ("HTTP 503, unreadable answer", False)),
-    (SimpleNamespace(status=502), ("HTTP 502, unreadable answer", False)),  # the raw aiohttp response
-    (SimpleNamespace(status_code=None, status=504, data={}), ("HTTP 504", False)),
-    (SimpleNamespace(), ("HTTP 0, unreadable answer", False)),
-])
+@pytest.mark.parametrize(
+    "response,expected",
+    [
+        (SimpleNamespace(status_code=200, data={"ok": False, "error": "channel_not_found"}), ("channel_not_found", True)),
+        (SimpleNamespace(status_code=429, data={"ok": False, "error": "ratelimited"}), ("ratelimited", True)),
+        (SimpleNamespace(status_code=500, data={"ok": False, "error": "internal_error"}), ("internal_error", False)),
+        (SimpleNamespace(status_code=200, data={"ok": True, "error": "odd"}), ("odd", False)),
+        (SimpleNamespace(status_code=200, data={"ok": False}), ("HTTP 200", False)),
+        (SimpleNamespace(status_code=503, data="<html>"), ("HTTP 503, unreadable answer", False)),
+        (SimpleNamespace(status=502), ("HTTP 502, unreadable answer", False)),  # the raw aiohttp response
+        (SimpleNamespace(status_code=None, status=504, data={}), ("HTTP 504", False)),
+        (SimpleNamespace(), ("HTTP 0, unreadable answer", False)),
+    ],
+)
 def test_slack_api_error_exactly(response, expected):
     from slack_sdk.errors import SlackApiError
 

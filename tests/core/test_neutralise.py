@@ -24,7 +24,9 @@ from bot.watchdog import Watchdog
 
 from .helpers import BASE_TOML, RecordingTransport, advance, at
 
-HOSTILE = "@everyone <!here> <@U0BOSS> <@123456789012345678> <@&123456789012345678> [bank.example](http://evil.example) \x1b[31mred\x1b]0;title\x07 \x00nul\x9b2J"
+HOSTILE = (
+    "@everyone <!here> <@U0BOSS> <@123456789012345678> <@&123456789012345678> [bank.example](http://evil.example) \x1b[31mred\x1b]0;title\x07 \x00nul\x9b2J"
+)
 FORBIDDEN = [
     re.compile(r"@(everyone|here|channel)\b", re.I),  # a broadcast (ours carries a zero-width space after the @)
     re.compile("<[@#!](?!\u200b)"),  # a Slack or Discord mention token
@@ -39,8 +41,17 @@ def assert_inert(text: str) -> None:
 
 
 def hostile_question(platform: str = "slack", link: str | None = "https://evil.example/phish") -> Message:
-    return Message(platform=platform, channel="C1", id="1.0", author="UMEMBER", at=at(0), text="How do I reset it? " + HOSTILE,
-                   author_name=HOSTILE, channel_name=HOSTILE, link=link)
+    return Message(
+        platform=platform,
+        channel="C1",
+        id="1.0",
+        author="UMEMBER",
+        at=at(0),
+        text="How do I reset it? " + HOSTILE,
+        author_name=HOSTILE,
+        channel_name=HOSTILE,
+        link=link,
+    )
 
 
 @pytest.fixture
@@ -55,7 +66,7 @@ async def test_a_hostile_question_is_inert_in_the_dm_the_console_the_audit_and_s
     dog = Watchdog(settings, tracker, clock, door)
     dog.ingest(hostile_question())
     assert await advance(dog, clock, 61) == 1
-    (_, rendered, _), = transport.delivered
+    ((_, rendered, _),) = transport.delivered
     assert_inert(rendered.text)
     assert "evil.example" in rendered.text  # the hostile link is shown for what it is, plain
     (row,) = tracker.audit_rows(kind="nudge")
@@ -79,20 +90,31 @@ async def test_a_hostile_question_is_inert_in_the_dm_the_console_the_audit_and_s
 async def test_a_note_built_carelessly_is_neutralised_by_the_door_anyway(settings, tracker, clock):
     transport = RecordingTransport()
     door = Door(settings, tracker, clock, {"slack": transport})
-    careless = Note(kind="health", title="Feed " + HOSTILE, fields=((HOSTILE, HOSTILE),), quote=HOSTILE, reason=HOSTILE,
-                    body=HOSTILE, footer=HOSTILE, link="javascript:alert(1)")
+    careless = Note(
+        kind="health",
+        title="Feed " + HOSTILE,
+        fields=((HOSTILE, HOSTILE),),
+        quote=HOSTILE,
+        reason=HOSTILE,
+        body=HOSTILE,
+        footer=HOSTILE,
+        link="javascript:alert(1)",
+    )
     await door.send(door.person("alice"), careless, key="careless")
-    (_, rendered, _), = transport.delivered
+    ((_, rendered, _),) = transport.delivered
     assert_inert(rendered.text)
     assert "javascript" in rendered.text and "link: javascript" not in rendered.text  # plain, never a link
 
 
-@pytest.mark.parametrize("source,url,label", [
-    ("slack", "https://acme.slack.com/archives/C1/p1", "Open in Slack"),
-    ("discord", "https://discord.com/channels/1/2/3", "Open in Discord"),
-    ("discord", "https://ptb.discord.com/channels/1/2/3", "Open in Discord"),
-    ("forum", "https://forum.example.org/t/how/12", "Open the topic on the forum"),
-])
+@pytest.mark.parametrize(
+    "source,url,label",
+    [
+        ("slack", "https://acme.slack.com/archives/C1/p1", "Open in Slack"),
+        ("discord", "https://discord.com/channels/1/2/3", "Open in Discord"),
+        ("discord", "https://ptb.discord.com/channels/1/2/3", "Open in Discord"),
+        ("forum", "https://forum.example.org/t/how/12", "Open the topic on the forum"),
+    ],
+)
 def test_a_checked_link_is_labelled_with_its_real_platform(source, url, label):
     note = neutral_note(Note(kind="nudge", title="q", link=url, source=source), forum_hosts=("forum.example.org",))
     assert note.link == url
@@ -103,21 +125,24 @@ def test_a_checked_link_is_labelled_with_its_real_platform(source, url, label):
     assert link_label(source) == label
 
 
-@pytest.mark.parametrize("source,url", [
-    ("slack", "https://discord.com/channels/1/2/3"),  # another platform's host
-    ("discord", "https://acme.slack.com/archives/C1/p1"),
-    ("slack", "https://slack.com.evil.example/archives"),  # a look-alike
-    ("slack", "https://evilslack.com/archives"),
-    ("slack", "https://acme.slack.com@evil.example/"),  # credentials that hide the host
-    ("discord", "javascript://discord.com/%0aalert(1)"),
-    ("discord", "ftp://discord.com/x"),
-    ("discord", "https://discord.com/a b"),
-    ("discord", "https://discord.com/a|<!here>"),
-    ("discord", "https://discord.com/x)[y](http://evil"),
-    ("forum", "https://elsewhere.example/t/1"),  # not a configured feed's host
-    ("forum", "https://forum.example.org\x00.evil/"),
-    (None, "https://acme.slack.com/archives/C1/p1"),  # unknown platform: nothing is trusted
-])
+@pytest.mark.parametrize(
+    "source,url",
+    [
+        ("slack", "https://discord.com/channels/1/2/3"),  # another platform's host
+        ("discord", "https://acme.slack.com/archives/C1/p1"),
+        ("slack", "https://slack.com.evil.example/archives"),  # a look-alike
+        ("slack", "https://evilslack.com/archives"),
+        ("slack", "https://acme.slack.com@evil.example/"),  # credentials that hide the host
+        ("discord", "javascript://discord.com/%0aalert(1)"),
+        ("discord", "ftp://discord.com/x"),
+        ("discord", "https://discord.com/a b"),
+        ("discord", "https://discord.com/a|<!here>"),
+        ("discord", "https://discord.com/x)[y](http://evil"),
+        ("forum", "https://elsewhere.example/t/1"),  # not a configured feed's host
+        ("forum", "https://forum.example.org\x00.evil/"),
+        (None, "https://acme.slack.com/archives/C1/p1"),  # unknown platform: nothing is trusted
+    ],
+)
 def test_a_link_to_an_unexpected_host_is_never_a_labelled_link(source, url):
     assert checked_link(url, source, ("forum.example.org",)) is None
     note = neutral_note(Note(kind="nudge", title="q", link=url, source=source), forum_hosts=("forum.example.org",))

@@ -27,8 +27,10 @@ async def test_hi_a_minute_before_is_still_a_first_time_asker(settings, tracker)
 
 
 async def test_the_digest_says_when_the_trackers_memory_is_too_short(settings, tracker):  # noqa: F811
-    events = [msg("q1", "U1", MON + timedelta(hours=10), "How do I export my patches to USB?"),
-              msg("r1", "U2", MON + timedelta(hours=10, minutes=5), "menu, export")]
+    events = [
+        msg("q1", "U1", MON + timedelta(hours=10), "How do I export my patches to USB?"),
+        msg("r1", "U2", MON + timedelta(hours=10, minutes=5), "menu, export"),
+    ]
     await replay.run(events, settings, tracker)
     d = digest.compute(tracker, settings, period("2026-W02", settings))
     assert d.fairness.memory_days == 0 and d.fairness.memory_too_short
@@ -38,9 +40,11 @@ async def test_the_digest_says_when_the_trackers_memory_is_too_short(settings, t
 
 
 async def test_a_long_memory_needs_no_caveat(settings, tracker):  # noqa: F811
-    events = [msg("x", "U9", MON - timedelta(days=60), "hello there"),
-              msg("q1", "U1", MON + timedelta(hours=10), "How do I export my patches to USB?"),
-              msg("q2", "U9", MON + timedelta(hours=12), "How do I reset the sequencer?")]
+    events = [
+        msg("x", "U9", MON - timedelta(days=60), "hello there"),
+        msg("q1", "U1", MON + timedelta(hours=10), "How do I export my patches to USB?"),
+        msg("q2", "U9", MON + timedelta(hours=12), "How do I reset the sequencer?"),
+    ]
     await replay.run(events, settings, tracker)
     d = digest.compute(tracker, settings, period("2026-W02", settings))
     assert 59 < d.fairness.memory_days < 61 and not d.fairness.memory_too_short
@@ -51,10 +55,16 @@ async def test_a_member_who_joined_long_ago_is_no_newcomer_even_unseen(settings,
     """Discord says when each member joined: a fresh install does not make a two-year member "new"."""
     at = MON + timedelta(hours=10)
     events = [
-        Message(platform="discord", channel="D1", id="1", author="U_OLD", at=at, text="How do I sync the clock?",
-                author_joined_at=MON - timedelta(days=700)),
-        Message(platform="discord", channel="D1", id="2", author="U_NEW", at=at + timedelta(minutes=1), text="How do I update?",
-                author_joined_at=MON - timedelta(days=2)),
+        Message(platform="discord", channel="D1", id="1", author="U_OLD", at=at, text="How do I sync the clock?", author_joined_at=MON - timedelta(days=700)),
+        Message(
+            platform="discord",
+            channel="D1",
+            id="2",
+            author="U_NEW",
+            at=at + timedelta(minutes=1),
+            text="How do I update?",
+            author_joined_at=MON - timedelta(days=2),
+        ),
         Message(platform="discord", channel="D1", id="3", author="U_UNKNOWN", at=at + timedelta(minutes=2), text="Where are logs?"),
     ]
     await replay.run(events, settings, tracker)

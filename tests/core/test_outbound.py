@@ -26,12 +26,15 @@ async def test_sends_to_a_configured_person_by_dm(door):
     assert delivery.ok and transport.delivered[0][0] == Recipient("alice", "slack", "UALICE")
 
 
-@pytest.mark.parametrize("to", [
-    Recipient("mallory", "slack", "UMALLORY"),  # not configured
-    Recipient("alice", "slack", "C0GENERAL"),  # a configured name with a member channel as address
-    Recipient("mods", "slack", "C0GENERAL", is_channel=True),  # a staff channel name pointing elsewhere
-    Recipient("general", "slack", "C0GENERAL", is_channel=True),  # not allow-listed
-])
+@pytest.mark.parametrize(
+    "to",
+    [
+        Recipient("mallory", "slack", "UMALLORY"),  # not configured
+        Recipient("alice", "slack", "C0GENERAL"),  # a configured name with a member channel as address
+        Recipient("mods", "slack", "C0GENERAL", is_channel=True),  # a staff channel name pointing elsewhere
+        Recipient("general", "slack", "C0GENERAL", is_channel=True),  # not allow-listed
+    ],
+)
 async def test_refuses_anyone_else_before_writing_anything(door, tracker, to):
     d, transport = door
     with pytest.raises(NotStaff):
@@ -87,26 +90,32 @@ def test_button_ids_round_trip():
     assert parse_button_id("other:claim:1") is None
 
 
-@pytest.mark.parametrize("text,forbidden", [
-    ("hey @everyone look", "@everyone"),
-    ("hey @here look", "@here"),
-    ("<!channel> urgent", "<!channel>"),
-    ("<!here|here> urgent", "<!here"),
-    ("ping <@U12345> now", "<@U12345>"),
-    ("ping <@!1234567890> now", "<@!1234567890>"),
-    ("role <@&998877> now", "<@&998877>"),
-    ("<!subteam^S123|@mods> help", "<!subteam"),
-])
+@pytest.mark.parametrize(
+    "text,forbidden",
+    [
+        ("hey @everyone look", "@everyone"),
+        ("hey @here look", "@here"),
+        ("<!channel> urgent", "<!channel>"),
+        ("<!here|here> urgent", "<!here"),
+        ("ping <@U12345> now", "<@U12345>"),
+        ("ping <@!1234567890> now", "<@!1234567890>"),
+        ("role <@&998877> now", "<@&998877>"),
+        ("<!subteam^S123|@mods> help", "<!subteam"),
+    ],
+)
 def test_mentions_cannot_survive(text, forbidden):
     out = neutralise(text)
     assert forbidden not in out
     assert "@everyone" not in out and "@here" not in out and "@channel" not in out
 
 
-@pytest.mark.parametrize("text,target", [
-    ("[docs.example.com](http://evil.example/login)", "http://evil.example/login"),
-    ("<http://evil.example/x|https://bank.example>", "http://evil.example/x"),
-])
+@pytest.mark.parametrize(
+    "text,target",
+    [
+        ("[docs.example.com](http://evil.example/login)", "http://evil.example/login"),
+        ("<http://evil.example/x|https://bank.example>", "http://evil.example/x"),
+    ],
+)
 def test_disguised_links_show_their_target(text, target):
     out = neutralise(text)
     assert target in out and "](" not in out and "|" not in out

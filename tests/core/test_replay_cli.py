@@ -45,8 +45,19 @@ def test_replay_summary_is_readable():
 
 def test_replay_without_config_uses_a_catch_all_route(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    line = {"type": "message", "platform": "discord", "channel": "help", "id": "m1", "author": "u1", "author_is_bot": False,
-            "at": "2026-01-05T10:00:00Z", "text": "How do I reset my password?", "thread": None, "reply_to": None, "mentions": []}
+    line = {
+        "type": "message",
+        "platform": "discord",
+        "channel": "help",
+        "id": "m1",
+        "author": "u1",
+        "author_is_bot": False,
+        "at": "2026-01-05T10:00:00Z",
+        "text": "How do I reset my password?",
+        "thread": None,
+        "reply_to": None,
+        "mentions": [],
+    }
     path = tmp_path / "h.jsonl"
     path.write_text(json.dumps(line) + "\n")
     result = invoke("replay", str(path), "--json")
@@ -55,10 +66,24 @@ def test_replay_without_config_uses_a_catch_all_route(tmp_path, monkeypatch):
 
 
 def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path):
-    good = {"type": "message", "platform": "slack", "channel": "help", "id": "1", "author": "u1",
-            "at": "2026-01-05T10:00:00Z", "text": "Does anyone know how to export my data?"}
-    lines = [json.dumps(good), "{not json", json.dumps({**good, "id": "2", "at": "yesterday"}), json.dumps({**good, "type": "poke"}),
-             json.dumps({**good, "id": "3", "author": None}), "[1, 2]", json.dumps({**good, "id": "4", "text": "and how do I import it again?", "author": "u2"})]
+    good = {
+        "type": "message",
+        "platform": "slack",
+        "channel": "help",
+        "id": "1",
+        "author": "u1",
+        "at": "2026-01-05T10:00:00Z",
+        "text": "Does anyone know how to export my data?",
+    }
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps({**good, "id": "2", "at": "yesterday"}),
+        json.dumps({**good, "type": "poke"}),
+        json.dumps({**good, "id": "3", "author": None}),
+        "[1, 2]",
+        json.dumps({**good, "id": "4", "text": "and how do I import it again?", "author": "u2"}),
+    ]
     path = tmp_path / "h.jsonl"
     path.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(main, ["replay", str(path), "--json"])

@@ -1,4 +1,4 @@
-""""Snooze until morning" is the next 08:00 in the moderator's own zone, at least 3 h away (README: The DM and its buttons)."""
+""" "Snooze until morning" is the next 08:00 in the moderator's own zone, at least 3 h away (README: The DM and its buttons)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,17 @@ def local(zone: str, *args: int) -> datetime:
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Auckland", "Pacific/Chatham"])
-@pytest.mark.parametrize(("now", "expected_day", "hours"), [
-    ((1, 30), 0, 6.5),   # in the small hours: this morning, not 31.5 h away
-    ((4, 59), 0, 3 + 1 / 60),
-    ((5, 1), 1, 26 + 59 / 60),  # 08:00 is under 3 h away: tomorrow's
-    ((7, 59), 1, 24 + 1 / 60),
-    ((14, 0), 1, 18),
-    ((23, 45), 1, 8.25),
-])
+@pytest.mark.parametrize(
+    ("now", "expected_day", "hours"),
+    [
+        ((1, 30), 0, 6.5),  # in the small hours: this morning, not 31.5 h away
+        ((4, 59), 0, 3 + 1 / 60),
+        ((5, 1), 1, 26 + 59 / 60),  # 08:00 is under 3 h away: tomorrow's
+        ((7, 59), 1, 24 + 1 / 60),
+        ((14, 0), 1, 18),
+        ((23, 45), 1, 8.25),
+    ],
+)
 def test_next_0800_in_their_zone(zone, now, expected_day, hours):
     person = Person(timezone=zone)
     at = local(zone, 2026, 1, 14, *now)

@@ -25,8 +25,9 @@ def test_foreign_keys_are_enforced(tracker):
 def test_a_kept_nudge_forgets_its_purged_audit_row(tracker):
     with tracker.transaction():
         qid = tracker.add_question(message("1.0", "U1", T0), ["asked"], first_time=True, next_due=T0)
-        audit_id = tracker.audit_begin(at=T0, kind="nudge", person="alice", platform="slack", address="U0A", text="hi",
-                                       payload=None, reason="r", questions=[qid], key="nudge:1:0")
+        audit_id = tracker.audit_begin(
+            at=T0, kind="nudge", person="alice", platform="slack", address="U0A", text="hi", payload=None, reason="r", questions=[qid], key="nudge:1:0"
+        )
         assert audit_id is not None
         tracker.add_nudge(qid, 0, 0, "alice", T0, audit_id)
     tracker.audit_finish(audit_id, "sent", T0)

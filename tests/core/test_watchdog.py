@@ -53,12 +53,15 @@ async def test_repeat_cycles_until_max_nudges(make_settings, tracker, clock):
     assert sent.recipients() == ["alice", "bob", "alice", "bob", "alice"]
 
 
-@pytest.mark.parametrize("reply", [
-    dict(thread="1.0"),  # a thread reply
-    dict(reply_to="1.0"),  # a platform reply reference
-    dict(text="UMEMBER: open Settings > Account and click Reset", mentions=("UMEMBER",)),  # flat: addresses the asker
-    dict(text="umember: open Settings > Account and click Reset"),  # flat, a plain-text address: no mention metadata
-])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        dict(thread="1.0"),  # a thread reply
+        dict(reply_to="1.0"),  # a platform reply reference
+        dict(text="UMEMBER: open Settings > Account and click Reset", mentions=("UMEMBER",)),  # flat: addresses the asker
+        dict(text="umember: open Settings > Account and click Reset"),  # flat, a plain-text address: no mention metadata
+    ],
+)
 async def test_a_reply_from_another_human_answers(settings, tracker, clock, reply):
     dog, sent = build(settings, tracker, clock)
     dog.ingest(msg("1.0", "UMEMBER", 0))
@@ -70,10 +73,13 @@ async def test_a_reply_from_another_human_answers(settings, tracker, clock, repl
     assert q.answered_at == at(12)
 
 
-@pytest.mark.parametrize("follow_up", [
-    msg("2.0", "UMEMBER", 5, text="I'm on version 2.1 btw", thread="1.0"),  # the asker's own follow-up
-    msg("2.0", "UBOT", 5, text="Have you read the FAQ?", thread="1.0", author_is_bot=True),  # a bot
-])
+@pytest.mark.parametrize(
+    "follow_up",
+    [
+        msg("2.0", "UMEMBER", 5, text="I'm on version 2.1 btw", thread="1.0"),  # the asker's own follow-up
+        msg("2.0", "UBOT", 5, text="Have you read the FAQ?", thread="1.0", author_is_bot=True),  # a bot
+    ],
+)
 async def test_asker_follow_ups_and_bots_never_answer(settings, tracker, clock, follow_up):
     dog, sent = build(settings, tracker, clock)
     dog.ingest(msg("1.0", "UMEMBER", 0))
@@ -85,8 +91,14 @@ async def test_asker_follow_ups_and_bots_never_answer(settings, tracker, clock, 
 
 async def test_greetings_thanks_and_bot_output_are_not_questions(settings, tracker, clock):
     dog, sent = build(settings, tracker, clock)
-    for i, (author, text, bot) in enumerate([("U1", "hi all!", False), ("U2", "thanks everyone, that fixed it", False),
-                                             ("UB", "Deploy finished. Any questions?", True), ("U3", "anyone here?", False)]):
+    for i, (author, text, bot) in enumerate(
+        [
+            ("U1", "hi all!", False),
+            ("U2", "thanks everyone, that fixed it", False),
+            ("UB", "Deploy finished. Any questions?", True),
+            ("U3", "anyone here?", False),
+        ]
+    ):
         dog.ingest(msg(f"{i}.0", author, i, text=text, author_is_bot=bot))
     await advance(dog, clock, 24 * 60)
     assert tracker.questions() == [] and sent.delivered == []
@@ -178,8 +190,9 @@ async def test_staff_posts_are_not_member_questions(settings, tracker, clock):
 
 
 async def test_quiet_hours_wait_for_the_morning_in_their_zone(make_settings, tracker, clock):
-    toml = BASE_TOML.replace('[people.alice]\nslack = "UALICE"\ntimezone = "UTC"',
-                             '[people.alice]\nslack = "UALICE"\ntimezone = "Asia/Tokyo"\nquiet_hours = "22:00-08:00"')
+    toml = BASE_TOML.replace(
+        '[people.alice]\nslack = "UALICE"\ntimezone = "UTC"', '[people.alice]\nslack = "UALICE"\ntimezone = "Asia/Tokyo"\nquiet_hours = "22:00-08:00"'
+    )
     settings = make_settings(toml)
     dog, sent = build(settings, tracker, clock)
     # 14:00 UTC = 23:00 in Tokyo: due at 15:00 UTC (midnight there), Alice wakes at 08:00 JST = 23:00 UTC.
@@ -195,8 +208,9 @@ async def test_quiet_hours_wait_for_the_morning_in_their_zone(make_settings, tra
 
 
 async def test_quiet_hours_next_awake_goes_to_the_next_person(make_settings, tracker, clock):
-    toml = BASE_TOML.replace('[people.alice]\nslack = "UALICE"\ntimezone = "UTC"',
-                             '[people.alice]\nslack = "UALICE"\ntimezone = "UTC"\nquiet_hours = "09:00-12:00"')
+    toml = BASE_TOML.replace(
+        '[people.alice]\nslack = "UALICE"\ntimezone = "UTC"', '[people.alice]\nslack = "UALICE"\ntimezone = "UTC"\nquiet_hours = "09:00-12:00"'
+    )
     settings = make_settings(toml + '\nduring_quiet_hours = "next-awake"\n')
     dog, sent = build(settings, tracker, clock)
     dog.ingest(msg("1.0", "UMEMBER", 0))  # due 11:00 UTC: alice is quiet, bob is awake
@@ -217,7 +231,7 @@ async def test_closed_dms_fall_through_to_the_next_person(settings, tracker, clo
 
 
 async def test_a_restart_never_resends_and_fires_missed_deadlines_once(settings, tmp_path, clock):
-    from bot.tracker import Tracker
+    from bot.store import Tracker
 
     path = tmp_path / "db.sqlite"
     first = Tracker(path)

@@ -102,5 +102,3 @@ def make_harness(settings: Any, tracker: Any, clock: Any, platform: str, *, mode
     door = Door(settings, tracker, clock, dry_run=True, console=ConsoleTransport(quiet=True))
     everywhere = Route(platform=platform, channel="*", mode=mode, chain=["alice"])
     return Harness(Watchdog(settings, tracker, clock, door, fallback_route=everywhere), detect_only=mode == "detect")
-
-

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -89,7 +90,7 @@ def assert_clear(problems: list[str], where: str, doc: Any) -> None:
         assert problem.startswith(where + ": "), f"a problem that does not name the file: {problem[:200]!r}"
         assert not any(leak in problem for leak in PYDANTIC_LEAKS), f"pydantic's own words: {problem[:300]!r}"
         assert len(problem) < 1000, f"a problem too long to read ({len(problem)} characters)"
-        rest = problem[len(where) + 2:]
+        rest = problem[len(where) + 2 :]
         if rest.startswith(("not valid TOML", "not UTF-8")):
             continue
         keys = {str(k) for k in top} | set(Settings.model_fields)
@@ -114,10 +115,43 @@ def test_the_writer_round_trips_the_example(tmp_path):
 
 # Values a person might plausibly write in the wrong place.
 PLAUSIBLE = st.one_of(
-    st.sampled_from(["45", "45 min", "-1h", "0s", "1h30", "h", "25:00-08:00", "22:00", "Europe/Nowhere", "utc", "#help", "",
-                     " ", "U012AB3CD", "123456789012345678", "slack", "discord", "forum", "mon", "funday", "9:00am",
-                     "xoxb-not-here", "detect", "all", "off", "next-awake", "staff", "anyone", "/dev/null/x.db"]),
-    st.integers(-10, 10**6), st.floats(), st.booleans(), odd_text,
+    st.sampled_from(
+        [
+            "45",
+            "45 min",
+            "-1h",
+            "0s",
+            "1h30",
+            "h",
+            "25:00-08:00",
+            "22:00",
+            "Europe/Nowhere",
+            "utc",
+            "#help",
+            "",
+            " ",
+            "U012AB3CD",
+            "123456789012345678",
+            "slack",
+            "discord",
+            "forum",
+            "mon",
+            "funday",
+            "9:00am",
+            "xoxb-not-here",
+            "detect",
+            "all",
+            "off",
+            "next-awake",
+            "staff",
+            "anyone",
+            "/dev/null/x.db",
+        ]
+    ),
+    st.integers(-10, 10**6),
+    st.floats(),
+    st.booleans(),
+    odd_text,
     st.lists(st.sampled_from(["alice", "bob", "carol", "", 5]), max_size=3),
 )
 
@@ -162,8 +196,15 @@ def _lenient(raw: bytes) -> Any:
         return {}
 
 
-ENV_KEYS = ["UNANSWERED_DEFAULTS__WINDOW", "UNANSWERED_STORAGE__RETENTION_DAYS", "UNANSWERED_SLACK__MODE",
-            "UNANSWERED_SLACK__HTTP_PORT", "UNANSWERED_DIGEST__DAY", "UNANSWERED_DEFAULTS__STAFF_CAN_ASK", "UNANSWERED_PEOPLE"]
+ENV_KEYS = [
+    "UNANSWERED_DEFAULTS__WINDOW",
+    "UNANSWERED_STORAGE__RETENTION_DAYS",
+    "UNANSWERED_SLACK__MODE",
+    "UNANSWERED_SLACK__HTTP_PORT",
+    "UNANSWERED_DIGEST__DAY",
+    "UNANSWERED_DEFAULTS__STAFF_CAN_ASK",
+    "UNANSWERED_PEOPLE",
+]
 
 
 @FUZZ
@@ -191,10 +232,17 @@ def test_a_secret_in_the_file_is_refused_without_echoing_it(tmp_path, where):
     assert any(where in p and "UNANSWERED_" in p for p in problems)
 
 
-@pytest.mark.parametrize("misplaced", [
-    {"slack": SECRET}, {"slack": {"token": SECRET}}, {"discord": {"bot_token": SECRET}}, {"people": {"alice": {"slack": SECRET}}},
-    {"feeds": [{"name": "x", "url": SECRET, "interval": SECRET}]}, {"defaults": {"window": SECRET}},
-])
+@pytest.mark.parametrize(
+    "misplaced",
+    [
+        {"slack": SECRET},
+        {"slack": {"token": SECRET}},
+        {"discord": {"bot_token": SECRET}},
+        {"people": {"alice": {"slack": SECRET}}},
+        {"feeds": [{"name": "x", "url": SECRET, "interval": SECRET}]},
+        {"defaults": {"window": SECRET}},
+    ],
+)
 def test_a_secret_written_at_the_wrong_key_is_not_echoed(tmp_path, misplaced):
     doc = {**EXAMPLE, **misplaced}
     _, problems = load(tmp_path, dump(doc))

@@ -15,7 +15,8 @@ from typing import Any, Mapping
 
 import discord
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.discord import export, translate
 from adapters.discord.translate import Malformed, Place
@@ -39,9 +40,16 @@ PLACES = {
 
 def gateway(**over: Any) -> dict[str, Any]:
     base = {
-        "id": MID, "channel_id": HELP, "guild_id": GUILD, "type": 0, "content": "How do I reset my password?",
+        "id": MID,
+        "channel_id": HELP,
+        "guild_id": GUILD,
+        "type": 0,
+        "content": "How do I reset my password?",
         "author": {"id": "600000000000000001", "username": "newbie", "global_name": "New Bie", "bot": False},
-        "member": {"nick": "bie"}, "mentions": [], "tts": False, "edited_timestamp": None,
+        "member": {"nick": "bie"},
+        "mentions": [],
+        "tts": False,
+        "edited_timestamp": None,
         "timestamp": "2026-01-05T10:00:00.123000+00:00",
     }
     base.update(over)
@@ -68,8 +76,16 @@ OTHERS = [
     ("edit", {"id": MID, "channel_id": THREAD, "content": "new text?", "edited_timestamp": "2026-01-05T10:05:00+00:00"}),
     ("edit", {"id": MID, "channel_id": HELP, "embeds": []}),
     ("delete", {"id": MID, "channel_id": THREAD, "guild_id": GUILD}),
-    ("reaction", {"user_id": "600000000000000002", "channel_id": HELP, "message_id": MID, "emoji": {"name": "✅", "id": None},
-                  "member": {"user": {"id": "600000000000000002", "bot": False}}}),
+    (
+        "reaction",
+        {
+            "user_id": "600000000000000002",
+            "channel_id": HELP,
+            "message_id": MID,
+            "emoji": {"name": "✅", "id": None},
+            "member": {"user": {"id": "600000000000000002", "bot": False}},
+        },
+    ),
     ("channel", {"id": THREAD, "type": 11, "parent_id": FORUM, "guild_id": GUILD, "name": "post"}),
 ]
 
@@ -79,8 +95,9 @@ def _bot_payload(p: Any) -> bool:
         return False
     author = p.get("author") if isinstance(p.get("author"), Mapping) else {}
     kind = p.get("type", 0)
-    return bool(author.get("bot") or author.get("system") or p.get("webhook_id")
-                or not (isinstance(kind, int) and kind in (0, 19)) or str(author.get("id")) == ME)
+    return bool(
+        author.get("bot") or author.get("system") or p.get("webhook_id") or not (isinstance(kind, int) and kind in (0, 19)) or str(author.get("id")) == ME
+    )
 
 
 def translate_message(p: Any) -> list[Message]:
@@ -153,12 +170,24 @@ def test_in_a_forum_where_every_post_is_a_question_bots_and_replies_still_never_
 # ------------------------------------------------------------------ DiscordChatExporter files
 
 RECORDS = [
-    {"id": MID, "type": "Default", "timestamp": "2026-01-05T10:00:00.123+00:00", "content": "How do I reset my password?",
-     "author": {"id": "600000000000000001", "name": "newbie", "nickname": "bie", "isBot": False},
-     "reactions": [{"emoji": {"name": "✅"}, "users": [{"id": "600000000000000002", "isBot": False}]}],
-     "mentions": [{"id": "600000000000000002"}]},
-    {"id": later(1), "type": "Reply", "content": "Use the link", "author": {"id": "600000000000000002", "name": "helper", "isBot": False},
-     "reference": {"messageId": MID, "channelId": HELP, "guildId": GUILD}, "reactions": [], "mentions": []},
+    {
+        "id": MID,
+        "type": "Default",
+        "timestamp": "2026-01-05T10:00:00.123+00:00",
+        "content": "How do I reset my password?",
+        "author": {"id": "600000000000000001", "name": "newbie", "nickname": "bie", "isBot": False},
+        "reactions": [{"emoji": {"name": "✅"}, "users": [{"id": "600000000000000002", "isBot": False}]}],
+        "mentions": [{"id": "600000000000000002"}],
+    },
+    {
+        "id": later(1),
+        "type": "Reply",
+        "content": "Use the link",
+        "author": {"id": "600000000000000002", "name": "helper", "isBot": False},
+        "reference": {"messageId": MID, "channelId": HELP, "guildId": GUILD},
+        "reactions": [],
+        "mentions": [],
+    },
     {"id": later(2), "type": "Default", "content": "Does anyone know how to deploy?", "author": {"id": "7", "name": "ci", "isBot": True}},
     {"id": later(3), "type": "GuildMemberJoin", "content": "", "author": {"id": "600000000000000004", "name": "new", "isBot": False}},
 ]

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.feeds import replay, translate
 from adapters.feeds.parse import NotAFeed, parse
@@ -43,8 +44,17 @@ DATE_TAGS = re.compile(rb"<(pubDate|published|updated|dc:date|lastBuildDate|issu
 
 # ------------------------------------------------------------------ byte-level mangling
 
-ODD_DATES = [b"", b"Mon, 05 Jan 0001 00:00:00 +0000", b"9999-12-31T23:59:59-23:59", b"2026-13-45T99:99:99Z", b"yesterday",
-             b"Tue, 31 Feb 2026 10:00:00 GMT", b"1767607200", b"Mon, 05 Jan 2026 10:00:00 +9999", b"1994-12-31T00:00:00Z"]
+ODD_DATES = [
+    b"",
+    b"Mon, 05 Jan 0001 00:00:00 +0000",
+    b"9999-12-31T23:59:59-23:59",
+    b"2026-13-45T99:99:99Z",
+    b"yesterday",
+    b"Tue, 31 Feb 2026 10:00:00 GMT",
+    b"1767607200",
+    b"Mon, 05 Jan 2026 10:00:00 +9999",
+    b"1994-12-31T00:00:00Z",
+]
 
 
 def _text_junk() -> st.SearchStrategy[bytes]:

@@ -16,7 +16,8 @@ from datetime import timedelta
 from typing import Any, Iterator
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.discord.outbound import render_note
 from adapters.slack.outbound import SlackTransport
@@ -24,7 +25,7 @@ from bot import policy
 from bot.config import Route
 from bot.outbound import ConsoleTransport, Door, Note
 from bot.render import neutralise, one_line, plain_name
-from bot.tracker import Question
+from bot.store import Question
 from bot.watchdog import Watchdog
 from tests.conftest import T0
 
@@ -76,7 +77,7 @@ def test_neutralised_text_is_inert_and_capped(text, limit):
 @pytest.fixture(scope="module")
 def watchdog(tmp_path_factory) -> Watchdog:
     from bot.config import load_settings
-    from bot.tracker import Tracker
+    from bot.store import Tracker
 
     path = tmp_path_factory.mktemp("render") / "unanswered.toml"
     path.write_text(CONFIG, encoding="utf-8")
@@ -86,10 +87,28 @@ def watchdog(tmp_path_factory) -> Watchdog:
 
 
 def nudge(watchdog: Watchdog, platform: str, excerpt: str, author_name: str, channel_name: str, reason: str, link: str | None) -> Note:
-    q = Question(id=7, platform=platform, channel="C0HELP0001", msg_id="1", channel_name=channel_name or None, author="U0ASKER01",
-                 author_name=author_name or None, asked_at=T0, excerpt=excerpt, link=link, reasons=[reason] if reason else [],
-                 first_time=True, status="open", answered_at=None, answered_by=None, claimed_by=None, step=0, nudges_sent=0,
-                 failures=0, next_due=T0 + timedelta(hours=1))
+    q = Question(
+        id=7,
+        platform=platform,
+        channel="C0HELP0001",
+        msg_id="1",
+        channel_name=channel_name or None,
+        author="U0ASKER01",
+        author_name=author_name or None,
+        asked_at=T0,
+        excerpt=excerpt,
+        link=link,
+        reasons=[reason] if reason else [],
+        first_time=True,
+        status="open",
+        answered_at=None,
+        answered_by=None,
+        claimed_by=None,
+        step=0,
+        nudges_sent=0,
+        failures=0,
+        next_due=T0 + timedelta(hours=1),
+    )
     route = Route(platform=platform, channel="#help", chain=["alice"])
     # As the door sends it: through its one neutralising step (bot.neutralise).
     return watchdog.door.neutral(watchdog.nudge_note(q, route, policy.Decision(send_to="alice", step=1), T0 + timedelta(hours=2)))
@@ -105,8 +124,19 @@ def slack_texts(payload: dict[str, Any], link_block: str | None) -> Iterator[str
                 yield t["text"]
 
 
-LINKS = st.sampled_from([None, "https://acme.slack.com/archives/C0HELP0001/p1", "https://discord.com/channels/1/2/3",
-                         "javascript:alert(1)", "https://evil.example/|<!channel>", "http://x.example/a b"]) | hostile_text
+LINKS = (
+    st.sampled_from(
+        [
+            None,
+            "https://acme.slack.com/archives/C0HELP0001/p1",
+            "https://discord.com/channels/1/2/3",
+            "javascript:alert(1)",
+            "https://evil.example/|<!channel>",
+            "http://x.example/a b",
+        ]
+    )
+    | hostile_text
+)
 
 # What the tracker hands back: SQLite cannot store a lone surrogate, so none reaches a note.
 stored = hostile_text.map(lambda t: SURROGATE.sub("", t))

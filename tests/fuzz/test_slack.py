@@ -14,22 +14,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.slack import export, translate
 from adapters.slack.translate import Context, Malformed
 from bot.events import Message, Reaction
 from tests.adapters.slack.payloads import (
-    ASKER, HELP, HELPER, app_user_message, bot_message, channel_join, message, message_changed, message_deleted,
-    reaction_added, ts,
+    ASKER,
+    HELP,
+    HELPER,
+    app_user_message,
+    bot_message,
+    channel_join,
+    message,
+    message_changed,
+    message_deleted,
+    reaction_added,
+    ts,
 )
 
 from .harness import CONFIG, check_event, make_harness
 from .profile import FUZZ
 from .strategies import junk, mutated, payloads
 
-CTX = Context(workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"},
-              bot_users={"U0BOT0001"}, self_user="U0BOT0001")
+CTX = Context(
+    workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"}, bot_users={"U0BOT0001"}, self_user="U0BOT0001"
+)
 
 ASKED = ts(1)
 EVENTS = [
@@ -153,8 +164,7 @@ def _write_export(root: Path, day: Any, channels: Any, users: Any) -> None:
 
 
 CHANNELS = [{"id": HELP, "name": "help"}]
-USERS = [{"id": ASKER, "name": "asker", "profile": {"display_name": "Asker"}},
-         {"id": "U0APPUSR1", "name": "helperbot", "is_bot": True, "profile": {}}]
+USERS = [{"id": ASKER, "name": "asker", "profile": {"display_name": "Asker"}}, {"id": "U0APPUSR1", "name": "helperbot", "is_bot": True, "profile": {}}]
 
 
 @FUZZ
@@ -168,7 +178,11 @@ def test_export_files_never_crash_or_invent(tmp_path_factory, day, channels, use
     _write_export(root, day, channels, users)
     errors: list[Any] = []
     events = list(export.read([root], errors))
-    bots = {u["id"] for u in users if isinstance(u, dict) and isinstance(u.get("id"), str) and (u.get("is_bot") or u.get("is_app_user"))} if isinstance(users, list) else set()
+    bots = (
+        {u["id"] for u in users if isinstance(u, dict) and isinstance(u.get("id"), str) and (u.get("is_bot") or u.get("is_app_user"))}
+        if isinstance(users, list)
+        else set()
+    )
     for ev in events:
         check_event(ev)
         if isinstance(ev, Message):

@@ -115,13 +115,29 @@ class TrialResult:
     @property
     def ok(self) -> bool:
         return self.settled and not (
-            self.unexpected_exits or self.untracked or self.duplicate_keys or self.duplicate_steps or self.missing
-            or self.unexpected or self.audit_mismatch or self.pending_left or self.member_visible
+            self.unexpected_exits
+            or self.untracked
+            or self.duplicate_keys
+            or self.duplicate_steps
+            or self.missing
+            or self.unexpected
+            or self.audit_mismatch
+            or self.pending_left
+            or self.member_visible
         )
 
     def problems(self) -> str:
-        fields = ("unexpected_exits", "untracked", "duplicate_keys", "duplicate_steps", "missing", "unexpected",
-                  "audit_mismatch", "pending_left", "member_visible")
+        fields = (
+            "unexpected_exits",
+            "untracked",
+            "duplicate_keys",
+            "duplicate_steps",
+            "missing",
+            "unexpected",
+            "audit_mismatch",
+            "pending_left",
+            "member_visible",
+        )
         found = {name: getattr(self, name) for name in fields if getattr(self, name)}
         if not self.settled:
             found["settled"] = False
@@ -198,16 +214,24 @@ class Trial:
 
     async def _launch(self, crash_point: str | None = None) -> asyncio.subprocess.Process:
         env = {k: v for k, v in os.environ.items() if not k.startswith("UNANSWERED_")}
-        env.update(PYTHONPATH=str(ROOT), UNANSWERED_SLACK__BOT_TOKEN="xoxb-crash-trial",
-                   UNANSWERED_SLACK__APP_TOKEN="xapp-crash-trial", PYTHONUNBUFFERED="1")
+        env.update(PYTHONPATH=str(ROOT), UNANSWERED_SLACK__BOT_TOKEN="xoxb-crash-trial", UNANSWERED_SLACK__APP_TOKEN="xapp-crash-trial", PYTHONUNBUFFERED="1")
         if crash_point:
             env[CRASH_POINT_VAR] = crash_point
         with self.log.open("a") as log:
             log.write(f"\n===== start ({crash_point or 'no crash point'}) =====\n")
             log.flush()
             return await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.reliability.crashing_bot", "run", "-c", str(self.config), cwd=str(ROOT), env=env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+                sys.executable,
+                "-m",
+                "tests.reliability.crashing_bot",
+                "run",
+                "-c",
+                str(self.config),
+                cwd=str(ROOT),
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log,
             )
 
     async def _until(self, condition: Callable[[], Any], timeout: float) -> bool:
@@ -254,9 +278,7 @@ class Trial:
         self.result.restarts += 1
         last = float(self.asked[-1].ts) if self.asked else time.time()
         # Wall time for every due step to fall due, then: nothing left due, pending or untracked.
-        self.result.settled = await self._until(
-            lambda: time.time() > last + WINDOW + ESCALATE + 0.5 and self._quiet(), 30
-        )
+        self.result.settled = await self._until(lambda: time.time() > last + WINDOW + ESCALATE + 0.5 and self._quiet(), 30)
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
         try:

@@ -13,16 +13,13 @@ import pytest
 
 from tests.adapters.feeds.conftest import feed_toml, make_app, server  # noqa: F401  (fixtures)
 
-
 # What each poll reports, exactly. The first poll, under the fault: an error status or a hang fails it;
 # a dropped connection does not, because aiohttp retries an idempotent GET on a fresh one; a slow
 # answer is only late; a feed cut off mid-element still parses (feedparser is lenient), so it is "ok".
-FIRST_POLL = {"429": "failed", "500": "failed", "502": "failed", "503": "failed", "hang": "failed",
-              "drop": "ok", "slow": "ok", "malformed": "ok"}
+FIRST_POLL = {"429": "failed", "500": "failed", "502": "failed", "503": "failed", "hang": "failed", "drop": "ok", "slow": "ok", "malformed": "ok"}
 # The poll after recovery: new content ("ok") after a failure or a half feed (no validators were
 # kept from it); "not-modified" when the faulty poll already read the whole feed and kept its ETag.
-SECOND_POLL = {"429": "ok", "500": "ok", "502": "ok", "503": "ok", "hang": "ok",
-               "drop": "not-modified", "slow": "not-modified", "malformed": "ok"}
+SECOND_POLL = {"429": "ok", "500": "ok", "502": "ok", "503": "ok", "hang": "ok", "drop": "not-modified", "slow": "not-modified", "malformed": "ok"}
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "502", "503", "hang", "drop", "slow", "malformed"])

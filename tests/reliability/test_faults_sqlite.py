@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from bot.events import Message
-from bot.tracker import StoreError
+from bot.store import StoreError
 from bot.wiring import build
 from tests.adapters.feeds.conftest import RecordingTransport
 
@@ -42,8 +42,9 @@ def app(make_settings, clock, tracker):
 
 
 def ask(clock, n: int, text: str = "How do I rotate the keys?") -> Message:
-    return Message(platform="slack", channel="C0HELP0001", id=f"{1767607200 + n}.000100", author=f"U0MEMBER{n % 9}",
-                   at=clock.now() + timedelta(seconds=n), text=text)
+    return Message(
+        platform="slack", channel="C0HELP0001", id=f"{1767607200 + n}.000100", author=f"U0MEMBER{n % 9}", at=clock.now() + timedelta(seconds=n), text=text
+    )
 
 
 def counts(tracker) -> tuple[int, ...]:

@@ -20,8 +20,7 @@ from bot.config import load_settings
 from .crash import ALICE, BOB, CONFIG, HELP, MEMBERS, Trial
 
 ALICE_NEW = "U0ALICE02"
-WITHOUT_ALICE = CONFIG.replace('[people.alice]\ndisplay_name = "Alice"\nslack = "{alice}"\n\n', "").replace(
-    'chain = ["alice", "bob"]', 'chain = ["bob"]')
+WITHOUT_ALICE = CONFIG.replace('[people.alice]\ndisplay_name = "Alice"\nslack = "{alice}"\n\n', "").replace('chain = ["alice", "bob"]', 'chain = ["bob"]')
 
 
 def audit(db) -> list[tuple[str, str, str, str]]:

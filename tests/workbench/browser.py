@@ -35,8 +35,7 @@ def chrome():
         _missing("no headless Chromium found" if binary is None else "no chromedriver found")
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars",
-                f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars", f"--window-size={DESKTOP[0]},{DESKTOP[1]}"):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(driver), options=options)
 
@@ -71,8 +70,9 @@ def load(browser, url: str, css: str, timeout: float = 30):
         browser.get(url)
         try:
             found = WebDriverWait(browser, timeout).until(ready.presence_of_element_located((By.CSS_SELECTOR, css)))
-            WebDriverWait(browser, timeout).until(lambda b: b.execute_script(
-                "return document.readyState === 'complete' && [...document.images].every(i => i.complete)"))
+            WebDriverWait(browser, timeout).until(
+                lambda b: b.execute_script("return document.readyState === 'complete' && [...document.images].every(i => i.complete)")
+            )
             return found
         except TimeoutException:
             if attempt:

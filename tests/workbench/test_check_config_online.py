@@ -50,7 +50,10 @@ api_url = "{slack}"
 api_url = "{discord}"
 """
 
-BROKEN = GOOD.replace('chain = ["alice"]\n\n[[routes]]\nplatform = "discord"', '''chain = ["alice", "bob", "carol", "dave"]
+BROKEN = (
+    GOOD.replace(
+        'chain = ["alice"]\n\n[[routes]]\nplatform = "discord"',
+        '''chain = ["alice", "bob", "carol", "dave"]
 
 [[routes]]
 platform = "slack"
@@ -63,7 +66,10 @@ channel = "#support"
 chain = ["alice", "erin"]
 
 [[routes]]
-platform = "discord"''', 1) + """
+platform = "discord"''',
+        1,
+    )
+    + """
 [people.bob]
 slack = "{bob_bot}"
 timezone = "America/New_York"
@@ -86,6 +92,7 @@ channel = "C0GONE0001"
 platform = "discord"
 channel = "910000000000000077"
 """
+)
 
 
 @pytest.fixture
@@ -108,8 +115,12 @@ async def fakes(monkeypatch):
 
 def _write(tmp_path, text: str, slack: FakeSlack, disc: FakeDiscord):
     path = tmp_path / "unanswered.toml"
-    path.write_text(textwrap.dedent(text.format(alice=ALICE, d_alice=D_ALICE, bob_bot=BOB_BOT, d_carol=D_CAROL, nobody=NOBODY,
-                                                d_bot=D_BOT, slack=slack.api_url, discord=disc.api_url)), encoding="utf-8")
+    path.write_text(
+        textwrap.dedent(
+            text.format(alice=ALICE, d_alice=D_ALICE, bob_bot=BOB_BOT, d_carol=D_CAROL, nobody=NOBODY, d_bot=D_BOT, slack=slack.api_url, discord=disc.api_url)
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -163,8 +174,9 @@ async def test_a_missing_channel_a_bot_and_a_wrong_platform_person_are_named(fak
     assert f"config error: people.erin: Discord user {D_BOT} (otherbot) is a bot, not a person" in out
     assert "config error: staff_channels.mods: Slack says channel_not_found for C0GONE0001" in out
     assert "config error: staff_channels.discord_mods: Discord says 404 for channel 910000000000000077" in out
-    assert ("warning: people.carol is on the chain of routes[0] (slack #help) but has only a discord id: "
-            "they will be DMed on Discord about Slack questions") in out
+    assert (
+        "warning: people.carol is on the chain of routes[0] (slack #help) but has only a discord id: they will be DMed on Discord about Slack questions"
+    ) in out
     carol = next(x for x in out.splitlines() if x.startswith("  carol:"))
     assert "Asia/Kolkata: now" in carol and "(UTC+05:30)" in carol and "no quiet hours" in carol and "DMed on discord" in carol
     assert "xoxb-test-bot-token" not in out and DISCORD_TOKEN not in out

@@ -49,9 +49,14 @@ def test_status_and_audit_take_db(tmp_path):
 
 def test_verbose_and_json_logs_are_group_options_for_every_command(tmp_path):
     cfg = tmp_path / "u.toml"
-    cfg.write_text("[people.al]\nslack = \"U1\"\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "bot", "-v", "--log-format", "json", "status", "--db", str(tmp_path / "t.db")],
-                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    cfg.write_text('[people.al]\nslack = "U1"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "-v", "--log-format", "json", "status", "--db", str(tmp_path / "t.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert result.returncode == 1  # no such database: said on stderr, and the log lines that came before are JSON
     for line in result.stderr.splitlines():
         if line.startswith("{"):
@@ -82,11 +87,36 @@ def _history(path: Path, questions: int) -> None:
         for i in range(questions):
             at = t0 + timedelta(minutes=7 * i)
             channel = f"c{i % 23}"
-            out.write(json.dumps({"type": "message", "platform": "slack", "channel": channel, "id": f"q{i}", "author": f"U{i % 97}",
-                                  "at": at.isoformat(), "text": f"How do I configure widget {i} on the new release?"}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "type": "message",
+                        "platform": "slack",
+                        "channel": channel,
+                        "id": f"q{i}",
+                        "author": f"U{i % 97}",
+                        "at": at.isoformat(),
+                        "text": f"How do I configure widget {i} on the new release?",
+                    }
+                )
+                + "\n"
+            )
             if i % 3 == 0:
-                out.write(json.dumps({"type": "message", "platform": "slack", "channel": channel, "id": f"a{i}", "author": "UHELP",
-                                      "at": (at + timedelta(minutes=3)).isoformat(), "text": "try the settings page", "thread": f"q{i}"}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "type": "message",
+                            "platform": "slack",
+                            "channel": channel,
+                            "id": f"a{i}",
+                            "author": "UHELP",
+                            "at": (at + timedelta(minutes=3)).isoformat(),
+                            "text": "try the settings page",
+                            "thread": f"q{i}",
+                        }
+                    )
+                    + "\n"
+                )
 
 
 def test_replay_summary_fits_a_screen_with_dates_and_list_shows_everything(tmp_path):
@@ -107,8 +137,14 @@ def test_replay_shows_a_progress_bar_on_a_terminal(tmp_path):
     path = tmp_path / "busy.jsonl"
     _history(path, 3000)
     main_fd, child_fd = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "replay", str(path)], stdin=child_fd, stdout=subprocess.PIPE,
-                            stderr=child_fd, cwd=tmp_path, env={**os.environ, "COLUMNS": "100"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "replay", str(path)],
+        stdin=child_fd,
+        stdout=subprocess.PIPE,
+        stderr=child_fd,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     os.close(child_fd)
     seen = b""
     while True:
@@ -139,15 +175,15 @@ def test_a_long_catch_up_shows_a_bar_on_a_terminal_only(make_settings, tracker, 
 
     app = wiring.build(make_settings('[[routes]]\nplatform = "slack"\nchannel = "C1"\n'), clock=clock, tracker=tracker, sources=[])
     t0 = clock.now() - timedelta(days=1)
-    events = [Message(platform="slack", channel="C1", id=f"{i}.0", author=f"U{i % 7}", at=t0 + timedelta(seconds=i), text="ok")
-              for i in range(1200)]
+    events = [Message(platform="slack", channel="C1", id=f"{i}.0", author=f"U{i % 7}", at=t0 + timedelta(seconds=i), text="ok") for i in range(1200)]
     app.hub.ingest_batch(events[:600])  # not a terminal (pytest captures stderr): no bar
     assert "catching up" not in capsys.readouterr().err
     monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
     app.hub.ingest_batch(events[600:])  # 600 events: too short for a bar
     assert "catching up" not in capsys.readouterr().err
-    app.hub.ingest_batch([Message(platform="slack", channel="C1", id=f"b{i}", author="U1", at=t0 + timedelta(hours=2, seconds=i),
-                                  text="ok") for i in range(1500)])
+    app.hub.ingest_batch(
+        [Message(platform="slack", channel="C1", id=f"b{i}", author="U1", at=t0 + timedelta(hours=2, seconds=i), text="ok") for i in range(1500)]
+    )
     err = capsys.readouterr().err
     assert "catching up" in err and "1.50k/1.50k" in err
     assert tracker.message("slack", "C1", "b1499") is not None

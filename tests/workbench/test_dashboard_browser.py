@@ -54,8 +54,12 @@ def dashboard(tmp_path_factory):
     made = CliRunner().invoke(main, ["replay", str(DEMO / "community.jsonl"), "-c", str(DEMO / "unanswered.toml"), "--db", str(db)])
     assert made.exit_code == 0, made.output
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "dashboard", "-c", str(DEMO / "unanswered.toml"), "--db", str(db),
-                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=folder)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "dashboard", "-c", str(DEMO / "unanswered.toml"), "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=folder,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_up(url + "/tracker", proc)
@@ -138,11 +142,9 @@ def test_the_html_digest_reads_at_desktop_and_phone_width(dashboard, browser, si
 
 
 def test_without_datasette_the_dashboard_says_which_extra(tmp_path):
-    code = ("import sys; sys.modules['datasette'] = None\nfrom bot.cli import main\n"
-            "main(['dashboard', '--db', sys.argv[1]], prog_name='unanswered')")
+    code = "import sys; sys.modules['datasette'] = None\nfrom bot.cli import main\nmain(['dashboard', '--db', sys.argv[1]], prog_name='unanswered')"
     (tmp_path / "t.db").write_bytes(b"")
-    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db")], capture_output=True, text=True, timeout=60,
-                            env={**os.environ})
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "t.db")], capture_output=True, text=True, timeout=60, env={**os.environ})
     assert result.returncode == 1 and "unanswered[dashboard]" in result.stderr
 
 

@@ -137,37 +137,93 @@ class FakeDiscord:
     # ------------------------------------------------------------------ the guild
 
     def text_channel(self, cid: str, name: str) -> dict[str, Any]:
-        ch = {"id": cid, "type": 0, "guild_id": GUILD, "name": name, "position": len(self.channels), "permission_overwrites": [],
-              "parent_id": None, "last_message_id": None, "topic": None, "nsfw": False, "rate_limit_per_user": 0}
+        ch = {
+            "id": cid,
+            "type": 0,
+            "guild_id": GUILD,
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "parent_id": None,
+            "last_message_id": None,
+            "topic": None,
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+        }
         self.channels[cid] = ch
         self.history.setdefault(cid, [])
         return ch
 
     def forum_channel(self, cid: str, name: str) -> dict[str, Any]:
-        ch = {"id": cid, "type": 15, "guild_id": GUILD, "name": name, "position": len(self.channels), "permission_overwrites": [],
-              "parent_id": None, "topic": None, "nsfw": False, "rate_limit_per_user": 0, "available_tags": [],
-              "default_reaction_emoji": None, "default_thread_rate_limit_per_user": 0, "flags": 0, "default_sort_order": None,
-              "default_forum_layout": 0, "last_message_id": None}
+        ch = {
+            "id": cid,
+            "type": 15,
+            "guild_id": GUILD,
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+            "available_tags": [],
+            "default_reaction_emoji": None,
+            "default_thread_rate_limit_per_user": 0,
+            "flags": 0,
+            "default_sort_order": None,
+            "default_forum_layout": 0,
+            "last_message_id": None,
+        }
         self.channels[cid] = ch
         return ch
 
     def thread(self, tid: str, parent: str, name: str, owner: str) -> dict[str, Any]:
-        th = {"id": tid, "type": 11, "guild_id": GUILD, "parent_id": parent, "owner_id": owner, "name": name,
-              "last_message_id": None, "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
-              "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": iso(discord.utils.snowflake_time(int(tid))), "locked": False}}
+        th = {
+            "id": tid,
+            "type": 11,
+            "guild_id": GUILD,
+            "parent_id": parent,
+            "owner_id": owner,
+            "name": name,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso(discord.utils.snowflake_time(int(tid))),
+                "locked": False,
+            },
+        }
         self.channels[tid] = th
         self.history.setdefault(tid, [])
         return th
 
-    def message(self, channel: str, mid: str, author: dict[str, Any], content: str, *, reply_to: str | None = None,
-                mtype: int | None = None, webhook: bool = False) -> dict[str, Any]:
+    def message(
+        self, channel: str, mid: str, author: dict[str, Any], content: str, *, reply_to: str | None = None, mtype: int | None = None, webhook: bool = False
+    ) -> dict[str, Any]:
         """A message in gateway shape; also stored in the channel's history (what REST returns later)."""
         msg: dict[str, Any] = {
-            "id": mid, "channel_id": channel, "guild_id": GUILD, "author": author,
+            "id": mid,
+            "channel_id": channel,
+            "guild_id": GUILD,
+            "author": author,
             "member": {"nick": None, "roles": [], "joined_at": iso(datetime(2025, 1, 1, tzinfo=timezone.utc)), "deaf": False, "mute": False, "flags": 0},
-            "content": content, "timestamp": iso(discord.utils.snowflake_time(int(mid))), "edited_timestamp": None,
-            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
-            "pinned": False, "type": mtype if mtype is not None else (19 if reply_to else 0), "flags": 0, "components": [],
+            "content": content,
+            "timestamp": iso(discord.utils.snowflake_time(int(mid))),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": mtype if mtype is not None else (19 if reply_to else 0),
+            "flags": 0,
+            "components": [],
         }
         if reply_to:
             msg["message_reference"] = {"type": 0, "message_id": reply_to, "channel_id": channel, "guild_id": GUILD}
@@ -184,12 +240,34 @@ class FakeDiscord:
         threads = [c for c in self.channels.values() if c["type"] in (10, 11, 12)]
         channels = [c for c in self.channels.values() if c["type"] not in (10, 11, 12)]
         return {
-            "id": GUILD, "name": "Fake Community", "unavailable": False, "member_count": 3, "owner_id": "1", "large": False,
-            "roles": [{"id": GUILD, "name": "@everyone", "permissions": "66560", "position": 0, "color": 0, "hoist": False,
-                       "managed": False, "mentionable": False, "flags": 0}],
-            "channels": channels, "threads": threads,
+            "id": GUILD,
+            "name": "Fake Community",
+            "unavailable": False,
+            "member_count": 3,
+            "owner_id": "1",
+            "large": False,
+            "roles": [
+                {
+                    "id": GUILD,
+                    "name": "@everyone",
+                    "permissions": "66560",
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": channels,
+            "threads": threads,
             "members": [{"user": BOT, "roles": [], "joined_at": iso(datetime(2025, 1, 1, tzinfo=timezone.utc)), "deaf": False, "mute": False, "flags": 0}],
-            "emojis": [], "stickers": [], "features": [], "voice_states": [], "presences": [], "joined_at": iso(datetime(2025, 1, 1, tzinfo=timezone.utc)),
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "voice_states": [],
+            "presences": [],
+            "joined_at": iso(datetime(2025, 1, 1, tzinfo=timezone.utc)),
         }
 
     # ------------------------------------------------------------------ gateway
@@ -216,10 +294,18 @@ class FakeDiscord:
                     await ws.close(code=self.gateway_close_code, message=b"Disallowed intent(s).")
                     break
                 self._seq = 0
-                await self.dispatch("READY", {
-                    "v": 10, "user": BOT, "guilds": [{"id": GUILD, "unavailable": True}], "session_id": "session-1",
-                    "resume_gateway_url": self.gateway_url, "application": {"id": APP, "flags": 0}, "shard": [0, 1],
-                })
+                await self.dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": BOT,
+                        "guilds": [{"id": GUILD, "unavailable": True}],
+                        "session_id": "session-1",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": APP, "flags": 0},
+                        "shard": [0, 1],
+                    },
+                )
                 await self.dispatch("GUILD_CREATE", self.guild_create())
                 self.ready_sent.set()
             elif op == 6:
@@ -301,8 +387,9 @@ class FakeDiscord:
         self.injected.append((route, fault))
         if fault == "429":
             limited = {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": False}
-            return web.Response(status=429, body=json.dumps(limited).encode(),
-                                headers={"Content-Type": JSON, "Retry-After": str(self.retry_after), "X-RateLimit-Scope": "user"})
+            return web.Response(
+                status=429, body=json.dumps(limited).encode(), headers={"Content-Type": JSON, "Retry-After": str(self.retry_after), "X-RateLimit-Scope": "user"}
+            )
         if fault in ("500", "502", "503"):
             return web.Response(status=int(fault), text="<html>upstream trouble</html>", content_type="text/html")
         if fault == "drop":
@@ -375,8 +462,19 @@ class FakeDiscord:
             found = self.users.get(m.group(1))
             return self._reply(found) if found else self._error(404, 10013, "Unknown User")
         if path == "/oauth2/applications/@me":
-            return self._reply({"id": APP, "name": "unanswered", "icon": None, "description": "", "bot_public": False,
-                                "bot_require_code_grant": False, "verify_key": "00", "flags": 0, "owner": user("1", "owner")})
+            return self._reply(
+                {
+                    "id": APP,
+                    "name": "unanswered",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": False,
+                    "bot_require_code_grant": False,
+                    "verify_key": "00",
+                    "flags": 0,
+                    "owner": user("1", "owner"),
+                }
+            )
         m = re.fullmatch(r"/channels/(\d+)/messages", path)
         if m:
             cid = m.group(1)
@@ -404,8 +502,9 @@ class FakeDiscord:
         m = re.fullmatch(r"/channels/(\d+)/threads/archived/(public|private)", path)
         if m:
             kind = 11 if m.group(2) == "public" else 12
-            archived = [c for c in self.channels.values() if c.get("parent_id") == m.group(1) and c["type"] == kind
-                        and c.get("thread_metadata", {}).get("archived")]
+            archived = [
+                c for c in self.channels.values() if c.get("parent_id") == m.group(1) and c["type"] == kind and c.get("thread_metadata", {}).get("archived")
+            ]
             return self._reply({"threads": archived, "members": [], "has_more": False})
         m = re.fullmatch(r"/channels/(\d+)", path)
         if m and m.group(1) in self.channels:
@@ -426,11 +525,25 @@ class FakeDiscord:
             return self._error(403, 50007, "Cannot send messages to this user")
         mid = snowflake(datetime.now(timezone.utc), next(self._ids))
         msg = {
-            "id": mid, "channel_id": cid, "author": BOT, "content": body.get("content") or "", "timestamp": iso(datetime.now(timezone.utc)),
-            "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "attachments": [{"id": str(i), "filename": f["filename"], "size": f["size"], "url": "http://x", "proxy_url": "http://x"}
-                            for i, f in enumerate(body.get("files", []))],
-            "embeds": body.get("embeds") or [], "components": body.get("components") or [], "pinned": False, "type": 0, "flags": 0,
+            "id": mid,
+            "channel_id": cid,
+            "author": BOT,
+            "content": body.get("content") or "",
+            "timestamp": iso(datetime.now(timezone.utc)),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [
+                {"id": str(i), "filename": f["filename"], "size": f["size"], "url": "http://x", "proxy_url": "http://x"}
+                for i, f in enumerate(body.get("files", []))
+            ],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
             "allowed_mentions": body.get("allowed_mentions"),
         }
         self.dm_messages[mid] = msg
@@ -444,9 +557,20 @@ class FakeDiscord:
     def click(self, message: dict[str, Any], custom_id: str, clicker: str) -> dict[str, Any]:
         """An INTERACTION_CREATE for a button on one of our DMs, as Discord sends it."""
         return {
-            "id": snowflake(datetime.now(timezone.utc), next(self._ids)), "application_id": APP, "type": 3, "token": "interaction-token",
-            "version": 1, "channel_id": message["channel_id"], "channel": {"id": message["channel_id"], "type": 1, "recipients": [user(clicker, "mod")]},
-            "user": user(clicker, "mod"), "data": {"custom_id": custom_id, "component_type": 2}, "message": message,
-            "locale": "en-US", "app_permissions": "0", "entitlements": [], "authorizing_integration_owners": {"1": clicker},
-            "context": 1, "attachment_size_limit": 8388608,
+            "id": snowflake(datetime.now(timezone.utc), next(self._ids)),
+            "application_id": APP,
+            "type": 3,
+            "token": "interaction-token",
+            "version": 1,
+            "channel_id": message["channel_id"],
+            "channel": {"id": message["channel_id"], "type": 1, "recipients": [user(clicker, "mod")]},
+            "user": user(clicker, "mod"),
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": message,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "authorizing_integration_owners": {"1": clicker},
+            "context": 1,
+            "attachment_size_limit": 8388608,
         }

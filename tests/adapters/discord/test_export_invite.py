@@ -22,10 +22,18 @@ def sid(minutes: float) -> str:
 
 def record(mid: str, author: str, content: str, *, kind: str = "Default", bot: bool = False, reply_to: str | None = None, **extra) -> dict:
     rec = {
-        "id": mid, "type": kind, "timestamp": (discord.utils.snowflake_time(int(mid))).isoformat(), "timestampEdited": None,
-        "isPinned": False, "content": content,
+        "id": mid,
+        "type": kind,
+        "timestamp": (discord.utils.snowflake_time(int(mid))).isoformat(),
+        "timestampEdited": None,
+        "isPinned": False,
+        "content": content,
         "author": {"id": author, "name": f"user{author[-1]}", "discriminator": "0000", "nickname": f"Nick{author[-1]}", "isBot": bot},
-        "attachments": [], "embeds": [], "stickers": [], "reactions": [], "mentions": [],
+        "attachments": [],
+        "embeds": [],
+        "stickers": [],
+        "reactions": [],
+        "mentions": [],
     }
     if reply_to:
         rec["reference"] = {"messageId": reply_to, "channelId": HELP, "guildId": GUILD}
@@ -34,26 +42,40 @@ def record(mid: str, author: str, content: str, *, kind: str = "Default", bot: b
 
 
 def write(path: Path, channel: dict, messages: list[dict]) -> Path:
-    doc = {"guild": {"id": GUILD, "name": "Fake Community", "iconUrl": ""}, "channel": channel,
-           "dateRange": {"after": None, "before": None}, "exportedAt": T0.isoformat(), "messages": messages, "messageCount": len(messages)}
+    doc = {
+        "guild": {"id": GUILD, "name": "Fake Community", "iconUrl": ""},
+        "channel": channel,
+        "dateRange": {"after": None, "before": None},
+        "exportedAt": T0.isoformat(),
+        "messages": messages,
+        "messageCount": len(messages),
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
 def exports(tmp_path: Path) -> list[Path]:
     q1, q2, post = sid(1), sid(2), sid(3)
-    help_file = write(tmp_path / "help.json", {"id": HELP, "type": "GuildTextChat", "categoryId": "1", "category": "Support", "name": "help", "topic": None}, [
-        record(q1, "1", "How do I reset my password? The email never arrives"),
-        record(q2, "2", "Is there a way to export the board as CSV?"),
-        record(sid(4), "9", "I'm a bot reply", bot=True, kind="Reply", reply_to=q2),
-        record(sid(5), "3", "check the spam folder", kind="Reply", reply_to=q1),
-        record(sid(6), "3", "joined", kind="GuildMemberJoin"),
-    ])
+    help_file = write(
+        tmp_path / "help.json",
+        {"id": HELP, "type": "GuildTextChat", "categoryId": "1", "category": "Support", "name": "help", "topic": None},
+        [
+            record(q1, "1", "How do I reset my password? The email never arrives"),
+            record(q2, "2", "Is there a way to export the board as CSV?"),
+            record(sid(4), "9", "I'm a bot reply", bot=True, kind="Reply", reply_to=q2),
+            record(sid(5), "3", "check the spam folder", kind="Reply", reply_to=q1),
+            record(sid(6), "3", "joined", kind="GuildMemberJoin"),
+        ],
+    )
     # A forum post, exported as its own thread file: its parent is the forum.
-    post_file = write(tmp_path / "post.json", {"id": post, "type": "GuildPublicThread", "categoryId": FORUM, "category": "questions", "name": "SSO loop"}, [
-        record(post, "4", "SSO login loops back to the start page"),
-        record(sid(7), "4", "still happening"),
-    ])
+    post_file = write(
+        tmp_path / "post.json",
+        {"id": post, "type": "GuildPublicThread", "categoryId": FORUM, "category": "questions", "name": "SSO loop"},
+        [
+            record(post, "4", "SSO login loops back to the start page"),
+            record(sid(7), "4", "still happening"),
+        ],
+    )
     return [help_file, post_file]
 
 
@@ -72,8 +94,11 @@ def test_export_records_go_through_the_live_translate_rules(tmp_path):
 
 
 def test_bad_files_and_records_are_reported_and_skipped(tmp_path):
-    good = write(tmp_path / "ok.json", {"id": HELP, "type": "GuildTextChat", "name": "help"},
-                 [record(sid(1), "1", "How do I do X?"), {"id": "nope", "author": {}}, "junk"])
+    good = write(
+        tmp_path / "ok.json",
+        {"id": HELP, "type": "GuildTextChat", "name": "help"},
+        [record(sid(1), "1", "How do I do X?"), {"id": "nope", "author": {}}, "junk"],
+    )
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     (tmp_path / "other.json").write_text('{"hello": 1}', encoding="utf-8")
     errors: list = []
@@ -127,14 +152,22 @@ def test_a_plus_thread_export_replays_its_first_message_as_the_question(tmp_path
         monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     thread = sid(10)
-    plus = write(tmp_path / "plus.json", {"id": thread, "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "webhooks"}, [
-        record(sid(11), "5", "Why do my webhooks time out after 10s?"),
-        record(sid(12), "5", "I'm on the hosted plan"),
-        record(sid(40), "6", "the limit is 10s; queue the work and answer at once"),
-    ])
-    lonely = write(tmp_path / "lonely.json", {"id": sid(50), "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "x"}, [
-        record(sid(51), "7", "Does the API support pagination?"),
-    ])
+    plus = write(
+        tmp_path / "plus.json",
+        {"id": thread, "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "webhooks"},
+        [
+            record(sid(11), "5", "Why do my webhooks time out after 10s?"),
+            record(sid(12), "5", "I'm on the hosted plan"),
+            record(sid(40), "6", "the limit is 10s; queue the work and answer at once"),
+        ],
+    )
+    lonely = write(
+        tmp_path / "lonely.json",
+        {"id": sid(50), "type": "GuildPublicThread", "categoryId": HELP, "category": "help", "name": "x"},
+        [
+            record(sid(51), "7", "Does the API support pagination?"),
+        ],
+    )
     empty = write(tmp_path / "empty.json", {"id": HELP, "type": "GuildTextChat", "name": "help"}, [])
     result = CliRunner().invoke(main, ["replay", str(plus), str(lonely), str(empty), "--json"])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ import pytest
 from adapters.discord import translate
 from bot.config import ConfigError
 
-from .conftest import ALICE, BOB, FORUM, HELP, HELPER, MEMBER, OFFTOPIC, Bot, at, helper, member, otherbot, sid, until
+from .conftest import ALICE, BOB, FORUM, HELP, MEMBER, OFFTOPIC, at, helper, member, otherbot, sid, until
 
 
 async def forum_post(fake, minutes: float, text: str = "How do I configure the webhook retries?", author=member) -> str:
@@ -160,11 +160,26 @@ async def test_edits_deletes_and_reactions_use_raw_events(fake, bot):
     edited = {**fake.history[HELP][0], "content": "How do I enforce 2FA for the whole team?", "edited_timestamp": at(3).isoformat()}
     await fake.dispatch("MESSAGE_UPDATE", edited)
     await fake.dispatch("MESSAGE_DELETE", {"id": q1, "channel_id": HELP, "guild_id": "900000000000000001"})
-    await fake.dispatch("MESSAGE_REACTION_ADD", {
-        "user_id": ALICE, "channel_id": HELP, "message_id": q2, "guild_id": "900000000000000001", "type": 0, "burst": False,
-        "emoji": {"id": None, "name": "✅"}, "member": {"user": {"id": ALICE, "username": "alice", "discriminator": "0", "avatar": None},
-                                                       "roles": [], "joined_at": at(0).isoformat(), "deaf": False, "mute": False, "flags": 0},
-    })
+    await fake.dispatch(
+        "MESSAGE_REACTION_ADD",
+        {
+            "user_id": ALICE,
+            "channel_id": HELP,
+            "message_id": q2,
+            "guild_id": "900000000000000001",
+            "type": 0,
+            "burst": False,
+            "emoji": {"id": None, "name": "✅"},
+            "member": {
+                "user": {"id": ALICE, "username": "alice", "discriminator": "0", "avatar": None},
+                "roles": [],
+                "joined_at": at(0).isoformat(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            },
+        },
+    )
     await until(lambda: bot.tracker.question_at("discord", HELP, q2)["status"] == "resolved")
     await until(lambda: bot.tracker.question_at("discord", HELP, q1)["status"] == "deleted")
     assert await bot.tick(120) == 0

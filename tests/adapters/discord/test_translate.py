@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 import discord
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from adapters.discord import translate
 from adapters.discord.outbound import escape_markdown, escape_mentions, render_note
@@ -21,9 +22,15 @@ THREAD = str(discord.utils.time_snowflake(T) - 5_000_000)
 
 def payload(**over):
     base = {
-        "id": MID, "channel_id": HELP, "guild_id": GUILD, "type": 0, "content": "How do I reset my password?",
+        "id": MID,
+        "channel_id": HELP,
+        "guild_id": GUILD,
+        "type": 0,
+        "content": "How do I reset my password?",
         "author": {"id": "600000000000000001", "username": "newbie", "global_name": "New Bie", "bot": False},
-        "member": {"nick": "bie"}, "mentions": [], "tts": False,
+        "member": {"nick": "bie"},
+        "mentions": [],
+        "tts": False,
     }
     base.update(over)
     return base
@@ -59,19 +66,24 @@ def test_a_forum_posts_starter_message_opens_a_topic():
 
 
 def test_a_discord_reply_and_mentions():
-    m = translate.message(payload(type=19, message_reference={"type": 0, "message_id": THREAD, "channel_id": HELP},
-                                  mentions=[{"id": "600000000000000002", "username": "x"}]), PLACES.get)
+    m = translate.message(
+        payload(type=19, message_reference={"type": 0, "message_id": THREAD, "channel_id": HELP}, mentions=[{"id": "600000000000000002", "username": "x"}]),
+        PLACES.get,
+    )
     assert m.reply_to == THREAD and m.mentions == ("600000000000000002",) and not m.author_is_bot
 
 
-@pytest.mark.parametrize("over", [
-    {"author": {"id": "1", "username": "bot", "bot": True}},
-    {"webhook_id": "123"},
-    {"type": 7},  # member joined
-    {"type": 18},  # thread created
-    {"type": 21},  # thread starter message (a system copy)
-    {"author": {"id": "42", "username": "us"}},  # the bot itself
-])
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"author": {"id": "1", "username": "bot", "bot": True}},
+        {"webhook_id": "123"},
+        {"type": 7},  # member joined
+        {"type": 18},  # thread created
+        {"type": 21},  # thread starter message (a system copy)
+        {"author": {"id": "42", "username": "us"}},  # the bot itself
+    ],
+)
 def test_bots_webhooks_system_messages_and_ourselves_never_ask_or_answer(over):
     assert translate.message(payload(**over), PLACES.get, me="42").author_is_bot
 
@@ -92,8 +104,7 @@ def test_edits_deletes_and_reactions():
     assert translate.edit({"id": MID, "channel_id": HELP, "embeds": []}, PLACES.get) is None  # an unfurl, not an edit
     d = translate.delete({"id": MID, "channel_id": THREAD}, PLACES.get, T)
     assert (d.channel, d.id, d.at) == (HELP, MID, T)
-    r = translate.reaction({"user_id": "7", "channel_id": HELP, "message_id": MID, "emoji": {"name": "✅"},
-                            "member": {"user": {"bot": False}}}, PLACES.get, T)
+    r = translate.reaction({"user_id": "7", "channel_id": HELP, "message_id": MID, "emoji": {"name": "✅"}, "member": {"user": {"bot": False}}}, PLACES.get, T)
     assert (r.channel, r.message, r.author, r.emoji, r.author_is_bot) == (HELP, MID, "7", "✅", False)
     assert translate.reaction({"user_id": "42", "channel_id": HELP, "message_id": MID, "emoji": {"name": "✅"}}, PLACES.get, T, me="42").author_is_bot
 
@@ -103,10 +114,20 @@ def test_thread_create_gives_the_parent():
     assert place == Place(channel=FORUM, name="questions", guild=GUILD, thread=THREAD)
 
 
-@pytest.mark.parametrize("bad", [
-    None, [], {"id": "x"}, payload(id="abc"), payload(author=None), payload(author={"id": None}),
-    payload(content=5), payload(mentions="all"), payload(channel_id=None),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        {"id": "x"},
+        payload(id="abc"),
+        payload(author=None),
+        payload(author={"id": None}),
+        payload(content=5),
+        payload(mentions="all"),
+        payload(channel_id=None),
+    ],
+)
 def test_malformed_payloads_raise_malformed_without_member_text(bad):
     with pytest.raises(Malformed) as err:
         translate.message(bad, PLACES.get)
@@ -126,9 +147,17 @@ def test_escaping_leaves_no_live_mentions_or_links(text):
 
 
 def test_a_hostile_question_renders_inert():
-    note = Note(kind="nudge", title="Unanswered question in #help", fields=(("Asked by", "@everyone **boss**"),),
-                quote="@here click [bank.example](http://evil.example) <@&123456789012345678>\n# HEADLINE", link="https://discord.com/channels/1/2/3",
-                reason="r", question=7, buttons=("claim",), footer="unanswered · question #7")
+    note = Note(
+        kind="nudge",
+        title="Unanswered question in #help",
+        fields=(("Asked by", "@everyone **boss**"),),
+        quote="@here click [bank.example](http://evil.example) <@&123456789012345678>\n# HEADLINE",
+        link="https://discord.com/channels/1/2/3",
+        reason="r",
+        question=7,
+        buttons=("claim",),
+        footer="unanswered · question #7",
+    )
     r = render_note(note, "nudge:7:0")
     embed = r.payload["embed"]
     assert "@\u200beveryone" in embed["fields"][0]["value"] and "\\*\\*boss\\*\\*" in embed["fields"][0]["value"]

@@ -77,8 +77,10 @@ async def server():
 
 
 def feed_toml(name: str, url: str, kind: str = "discourse", **extra: str) -> str:
-    lines = [f'[[routes]]\nplatform = "forum"\nchannel = "{name}"\nmode = "all"\nchain = ["alice"]\n',
-             f'[[feeds]]\nname = "{name}"\nurl = "{url}"\nkind = "{kind}"\ninterval = "5m"\ntimeout = "2s"']
+    lines = [
+        f'[[routes]]\nplatform = "forum"\nchannel = "{name}"\nmode = "all"\nchain = ["alice"]\n',
+        f'[[feeds]]\nname = "{name}"\nurl = "{url}"\nkind = "{kind}"\ninterval = "5m"\ntimeout = "2s"',
+    ]
     lines += [f"{k} = {v}" for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 

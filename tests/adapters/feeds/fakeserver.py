@@ -118,8 +118,7 @@ class FakeForumServer:
         last_modified = formatdate(int.from_bytes(hashlib.sha1(body).digest()[:3], "big"), usegmt=True)
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=body, headers={"ETag": etag, "Last-Modified": last_modified,
-                                                "Content-Type": f"{content_type}; charset=utf-8"})
+        return web.Response(body=body, headers={"ETag": etag, "Last-Modified": last_modified, "Content-Type": f"{content_type}; charset=utf-8"})
 
     def _authed(self, request: web.Request) -> bool:
         """Discourse's user API key headers: both must match (a key alone, or a wrong user, is refused)."""

@@ -77,8 +77,19 @@ class Forum:
             topics = [t for t in topics if t.category_id == category_id]
         return sorted(topics, key=lambda t: (not t.pinned, -t.bumped.timestamp(), -t.id))
 
-    def topic(self, id: int, title: str, author: str, at: datetime, html: str = "<p>Any ideas?</p>", *,
-              category: str = "Support", category_slug: str = "support", category_id: int = 5, **flags: bool) -> Topic:
+    def topic(
+        self,
+        id: int,
+        title: str,
+        author: str,
+        at: datetime,
+        html: str = "<p>Any ideas?</p>",
+        *,
+        category: str = "Support",
+        category_slug: str = "support",
+        category_id: int = 5,
+        **flags: bool,
+    ) -> Topic:
         slug = "-".join(title.lower().replace("?", "").split())[:40]
         t = Topic(id, slug, title, category, category_slug, category_id, [Post(1, author, at, html)], **flags)
         self.topics[id] = t
@@ -115,14 +126,14 @@ class Forum:
         <category>{escape(t.category)}</category>
         <description><![CDATA[
           {t.posts[0].html}
-          <p><small>{n} post{'s' if n != 1 else ''} - {people} participant{'s' if people != 1 else ''}</small></p>
+          <p><small>{n} post{"s" if n != 1 else ""} - {people} participant{"s" if people != 1 else ""}</small></p>
           <p><a href="{url}">Read full topic</a></p>
         ]]></description>
         <link>{url}</link>
         <pubDate>{rfc2822(t.at)}</pubDate>
-        <discourse:topicPinned>{'Yes' if t.pinned else 'No'}</discourse:topicPinned>
-        <discourse:topicClosed>{'Yes' if t.closed else 'No'}</discourse:topicClosed>
-        <discourse:topicArchived>{'Yes' if t.archived else 'No'}</discourse:topicArchived>
+        <discourse:topicPinned>{"Yes" if t.pinned else "No"}</discourse:topicPinned>
+        <discourse:topicClosed>{"Yes" if t.closed else "No"}</discourse:topicClosed>
+        <discourse:topicArchived>{"Yes" if t.archived else "No"}</discourse:topicArchived>
         <guid isPermaLink="false">{GUID_HOST}-topic-{t.id}</guid>
         <source url="{url}.rss">{escape(t.title)}</source>
       </item>""")
@@ -146,36 +157,59 @@ class Forum:
     def latest_json(self, *, page: int = 0, category_id: int | None = None, authed: bool = False) -> bytes:
         """A topic list page as Discourse serves it: ``users[]`` and ``topic_list.topics[]``."""
         every = self.visible(authed=authed, category_id=category_id)
-        topics = every[page * PER_PAGE:(page + 1) * PER_PAGE]
+        topics = every[page * PER_PAGE : (page + 1) * PER_PAGE]
         names = sorted({p.username for t in topics for p in t.posts})
         ids = {name: n + 1 for n, name in enumerate(names)}
         listed = []
         for t in topics:
             posters = [{"extras": None, "description": "Original Poster", "user_id": ids[t.author], "primary_group_id": None}]
-            posters += [{"extras": None, "description": "Frequent Poster", "user_id": ids[u], "primary_group_id": None}
-                        for u in sorted({p.username for p in t.posts[1:]} - {t.author})]
-            listed.append({
-                "id": t.id, "title": t.title, "fancy_title": escape(t.title), "slug": t.slug,
-                "posts_count": len(t.posts), "reply_count": len(t.posts) - 1, "highest_post_number": len(t.posts),
-                "image_url": None, "created_at": iso(t.at), "last_posted_at": iso(t.bumped), "bumped": True,
-                "bumped_at": iso(t.bumped), "archetype": "regular", "unseen": False, "pinned": t.pinned,
-                "unpinned": None, "visible": True, "closed": t.closed, "archived": t.archived, "bookmarked": None,
-                "liked": None, "views": 3, "like_count": 0, "has_summary": False,
-                "last_poster_username": t.posts[-1].username, "category_id": t.category_id, "pinned_globally": False,
-                "featured_link": None, "posters": posters,
-            })
+            posters += [
+                {"extras": None, "description": "Frequent Poster", "user_id": ids[u], "primary_group_id": None}
+                for u in sorted({p.username for p in t.posts[1:]} - {t.author})
+            ]
+            listed.append(
+                {
+                    "id": t.id,
+                    "title": t.title,
+                    "fancy_title": escape(t.title),
+                    "slug": t.slug,
+                    "posts_count": len(t.posts),
+                    "reply_count": len(t.posts) - 1,
+                    "highest_post_number": len(t.posts),
+                    "image_url": None,
+                    "created_at": iso(t.at),
+                    "last_posted_at": iso(t.bumped),
+                    "bumped": True,
+                    "bumped_at": iso(t.bumped),
+                    "archetype": "regular",
+                    "unseen": False,
+                    "pinned": t.pinned,
+                    "unpinned": None,
+                    "visible": True,
+                    "closed": t.closed,
+                    "archived": t.archived,
+                    "bookmarked": None,
+                    "liked": None,
+                    "views": 3,
+                    "like_count": 0,
+                    "has_summary": False,
+                    "last_poster_username": t.posts[-1].username,
+                    "category_id": t.category_id,
+                    "pinned_globally": False,
+                    "featured_link": None,
+                    "posters": posters,
+                }
+            )
         path = "/latest" if category_id is None else f"/c/{topics[0].category_slug if topics else 'c'}/{category_id}"
         topic_list: dict = {"can_create_topic": False, "per_page": PER_PAGE, "topics": listed}
         if len(every) > (page + 1) * PER_PAGE:
             topic_list["more_topics_url"] = f"{path}?page={page + 1}"
-        users = [{"id": ids[n], "username": n, "name": n.title(), "avatar_template": f"/letter_avatar/{n}/{{size}}/1.png"}
-                 for n in names]
+        users = [{"id": ids[n], "username": n, "name": n.title(), "avatar_template": f"/letter_avatar/{n}/{{size}}/1.png"} for n in names]
         return json.dumps({"users": users, "primary_groups": [], "topic_list": topic_list}).encode()
 
     def posts_rss(self) -> bytes:
         """``/posts.rss``: the latest posts of every topic (not a topic list)."""
-        body = b"".join(self.topic_rss(t).split(b"<item>", 1)[1].rsplit(b"</channel>", 1)[0].join([b"<item>", b""])
-                        for t in sorted(self.topics))
+        body = b"".join(self.topic_rss(t).split(b"<item>", 1)[1].rsplit(b"</channel>", 1)[0].join([b"<item>", b""]) for t in sorted(self.topics))
         head = self.topic_rss(min(self.topics)).split(b"<item>", 1)[0]
         return head + body + b"</channel>\n</rss>\n"
 
@@ -283,14 +317,17 @@ class Blog:
 
     def comments_feed(self, article: int) -> bytes:
         a = self.articles[article]
-        items = "\n".join(f"""\t<item>
+        items = "\n".join(
+            f"""\t<item>
 \t\t<title>By: {escape(c.author)}</title>
 \t\t<link>{self.base}/blog/{a.id}/#comment-{c.id}</link>
 \t\t<dc:creator><![CDATA[{c.author}]]></dc:creator>
 \t\t<pubDate>{rfc2822(c.at)}</pubDate>
 \t\t<guid isPermaLink="false">{self.base}/blog/{a.id}/#comment-{c.id}</guid>
 \t\t<description><![CDATA[A comment.]]></description>
-\t</item>""" for c in a.comments)
+\t</item>"""
+            for c in a.comments
+        )
         return f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
 \txmlns:content="http://purl.org/rss/1.0/modules/content/"
 \txmlns:dc="http://purl.org/dc/elements/1.1/"
@@ -309,10 +346,11 @@ class Blog:
 
 def atom_feed(base: str, entries: list[tuple[str, str, str, datetime]]) -> bytes:
     """A GitHub-Discussions-like Atom 1.0 feed (no comment information): (id, title, author, at)."""
-    body = "\n".join(f"""  <entry>
+    body = "\n".join(
+        f"""  <entry>
     <id>tag:github.com,2008:Discussion/{ident}</id>
-    <published>{at.isoformat().replace('+00:00', 'Z')}</published>
-    <updated>{at.isoformat().replace('+00:00', 'Z')}</updated>
+    <published>{at.isoformat().replace("+00:00", "Z")}</published>
+    <updated>{at.isoformat().replace("+00:00", "Z")}</updated>
     <link type="text/html" rel="alternate" href="{base}/discussions/{ident}"/>
     <title>{escape(title)}</title>
     <content type="html">&lt;p&gt;{escape(title)}&lt;/p&gt;</content>
@@ -320,7 +358,9 @@ def atom_feed(base: str, entries: list[tuple[str, str, str, datetime]]) -> bytes
       <name>{escape(author)}</name>
       <uri>https://github.com/{escape(author)}</uri>
     </author>
-  </entry>""" for ident, title, author, at in entries)
+  </entry>"""
+        for ident, title, author, at in entries
+    )
     newest = max((e[3] for e in entries), default=None)
     updated = newest.isoformat().replace("+00:00", "Z") if newest else "2026-01-01T00:00:00Z"
     return f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -10,14 +10,15 @@ import pytest
 from .conftest import feed_toml
 from .fakeserver import HUGE
 
-RSS_HEAD = (b'<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-            b'xmlns:discourse="http://www.discourse.org/"><channel><title>T</title><link>https://f.example/latest</link>'
-            b'<description>d</description>')
+RSS_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    b'xmlns:discourse="http://www.discourse.org/"><channel><title>T</title><link>https://f.example/latest</link>'
+    b"<description>d</description>"
+)
 
 
 def item(guid: str, title: str, *, creator: str | None = "carol", date: str | None = "Mon, 05 Jan 2026 09:30:00 +0000") -> bytes:
-    parts = [f"<item><title>{title}</title>", f"<link>https://f.example/t/x/{guid}</link>",
-             f'<guid isPermaLink="false">f.example-topic-{guid}</guid>']
+    parts = [f"<item><title>{title}</title>", f"<link>https://f.example/t/x/{guid}</link>", f'<guid isPermaLink="false">f.example-topic-{guid}</guid>']
     if creator is not None:
         parts.append(f"<dc:creator><![CDATA[{creator}]]></dc:creator>")
     if date is not None:
@@ -32,16 +33,19 @@ def logs(caplog):
     return caplog
 
 
-@pytest.mark.parametrize("trouble, reason", [
-    ("500", "HTTP 500"),
-    ("404", "HTTP 404"),
-    ("410", "HTTP 410"),
-    ("403", "HTTP 403"),
-    ("429", "HTTP 429"),
-    ("html", "HTML page"),
-    ("login", "HTML page"),  # a login wall: 302 to an HTML form
-    ("loop", "redirect loop"),
-])
+@pytest.mark.parametrize(
+    "trouble, reason",
+    [
+        ("500", "HTTP 500"),
+        ("404", "HTTP 404"),
+        ("410", "HTTP 410"),
+        ("403", "HTTP 403"),
+        ("429", "HTTP 429"),
+        ("html", "HTML page"),
+        ("login", "HTML page"),  # a login wall: 302 to an HTML form
+        ("loop", "redirect loop"),
+    ],
+)
 async def test_http_trouble_is_a_logged_failure(make_app, server, logs, trouble, reason):
     server.forum.topic(201, "Question", "carol", server_now())
     server.misbehave["/latest.rss"] = trouble
@@ -83,13 +87,16 @@ async def test_a_50mb_response_is_cut_off_without_reading_it_all(make_app, serve
     assert server.huge_bytes_sent < HUGE / 5  # the client hung up long before 50 MB
 
 
-@pytest.mark.parametrize("body, ctype, reason", [
-    (b"", "application/rss+xml", "empty"),
-    (bytes(range(256)) * 40, "application/octet-stream", "not an RSS or Atom feed"),
-    (b'{"topic_list": {"topics": []}}', "application/json", "not an RSS or Atom feed"),
-    (b"<?xml version='1.0'?><root><a>not a feed</a></root>", "text/xml", "not an RSS or Atom feed"),
-    (b"<html><body>Please log in</body></html>", "text/html", "HTML page"),
-])
+@pytest.mark.parametrize(
+    "body, ctype, reason",
+    [
+        (b"", "application/rss+xml", "empty"),
+        (bytes(range(256)) * 40, "application/octet-stream", "not an RSS or Atom feed"),
+        (b'{"topic_list": {"topics": []}}', "application/json", "not an RSS or Atom feed"),
+        (b"<?xml version='1.0'?><root><a>not a feed</a></root>", "text/xml", "not an RSS or Atom feed"),
+        (b"<html><body>Please log in</body></html>", "text/html", "HTML page"),
+    ],
+)
 async def test_bodies_that_are_not_feeds(make_app, server, logs, body, ctype, reason):
     server.raw["feed"] = (body, ctype)
     fa = await make_app(feed_toml("community", server.url("/raw/feed")))
@@ -118,9 +125,14 @@ async def test_a_wrongly_declared_encoding_is_no_crash(make_app, server):
 
 
 async def test_items_without_dates_or_authors_are_skipped_and_logged(make_app, server, logs):
-    body = (RSS_HEAD + item("401", "Secret title one", date=None) + item("402", "Secret title two", creator=None)
-            + item("403", "Has everything") + item("404", "Bad date", date="the day after tomorrow")
-            + b"<item><title>No id at all</title></item></channel></rss>")
+    body = (
+        RSS_HEAD
+        + item("401", "Secret title one", date=None)
+        + item("402", "Secret title two", creator=None)
+        + item("403", "Has everything")
+        + item("404", "Bad date", date="the day after tomorrow")
+        + b"<item><title>No id at all</title></item></channel></rss>"
+    )
     server.raw["feed"] = (body, "application/rss+xml")
     fa = await make_app(feed_toml("community", server.url("/raw/feed")))
     assert [q.msg_id for q in fa.questions()] == ["403"]

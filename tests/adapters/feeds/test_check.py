@@ -10,8 +10,7 @@ from .conftest import PEOPLE, feed_toml
 async def test_good_feeds_pass_with_notes(server, make_settings, clock):
     server.forum.topic(1, "Question", "carol", clock.now())
     server.blog.post(1, "Blog question", "carol", clock.now())
-    settings = make_settings(PEOPLE + feed_toml("community", server.url("/latest.rss"))
-                             + feed_toml("blog", server.url("/blog/feed/"), kind="rss"))
+    settings = make_settings(PEOPLE + feed_toml("community", server.url("/latest.rss")) + feed_toml("blog", server.url("/blog/feed/"), kind="rss"))
     notes: list[str] = []
     assert await check_feeds(settings, notes=notes) == []
     assert any("'community'" in n and "topic's own feed" in n for n in notes)
@@ -26,8 +25,10 @@ async def test_what_is_not_a_feed_is_a_clear_problem(server, make_settings, cloc
     server.misbehave["/gone.rss"] = "410"
     server.raw["posts.rss"] = (server.forum.posts_rss(), "application/rss+xml")
     server.raw["blog.rss"] = (server.blog.feed(), "application/rss+xml")
-    toml = PEOPLE + "".join(feed_toml(name, server.url(path)) for name, path in [
-        ("wall", "/login-wall.rss"), ("gone", "/gone.rss"), ("posts", "/raw/posts.rss"), ("blog", "/raw/blog.rss")])
+    toml = PEOPLE + "".join(
+        feed_toml(name, server.url(path))
+        for name, path in [("wall", "/login-wall.rss"), ("gone", "/gone.rss"), ("posts", "/raw/posts.rss"), ("blog", "/raw/blog.rss")]
+    )
     toml += '[[feeds]]\nname = "typo"\nurl = "forum.example.org/latest.rss"\n'
     toml += '[[feeds]]\nname = "down"\nurl = "http://127.0.0.1:9/latest.rss"\ntimeout = "2s"\n'
     notes: list[str] = []
@@ -51,8 +52,7 @@ async def test_a_private_category_checks_with_the_key_and_says_when_catch_up_is_
     toml = PEOPLE + feed_toml("staff", server.url("/c/staff/99.rss"))
     assert "HTTP 403" in " ".join(await check_feeds(make_settings(toml)))
     notes: list[str] = []
-    settings = make_settings(toml, UNANSWERED_DISCOURSE__API_KEY=server.forum.api_key,
-                             UNANSWERED_DISCOURSE__API_USERNAME=server.forum.api_user)
+    settings = make_settings(toml, UNANSWERED_DISCOURSE__API_KEY=server.forum.api_key, UNANSWERED_DISCOURSE__API_USERNAME=server.forum.api_user)
     assert await check_feeds(settings, notes=notes) == []
     assert any("catch-up after downtime unavailable" in n and "HTTP 404" in n for n in notes)
     assert all(server.forum.api_key not in n for n in notes)

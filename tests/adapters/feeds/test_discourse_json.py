@@ -48,10 +48,36 @@ def test_more_pages_and_dates():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
-        ["id", "users", "username", "topic_list", "topics", "posters", "user_id", "description", "created_at",
-         "title", "slug", "posts_count", "pinned", "closed", "archived", "bumped_at", "more_topics_url"]), inner, max_size=6),
-    max_leaves=30)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "users",
+                    "username",
+                    "topic_list",
+                    "topics",
+                    "posters",
+                    "user_id",
+                    "description",
+                    "created_at",
+                    "title",
+                    "slug",
+                    "posts_count",
+                    "pinned",
+                    "closed",
+                    "archived",
+                    "bumped_at",
+                    "more_topics_url",
+                ]
+            ),
+            inner,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,8 +12,7 @@ from bot.config import ConfigError, load_settings
 from .conftest import feed_toml
 from .forum import PER_PAGE
 
-KEY_ENV = {"UNANSWERED_DISCOURSE__API_KEY": "test-key-0123456789abcdef",
-           "UNANSWERED_DISCOURSE__API_USERNAME": "unanswered-bot"}
+KEY_ENV = {"UNANSWERED_DISCOURSE__API_KEY": "test-key-0123456789abcdef", "UNANSWERED_DISCOURSE__API_USERNAME": "unanswered-bot"}
 
 
 def tracked(fa) -> Counter:
@@ -86,8 +85,7 @@ async def test_a_category_feed_catches_up_from_its_own_json(make_app, server, cl
     fa = await make_app(feed_toml("support", server.url("/c/support/5.rss")))
     for n in range(40):
         forum.topic(10 + n, f"Support question {n}", f"m{n}", t0 + timedelta(minutes=10 + n))
-        forum.topic(100 + n, f"Lounge chat {n}", f"m{n}", t0 + timedelta(minutes=10 + n), category="Lounge",
-                    category_slug="lounge", category_id=9)
+        forum.topic(100 + n, f"Lounge chat {n}", f"m{n}", t0 + timedelta(minutes=10 + n), category="Lounge", category_slug="lounge", category_id=9)
     clock.advance(timedelta(hours=2))
     fa = await make_app(feed_toml("support", server.url("/c/support/5.rss")))
     assert set(tracked(fa)) == {"1", *(str(10 + n) for n in range(40))}  # its category only
@@ -140,10 +138,11 @@ async def test_a_topic_in_latest_and_in_a_category_feed_is_one_question(make_app
 
 
 async def test_a_new_topic_with_no_reply_is_nudged_with_no_config_beyond_the_feed(make_app, server, clock):
-    server.forum.topic(301, "Would love a dark theme.", "carol", clock.now(),
-                       "<p>It would help on night shifts.</p>")  # not phrased as a question
-    toml = ('[[routes]]\nplatform = "forum"\nchannel = "community"\nchain = ["alice"]\n'
-            f'[[feeds]]\nname = "community"\nurl = "{server.url("/latest.rss")}"\n')  # no mode, no kind
+    server.forum.topic(301, "Would love a dark theme.", "carol", clock.now(), "<p>It would help on night shifts.</p>")  # not phrased as a question
+    toml = (
+        '[[routes]]\nplatform = "forum"\nchannel = "community"\nchain = ["alice"]\n'
+        f'[[feeds]]\nname = "community"\nurl = "{server.url("/latest.rss")}"\n'
+    )  # no mode, no kind
     fa = await make_app(toml)
     assert fa.source.feeds["community"].spec.kind == "discourse"  # found to be Discourse from the feed itself
     (q,) = fa.questions()
@@ -202,8 +201,7 @@ async def test_a_private_category_needs_the_api_key_from_the_environment(make_ap
     caplog.set_level(logging.DEBUG)
     forum = server.forum
     forum.private = {99}
-    forum.topic(401, "Staff-only: rotate the keys?", "carol", clock.now(), category="Staff", category_slug="staff",
-                category_id=99)
+    forum.topic(401, "Staff-only: rotate the keys?", "carol", clock.now(), category="Staff", category_slug="staff", category_id=99)
     forum.reply(401, "carol", clock.now() + timedelta(minutes=1))
     toml = feed_toml("staff", server.url("/c/staff/99.rss"))
     fa = await make_app(toml)
@@ -236,8 +234,7 @@ async def test_the_api_key_is_refused_in_the_config_file(tmp_path):
 
 async def test_the_key_goes_only_to_its_forum(make_app, server, clock):
     server.raw["other.rss"] = (server.forum.latest_rss(), "application/rss+xml")
-    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml(
-        "other", server.url("/raw/other.rss").replace("127.0.0.1", "localhost"))
+    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml("other", server.url("/raw/other.rss").replace("127.0.0.1", "localhost"))
     fa = await make_app(toml, env=KEY_ENV)
     assert fa.source.feeds["community"].auth == {} and fa.source.feeds["other"].auth == {}  # two forums, no host set
     fa = await make_app(toml, env={**KEY_ENV, "UNANSWERED_DISCOURSE__HOST": "127.0.0.1"})
@@ -251,11 +248,13 @@ async def test_generic_feeds_of_one_host_keep_their_own_routes(make_app, server,
     # Two projects' discussions on one host (github.com-like): not one forum. No kind given: found generic.
     server.raw["a.atom"] = (atom_feed(server.base, [("1", "How to build A?", "carol", clock.now())]), "application/atom+xml")
     server.raw["b.atom"] = (atom_feed(server.base, [("2", "How to build B?", "erin", clock.now())]), "application/atom+xml")
-    toml = ('[people.bob]\nslack = "U0BOB0001"\n'
-            '[[routes]]\nplatform = "forum"\nchannel = "a"\nchain = ["alice"]\n'
-            '[[routes]]\nplatform = "forum"\nchannel = "b"\nchain = ["bob"]\n'
-            f'[[feeds]]\nname = "a"\nurl = "{server.url("/raw/a.atom")}"\n'
-            f'[[feeds]]\nname = "b"\nurl = "{server.url("/raw/b.atom")}"\n')
+    toml = (
+        '[people.bob]\nslack = "U0BOB0001"\n'
+        '[[routes]]\nplatform = "forum"\nchannel = "a"\nchain = ["alice"]\n'
+        '[[routes]]\nplatform = "forum"\nchannel = "b"\nchain = ["bob"]\n'
+        f'[[feeds]]\nname = "a"\nurl = "{server.url("/raw/a.atom")}"\n'
+        f'[[feeds]]\nname = "b"\nurl = "{server.url("/raw/b.atom")}"\n'
+    )
     fa = await make_app(toml)
     assert {q.author: q.channel for q in fa.questions()} == {"carol": "a", "erin": "b"}
     clock.advance(timedelta(hours=1, minutes=1))

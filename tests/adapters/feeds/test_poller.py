@@ -176,8 +176,7 @@ async def test_a_failure_episode_is_remembered_across_a_restart(make_app, server
 async def test_one_slow_feed_never_delays_another(make_app, server, clock):
     server.forum.topic(108, "Fast question", "carol", clock.now())
     server.misbehave["/slow.rss"] = "hang"
-    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml("slow", server.url("/slow.rss")).replace(
-        'timeout = "2s"', 'timeout = "30s"')
+    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml("slow", server.url("/slow.rss")).replace('timeout = "2s"', 'timeout = "30s"')
     fa = await make_app(toml, start=False)
     slow = asyncio.create_task(fa.source.poll_feed("slow"))
     while server.hanging == 0:  # the slow request is in flight
@@ -267,8 +266,7 @@ async def test_generic_rss_with_only_a_comment_count(make_app, server, clock):
 async def test_an_atom_feed_that_cannot_tell_when_answered(make_app, server, clock):
     from .forum import atom_feed
 
-    server.raw["discussions.atom"] = (atom_feed(server.base, [("1", "How to build?", "carol", clock.now())]),
-                                      "application/atom+xml; charset=utf-8")
+    server.raw["discussions.atom"] = (atom_feed(server.base, [("1", "How to build?", "carol", clock.now())]), "application/atom+xml; charset=utf-8")
     fa = await make_app(feed_toml("community", server.url("/raw/discussions.atom"), kind="rss"))
     assert [q.author for q in fa.questions()] == ["carol"]
     detail = fa.app.tracker.get("health:feed:community")["detail"]
@@ -278,8 +276,7 @@ async def test_an_atom_feed_that_cannot_tell_when_answered(make_app, server, clo
 
 
 async def test_feeds_without_a_route_are_not_polled(make_app, server, clock, caplog):
-    toml = feed_toml("community", server.url("/latest.rss")) + (
-        '[[feeds]]\nname = "other"\nurl = "' + server.url("/other.rss") + '"\n')
+    toml = feed_toml("community", server.url("/latest.rss")) + ('[[feeds]]\nname = "other"\nurl = "' + server.url("/other.rss") + '"\n')
     await make_app(toml)
     assert server.calls_to("/other.rss") == []
     assert "feed other has no [[routes]] entry" in caplog.text
@@ -294,8 +291,7 @@ async def test_the_source_factory_is_what_wiring_loads(make_settings, server):
 
 
 async def test_start_schedules_one_poll_job_per_feed_on_its_interval(make_app, server):
-    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml("other", server.url("/c/support/5.rss")).replace(
-        'interval = "5m"', 'interval = "15m"')
+    toml = feed_toml("community", server.url("/latest.rss")) + feed_toml("other", server.url("/c/support/5.rss")).replace('interval = "5m"', 'interval = "15m"')
     fa = await make_app(toml)
     jobs = {job.id: job.trigger.interval for job in fa.app.scheduler.aps.get_jobs()}
     assert jobs == {"feed:community": timedelta(minutes=5), "feed:other": timedelta(minutes=15)}

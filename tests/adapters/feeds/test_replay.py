@@ -39,8 +39,7 @@ def test_a_saved_discourse_latest_with_topic_feeds(saved, fmt):
     by_id = {r["id"]: r for r in records}
     assert list(by_id) == ["1201", "1202", "1203"]
     assert all(r["platform"] == "forum" for r in records)
-    assert {r["id"]: (r["channel"], r["author"]) for r in records} == {
-        "1201": ("Support", "carol"), "1202": ("Support", "erin"), "1203": ("Hilfe", "frank")}
+    assert {r["id"]: (r["channel"], r["author"]) for r in records} == {"1201": ("Support", "carol"), "1202": ("Support", "erin"), "1203": ("Hilfe", "frank")}
     assert by_id["1201"]["answered_by"] == "dave" and by_id["1201"]["nudges"] == []  # carol's own bump did not count
     assert by_id["1202"]["status"] == "given_up" and len(by_id["1202"]["nudges"]) == 1  # erin's own and `system` don't count
     assert by_id["1202"]["nudges"][0]["at"] == "2026-01-05T13:00:00Z"
@@ -58,8 +57,7 @@ def test_a_directory_of_generic_feeds(saved):
 def test_bad_files_are_reported_and_skipped(saved):
     (saved / "login.rss").write_bytes(b"<!DOCTYPE html><html><body>Sign in</body></html>")
     (saved / "broken.xml").write_bytes(b"\x00\x01garbage")
-    records, errors = replay(str(saved / "login.rss"), str(saved / "broken.xml"), str(saved / "discourse" / "latest.rss"),
-                             "--format", "rss", "--json")
+    records, errors = replay(str(saved / "login.rss"), str(saved / "broken.xml"), str(saved / "discourse" / "latest.rss"), "--format", "rss", "--json")
     assert len(records) == 3
     assert "login.rss: skipped: it is an HTML page" in errors
     assert "broken.xml: skipped: it is not an RSS or Atom feed" in errors
@@ -74,6 +72,7 @@ def test_events_come_in_time_order(saved):
 
 
 # ---------------------------------------------------------------- a forum's saved feeds, like live
+
 
 def _forum_folder(root: Path):
     """latest.rss, a category feed and topic feeds of one forum, written by the Discourse model."""
@@ -124,7 +123,9 @@ def test_saved_feeds_of_one_forum_give_each_topic_once_under_the_configured_rout
         '[people.alice]\nslack = "U0ALICE01"\n'
         '[[routes]]\nplatform = "forum"\nchannel = "community"\nchain = ["alice"]\nwindow = "2h"\n'
         '[[feeds]]\nname = "community"\nurl = "https://forum.example.org/latest.rss"\n'
-        '[[feeds]]\nname = "support"\nurl = "https://forum.example.org/c/support/5.rss"\n', encoding="utf-8")
+        '[[feeds]]\nname = "support"\nurl = "https://forum.example.org/c/support/5.rss"\n',
+        encoding="utf-8",
+    )
     records, errors = replay(str(saved / "forum"), "--format", "rss", "--json", "--config", str(config))
     by_id = {r["id"]: r for r in records}
     assert sorted(by_id) == ["501", "502", "503"]  # no About topic; each topic once though up to 3 files carry it
@@ -146,8 +147,7 @@ def test_a_saved_file_that_yields_nothing_is_named_with_why(saved):
     (saved / "pinned.rss").write_bytes(forum.latest_rss())
     forum.topics.clear()
     (saved / "empty.rss").write_bytes(forum.latest_rss())
-    result = CliRunner().invoke(main, ["replay", str(saved / "pinned.rss"), str(saved / "empty.rss"), "--format", "rss"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(main, ["replay", str(saved / "pinned.rss"), str(saved / "empty.rss"), "--format", "rss"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "pinned.rss: warning: nothing to replay: its 1 topic(s) are pinned" in result.stderr
     assert "empty.rss: warning: nothing to replay: the feed has no items" in result.stderr
@@ -159,8 +159,7 @@ def test_without_a_config_forum_topics_are_watched_in_mode_all(saved):
     from .forum import Forum
 
     forum = Forum()
-    forum.topic(701, "Would love a dark theme.", "carol", datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc),
-                "<p>It would help on night shifts.</p>")
+    forum.topic(701, "Would love a dark theme.", "carol", datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc), "<p>It would help on night shifts.</p>")
     (saved / "latest.rss").write_bytes(forum.latest_rss())
     records, _ = replay(str(saved / "latest.rss"), "--format", "rss", "--json")
     (record,) = records

@@ -32,10 +32,16 @@ def test_discourse_latest_topics():
     assert [t.id for t in topics] == ["1202", "1201", "1203"]  # the pinned About topic is not one
     reset = topics[1]
     assert reset == Message(
-        platform="forum", channel="community", id="1201", author="carol", at=utc(2026, 1, 5, 10, 0),
+        platform="forum",
+        channel="community",
+        id="1201",
+        author="carol",
+        at=utc(2026, 1, 5, 10, 0),
         text="How do I reset my password?\nI forgot my password and the reset mail never arrives. What can I do?",
-        author_name="carol", link="https://forum.example.org/t/how-do-i-reset-my-password/1201",
-        channel_name="Support", starts_topic=True,
+        author_name="carol",
+        link="https://forum.example.org/t/how-do-i-reset-my-password/1201",
+        channel_name="Support",
+        starts_topic=True,
     )
     assert reset.is_top_level
     # Discourse's footer ("3 posts - 2 participants", "Read full topic") is not member text; localised too.
@@ -85,16 +91,22 @@ def test_wordpress_items_with_comment_feeds_and_counts():
     assert pi.text == "Can I run the app on a Raspberry Pi?\nI have a Pi 4 with 2 GB. Is that enough?"  # no script
     assert out.threads == {"https://help.example.net/?p=42": "https://help.example.net/2026/01/05/raspberry-pi/feed/"}
     # An item with only a count: one synthetic reply, dated when we saw the count.
-    assert notes_count == Message(platform="forum", channel="blog", id="https://help.example.net/?p=41#comments",
-                                  author=COMMENTER, at=NOW, thread="https://help.example.net/?p=41", author_name=COMMENTER)
+    assert notes_count == Message(
+        platform="forum",
+        channel="blog",
+        id="https://help.example.net/?p=41#comments",
+        author=COMMENTER,
+        at=NOW,
+        thread="https://help.example.net/?p=41",
+        author_name=COMMENTER,
+    )
     assert out.counts == {"https://help.example.net/?p=42": 2, "https://help.example.net/?p=41": 5}
     assert out.answers == translate.BY_COMMENT_COUNT  # the weakest item decides
 
 
 def test_wordpress_comment_feed_gives_comments_under_their_item():
     out = translate.thread(load("generic/wordpress-comments-42.rss"), GENERIC, "https://help.example.net/?p=42")
-    assert [(m.author, m.thread) for m in out.events] == [("henry", "https://help.example.net/?p=42"),
-                                                          ("ivy", "https://help.example.net/?p=42")]
+    assert [(m.author, m.thread) for m in out.events] == [("henry", "https://help.example.net/?p=42"), ("ivy", "https://help.example.net/?p=42")]
 
 
 def test_stack_exchange_atom_cannot_tell_when_answered():
@@ -133,13 +145,16 @@ def test_titles_and_html_are_plain_text():
     assert text.html_to_text("<p unclosed <b>") == ""
 
 
-@pytest.mark.parametrize("guid, link, expected", [
-    ("forum.example.org-topic-77", "", "77"),
-    ("", "https://forum.example.org/t/some-slug/78", "78"),
-    ("", "https://forum.example.org/t/79", "79"),
-    ("", "https://forum.example.org/t/some-slug/80/4", None),  # a post link, not a topic
-    ("weird", "https://forum.example.org/latest", None),
-])
+@pytest.mark.parametrize(
+    "guid, link, expected",
+    [
+        ("forum.example.org-topic-77", "", "77"),
+        ("", "https://forum.example.org/t/some-slug/78", "78"),
+        ("", "https://forum.example.org/t/79", "79"),
+        ("", "https://forum.example.org/t/some-slug/80/4", None),  # a post link, not a topic
+        ("weird", "https://forum.example.org/latest", None),
+    ],
+)
 def test_discourse_topic_ids(guid, link, expected):
     assert translate.discourse_topic_id({"id": guid, "link": link}) == expected
 
@@ -166,7 +181,6 @@ def test_parse_refuses_what_is_not_a_feed():
         parse(b"   ")
 
 
-@pytest.mark.parametrize("creator, expected", [
-    ("carol", "carol"), ("@carol Carol Smith", "carol"), ("lee@example.com (Lee Smith)", "Lee Smith"), ("  ", None)])
+@pytest.mark.parametrize("creator, expected", [("carol", "carol"), ("@carol Carol Smith", "carol"), ("lee@example.com (Lee Smith)", "Lee Smith"), ("  ", None)])
 def test_author_forms(creator, expected):
     assert translate.entry_author({"author": creator}) == expected

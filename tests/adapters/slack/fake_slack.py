@@ -36,8 +36,13 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 READ_METHODS = {
-    "auth.test", "apps.connections.open", "conversations.list", "conversations.history", "conversations.replies",
-    "conversations.info", "users.info",
+    "auth.test",
+    "apps.connections.open",
+    "conversations.list",
+    "conversations.history",
+    "conversations.replies",
+    "conversations.info",
+    "users.info",
 }
 # Writes a staff-only bot may make, each checked below.
 STAFF_WRITES = {"conversations.open", "chat.postMessage", "chat.update", "files.getUploadURLExternal", "files.completeUploadExternal"}
@@ -135,13 +140,29 @@ class FakeSlack:
     # ------------------------------------------------------------------ workspace state
 
     def add_channel(self, cid: str, name: str, *, is_member: bool = True, private: bool = False) -> None:
-        self.channels[cid] = {"id": cid, "name": name, "is_channel": not private, "is_group": private, "is_private": private,
-                              "is_archived": False, "is_member": is_member, "created": 1700000000}
+        self.channels[cid] = {
+            "id": cid,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_private": private,
+            "is_archived": False,
+            "is_member": is_member,
+            "created": 1700000000,
+        }
         self.messages.setdefault(cid, [])
 
     def add_user(self, uid: str, name: str, *, is_bot: bool = False) -> None:
-        self.users[uid] = {"id": uid, "team_id": TEAM, "name": name.lower(), "real_name": name, "is_bot": is_bot,
-                           "is_app_user": False, "deleted": False, "profile": {"display_name": name, "real_name": name}}
+        self.users[uid] = {
+            "id": uid,
+            "team_id": TEAM,
+            "name": name.lower(),
+            "real_name": name,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "deleted": False,
+            "profile": {"display_name": name, "real_name": name},
+        }
 
     def history_add(self, channel: str, msg: dict[str, Any]) -> None:
         """A message Slack has stored (posted while the bot was not listening)."""
@@ -161,9 +182,16 @@ class FakeSlack:
         await ws.prepare(request)
         self.sockets.append(ws)
         self.hellos += 1
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
-                                      "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
-                                      "connection_info": {"app_id": "A0APP0001"}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0APP0001"},
+                }
+            )
+        )
         self._touch()
         try:
             async for msg in ws:
@@ -186,10 +214,18 @@ class FakeSlack:
         await self.wait_for(lambda: self.sockets)
         envelope_id = str(uuid.uuid4())
         self.acks[envelope_id] = asyncio.Event()
-        await self.sockets[-1].send_str(json.dumps({
-            "envelope_id": envelope_id, "payload": payload, "type": envelope_type, "accepts_response_payload": False,
-            "retry_attempt": retry_attempt, "retry_reason": "timeout" if retry_attempt else "",
-        }))
+        await self.sockets[-1].send_str(
+            json.dumps(
+                {
+                    "envelope_id": envelope_id,
+                    "payload": payload,
+                    "type": envelope_type,
+                    "accepts_response_payload": False,
+                    "retry_attempt": retry_attempt,
+                    "retry_reason": "timeout" if retry_attempt else "",
+                }
+            )
+        )
         await asyncio.wait_for(self.acks[envelope_id].wait(), 5)
 
     async def push_event(self, event: dict[str, Any], *, event_id: str | None = None, retry_attempt: int = 0) -> str:
@@ -213,8 +249,7 @@ class FakeSlack:
 
     async def ask_reconnect(self) -> None:
         """Slack's periodic 'disconnect' (refresh_requested): the client must open a new connection."""
-        await self.sockets[-1].send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested",
-                                                    "debug_info": {"host": "applink-fake"}}))
+        await self.sockets[-1].send_str(json.dumps({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "applink-fake"}}))
 
     # ------------------------------------------------------------------ Web API
 
@@ -323,8 +358,16 @@ class FakeSlack:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://acme.slack.com/", "team": "Acme", "user": "unanswered", "team_id": TEAM,
-                "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://acme.slack.com/",
+            "team": "Acme",
+            "user": "unanswered",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
@@ -345,8 +388,7 @@ class FakeSlack:
         start = int(args.get("cursor") or 0)
         page = items[start : start + limit]
         more = start + limit < len(items)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
@@ -356,8 +398,9 @@ class FakeSlack:
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
         oldest = Decimal(args.get("oldest") or 0)
-        roots = [m for m in self.messages[channel]
-                 if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast") and Decimal(m["ts"]) > oldest]
+        roots = [
+            m for m in self.messages[channel] if (m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast") and Decimal(m["ts"]) > oldest
+        ]
         return self._page(sorted(roots, key=lambda m: Decimal(m["ts"]), reverse=True), args)
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -385,8 +428,7 @@ class FakeSlack:
         blocks = args.get("blocks")
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
-        msg = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": args.get("text", ""), "blocks": blocks,
-               "ts": ts, "metadata": metadata}
+        msg = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": args.get("text", ""), "blocks": blocks, "ts": ts, "metadata": metadata}
         self.posted[(channel, ts)] = msg
         return {"ok": True, "channel": channel, "ts": ts, "message": msg}
 
@@ -413,8 +455,7 @@ def event_callback(event: dict[str, Any], event_id: str) -> dict[str, Any]:
         "type": "event_callback",
         "event_id": event_id,
         "event_time": int(float(event.get("event_ts") or event.get("ts") or 0)),
-        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": BOT_USER, "is_bot": True,
-                            "is_enterprise_install": False}],
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": BOT_USER, "is_bot": True, "is_enterprise_install": False}],
         "is_ext_shared_channel": False,
         "event_context": "4-fake",
     }

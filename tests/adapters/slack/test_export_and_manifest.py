@@ -35,31 +35,68 @@ reactions = ["white_check_mark"]
 
 def make_export(root: Path) -> Path:
     root.mkdir()
-    (root / "channels.json").write_text(json.dumps([
-        {"id": HELP, "name": "help", "created": 1700000000, "creator": ASKER, "is_archived": False, "is_general": False,
-         "members": [ASKER, HELPER], "topic": {"value": ""}, "purpose": {"value": ""}},
-        {"id": RANDOM, "name": "random", "created": 1700000000, "creator": ASKER, "is_archived": False, "is_general": True,
-         "members": [ASKER], "topic": {"value": ""}, "purpose": {"value": ""}},
-    ]))
-    (root / "users.json").write_text(json.dumps([
-        {"id": ASKER, "name": "asker", "real_name": "Asker", "is_bot": False, "profile": {"display_name": "Asker", "real_name": "Asker"}},
-        {"id": HELPER, "name": "helper", "real_name": "Helper", "is_bot": False, "profile": {"display_name": "", "real_name": "Helper"}},
-        {"id": "U0DEPLOY1", "name": "deploybot", "is_bot": True, "profile": {"real_name": "deploybot"}},
-    ]))
+    (root / "channels.json").write_text(
+        json.dumps(
+            [
+                {
+                    "id": HELP,
+                    "name": "help",
+                    "created": 1700000000,
+                    "creator": ASKER,
+                    "is_archived": False,
+                    "is_general": False,
+                    "members": [ASKER, HELPER],
+                    "topic": {"value": ""},
+                    "purpose": {"value": ""},
+                },
+                {
+                    "id": RANDOM,
+                    "name": "random",
+                    "created": 1700000000,
+                    "creator": ASKER,
+                    "is_archived": False,
+                    "is_general": True,
+                    "members": [ASKER],
+                    "topic": {"value": ""},
+                    "purpose": {"value": ""},
+                },
+            ]
+        )
+    )
+    (root / "users.json").write_text(
+        json.dumps(
+            [
+                {"id": ASKER, "name": "asker", "real_name": "Asker", "is_bot": False, "profile": {"display_name": "Asker", "real_name": "Asker"}},
+                {"id": HELPER, "name": "helper", "real_name": "Helper", "is_bot": False, "profile": {"display_name": "", "real_name": "Helper"}},
+                {"id": "U0DEPLOY1", "name": "deploybot", "is_bot": True, "profile": {"real_name": "deploybot"}},
+            ]
+        )
+    )
     (root / "help").mkdir()
     q1, q2, q3 = ts(1), ts(30), ts(40)
-    (root / "help" / "2026-01-05.json").write_text(json.dumps([
-        message("How do I rotate keys?", channel=None, when=q1, thread_ts=q1, reply_count=1, reply_users=[HELPER],
-                latest_reply=ts(20), replies=[{"user": HELPER, "ts": ts(20)}]),
-        channel_join(HELPER, ts(2)) | {"channel": None},
-        message("Use the vault CLI", user=HELPER, channel=None, when=ts(20), thread_ts=q1, parent_user_id=ASKER),
-        message("Why is staging slow?", channel=None, when=q2),
-        message("Where is the runbook?", channel=None, when=q3,
-                reactions=[{"name": "white_check_mark", "users": [ALICE], "count": 1}]),
-        message("done", user="U0DEPLOY1", channel=None, when=ts(41)),
-        bot_message("Build passed", when=ts(42), channel=None),
-        {"type": "message", "text": "no ts and no user"},
-    ]))
+    (root / "help" / "2026-01-05.json").write_text(
+        json.dumps(
+            [
+                message(
+                    "How do I rotate keys?",
+                    channel=None,
+                    when=q1,
+                    thread_ts=q1,
+                    reply_count=1,
+                    reply_users=[HELPER],
+                    latest_reply=ts(20),
+                    replies=[{"user": HELPER, "ts": ts(20)}],
+                ),
+                channel_join(HELPER, ts(2)) | {"channel": None},
+                message("Use the vault CLI", user=HELPER, channel=None, when=ts(20), thread_ts=q1, parent_user_id=ASKER),
+                message("Why is staging slow?", channel=None, when=q2),
+                message("Where is the runbook?", channel=None, when=q3, reactions=[{"name": "white_check_mark", "users": [ALICE], "count": 1}]),
+                message("done", user="U0DEPLOY1", channel=None, when=ts(41)),
+                bot_message("Build passed", when=ts(42), channel=None),
+                {"type": "message", "text": "no ts and no user"},
+            ]
+        )
+    )
     (root / "help" / "2026-01-06.json").write_text("{not json")
     (root / "random").mkdir()
     (root / "random" / "2026-01-05.json").write_text(json.dumps([message("anyone know where lunch is?", channel=None, when=ts(5))]))
@@ -78,7 +115,9 @@ def test_export_folder_replays_with_json(tmp_path):
     export = make_export(tmp_path / "acme-export")
     records, stderr = replay([str(export), "--format", "slack-export"], tmp_path)
     assert [(r["channel"], r["id"], r["author"]) for r in records] == [
-        ("help", ts(1), ASKER), ("help", ts(30), ASKER), ("help", ts(40), ASKER),
+        ("help", ts(1), ASKER),
+        ("help", ts(30), ASKER),
+        ("help", ts(40), ASKER),
     ]
     by_id = {r["id"]: r for r in records}
     assert by_id[ts(1)]["status"] == "answered" and by_id[ts(1)]["answered_by"] == HELPER
@@ -137,12 +176,25 @@ def test_manifest_has_least_scopes(tmp_path):
 
 def test_dm_blocks_escape_member_text_and_carry_buttons():
     hostile = "<!channel> ping <@U0HELPER1> & <https://evil.example|docs.acme.com> @here"
-    note = Note(kind="nudge", title="Unanswered question in #help", fields=(("Asked by", "<@U0X> & co"),),
-                quote=neutralise(hostile), link="https://acme.slack.com/archives/C1/p1", source="slack", reason="no reply in 1h",
-                question=7, buttons=NUDGE_BUTTONS, footer="unanswered · question #7")
+    note = Note(
+        kind="nudge",
+        title="Unanswered question in #help",
+        fields=(("Asked by", "<@U0X> & co"),),
+        quote=neutralise(hostile),
+        link="https://acme.slack.com/archives/C1/p1",
+        source="slack",
+        reason="no reply in 1h",
+        question=7,
+        buttons=NUDGE_BUTTONS,
+        footer="unanswered · question #7",
+    )
     blocks = blocks_for(note)
-    mrkdwn = [t["text"] for b in blocks for t in ([b["text"]] if "text" in b and b["type"] == "section" else b.get("fields", []) + b.get("elements", []))
-              if isinstance(t, dict) and t.get("type") == "mrkdwn"]
+    mrkdwn = [
+        t["text"]
+        for b in blocks
+        for t in ([b["text"]] if "text" in b and b["type"] == "section" else b.get("fields", []) + b.get("elements", []))
+        if isinstance(t, dict) and t.get("type") == "mrkdwn"
+    ]
     for text in mrkdwn:
         stripped = text.replace("<https://acme.slack.com/archives/C1/p1|Open in Slack>", "")
         assert "<" not in stripped and ">" not in stripped.replace("&gt;", "").lstrip("> ").replace("\n> ", "")

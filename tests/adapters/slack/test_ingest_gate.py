@@ -9,7 +9,8 @@ from bot.events import Message
 from bot.ingest_gate import IngestGate
 
 from ..slack.conftest import eventually
-from .payloads import HELP as HELP_CHANNEL, HELPER, message, ts
+from .payloads import HELP as HELP_CHANNEL
+from .payloads import HELPER, message, ts
 
 
 async def test_a_reply_that_overtakes_its_question_ends_answered_with_no_dm(fake, start_slack, clock, tracker):

@@ -12,13 +12,26 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.config import ConfigError
 from bot.outbound import button_id
-from bot.tracker import Tracker
+from bot.store import Tracker
 
 from .conftest import eventually
 from .fake_slack import event_callback
 from .payloads import (
-    ALICE, BOB, HELP, HELPER, RANDOM, app_user_message, at, block_actions, bot_message, channel_join, message,
-    message_changed, message_deleted, reaction_added, ts,
+    ALICE,
+    BOB,
+    HELP,
+    HELPER,
+    RANDOM,
+    app_user_message,
+    at,
+    block_actions,
+    bot_message,
+    channel_join,
+    message,
+    message_changed,
+    message_deleted,
+    reaction_added,
+    ts,
 )
 
 WINDOW = timedelta(hours=1)
@@ -244,18 +257,26 @@ async def test_http_mode_verifies_signatures(fake, slack_settings, start_slack, 
     now = str(int(time.time()))
     good = SignatureVerifier(secret).generate_signature(timestamp=now, body=body)
     async with aiohttp.ClientSession() as http:
-        bad = await http.post(url, data=body, headers={"X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64,
-                                                       "Content-Type": "application/json"})
+        bad = await http.post(
+            url, data=body, headers={"X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64, "Content-Type": "application/json"}
+        )
         assert bad.status == 401
         assert question(tracker, asked) is None
-        ok = await http.post(url, data=body, headers={"X-Slack-Request-Timestamp": now, "X-Slack-Signature": good,
-                                                      "Content-Type": "application/json"})
+        ok = await http.post(url, data=body, headers={"X-Slack-Request-Timestamp": now, "X-Slack-Signature": good, "Content-Type": "application/json"})
         assert ok.status == 200
         await eventually(lambda: question(tracker, asked))
         # Slack redelivers when the ack was slow: same body, X-Slack-Retry-Num set.
-        again = await http.post(url, data=body, headers={"X-Slack-Request-Timestamp": now, "X-Slack-Signature": good,
-                                                         "Content-Type": "application/json", "X-Slack-Retry-Num": "1",
-                                                         "X-Slack-Retry-Reason": "http_timeout"})
+        again = await http.post(
+            url,
+            data=body,
+            headers={
+                "X-Slack-Request-Timestamp": now,
+                "X-Slack-Signature": good,
+                "Content-Type": "application/json",
+                "X-Slack-Retry-Num": "1",
+                "X-Slack-Retry-Reason": "http_timeout",
+            },
+        )
         assert again.status == 200
     assert len(tracker.questions()) == 1
     assert fake.called("apps.connections.open") == []

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from adapters.slack import translate
 from adapters.slack.translate import Context, Malformed
 from bot.events import Delete, Edit, Message, Reaction
 
 from .payloads import (
-    ALICE, APP_USER, ASKER, HELP, HELPER, app_user_message, at, bot_message, channel_join, message, message_changed,
-    message_deleted, reaction_added, ts,
+    ALICE,
+    APP_USER,
+    ASKER,
+    HELP,
+    HELPER,
+    app_user_message,
+    at,
+    bot_message,
+    channel_join,
+    message,
+    message_changed,
+    message_deleted,
+    reaction_added,
+    ts,
 )
 
 SECRET_TEXT = "my password is hunter2"
@@ -19,8 +33,9 @@ SECRET_TEXT = "my password is hunter2"
 
 @pytest.fixture
 def ctx() -> Context:
-    return Context(workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"},
-                   bot_users={"U0BOT0001"}, self_user="U0BOT0001")
+    return Context(
+        workspace_url="https://acme.slack.com/", channel_names={HELP: "help"}, user_names={ASKER: "Asker"}, bot_users={"U0BOT0001"}, self_user="U0BOT0001"
+    )
 
 
 def test_top_level_message(ctx):
@@ -54,8 +69,21 @@ def test_bots_and_apps_are_never_members(ctx):
     assert translate.event(bot_message("no user field", when=ts(5)), ctx)[0].author == "B0OTHER01"
 
 
-@pytest.mark.parametrize("subtype", ["channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",
-                                     "pinned_item", "bot_add", "group_join", "message_replied", "huddle_thread"])
+@pytest.mark.parametrize(
+    "subtype",
+    [
+        "channel_join",
+        "channel_leave",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "pinned_item",
+        "bot_add",
+        "group_join",
+        "message_replied",
+        "huddle_thread",
+    ],
+)
 def test_housekeeping_is_skipped(ctx, subtype):
     evt = channel_join(ASKER, ts(1)) | {"subtype": subtype}
     assert translate.event(evt, ctx) == []
@@ -88,16 +116,19 @@ def test_live_history_and_export_shapes_translate_alike(ctx):
     assert translate.event(live, ctx) == translate.history([stored], HELP, ctx)
 
 
-@pytest.mark.parametrize("bad", [
-    {"type": "message", "channel": HELP, "text": SECRET_TEXT},  # no ts, no user
-    {"type": "message", "channel": HELP, "user": ASKER, "ts": "yesterday", "text": SECRET_TEXT},
-    {"type": "message", "user": ASKER, "ts": "1767607200.000100", "text": SECRET_TEXT},  # no channel
-    {"type": "message", "channel": HELP, "user": ASKER, "ts": "1767607200.000100", "text": ["not", "text"]},
-    {"type": "message", "channel": HELP, "subtype": "message_changed", "ts": "1767607200.000100"},
-    {"type": "reaction_added", "user": ASKER, "item": {"type": "message", "channel": HELP}, "event_ts": "1"},
-    {"type": "app_home_opened", "user": ASKER},
-    "not even an object",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "message", "channel": HELP, "text": SECRET_TEXT},  # no ts, no user
+        {"type": "message", "channel": HELP, "user": ASKER, "ts": "yesterday", "text": SECRET_TEXT},
+        {"type": "message", "user": ASKER, "ts": "1767607200.000100", "text": SECRET_TEXT},  # no channel
+        {"type": "message", "channel": HELP, "user": ASKER, "ts": "1767607200.000100", "text": ["not", "text"]},
+        {"type": "message", "channel": HELP, "subtype": "message_changed", "ts": "1767607200.000100"},
+        {"type": "reaction_added", "user": ASKER, "item": {"type": "message", "channel": HELP}, "event_ts": "1"},
+        {"type": "app_home_opened", "user": ASKER},
+        "not even an object",
+    ],
+)
 def test_malformed_payloads_raise_without_quoting_text(ctx, bad):
     with pytest.raises(Malformed) as exc:
         translate.event(bad, ctx)
@@ -113,9 +144,34 @@ def test_ts_stays_a_string_and_orders_as_a_number():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=12) | st.sampled_from(["message", "1767607200.000100", HELP, ASKER]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["type", "subtype", "channel", "user", "ts", "thread_ts", "text", "message", "item", "event_ts",
-                         "deleted_ts", "reaction", "bot_id", "edited", "reactions", "users", "name"]), inner, max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "subtype",
+                    "channel",
+                    "user",
+                    "ts",
+                    "thread_ts",
+                    "text",
+                    "message",
+                    "item",
+                    "event_ts",
+                    "deleted_ts",
+                    "reaction",
+                    "bot_id",
+                    "edited",
+                    "reactions",
+                    "users",
+                    "name",
+                ]
+            ),
+            inner,
+            max_size=8,
+        )
+    ),
     max_leaves=20,
 )
 
