@@ -34,7 +34,9 @@ from .replies import (  # noqa: F401  (re-exported: the engine and older imports
 REASK_WINDOW = timedelta(minutes=30)
 # The author's own recent substantive lines: the new one continues them.
 MONOLOGUE_WINDOW = timedelta(minutes=5)
-@dataclass(frozen=True, slots=True)
+
+
+@dataclass(slots=True, eq=False)  # not frozen: made for every message, and a frozen init costs a setattr a field
 class Reading:
     """One message as the core reads it in its channel."""
 
@@ -42,7 +44,7 @@ class Reading:
     cues: TextCues  # of the text without the addresses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # read-only by convention (not frozen: one is made for every message)
 class _Seen:
     id: str
     author: str
@@ -79,7 +81,7 @@ class ChannelContext:
 
     def __init__(self, *, horizon: timedelta = timedelta(minutes=30), max_messages: int = 50):
         self.horizon = horizon
-        self._recent: deque[_Seen] = deque(maxlen=max_messages)
+        self._recent: deque[_Seen] = deque(maxlen=min(max_messages, replies.MAX_MEMORY))
         # Who asked when, kept apart from the message deque: in a busy channel
         # 50 messages span a few minutes, but a re-ask comes much later.
         # Capped at max_messages askers, oldest dropped first.

@@ -69,7 +69,8 @@ REPLY_LABELS = {
 }
 model.check(model.REPLY, REPLY_FEATURES)
 _REPLY = model.REPLY  # bench/train.py swaps in the model it is fitting
-_LOG1P = tuple(math.log1p(i) for i in range(256))  # log1p of a message distance (the deque holds far fewer)
+MAX_MEMORY = 256  # messages a channel's memory may hold (bot/conversation.py)
+_LOG1P = tuple(math.log1p(i) for i in range(MAX_MEMORY))  # log1p of a message distance
 _QUIET_S = QUIET_WINDOW.total_seconds()
 
 
@@ -234,8 +235,8 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
         taken += 1
         if (mentions or taken > NEAR_CANDIDATES) and c.author not in mentions:
             continue
-        dist = _LOG1P[min(255, n_last - c.n)]
-        sc = base + c.prior + w_gap * log1p(max(0.0, seconds / 60)) + w_dist * dist
+        dist = _LOG1P[n_last - c.n]  # (the memory holds at most MAX_MEMORY messages)
+        sc = base + c.prior + (w_gap * log1p(seconds / 60) if seconds > 0 else 0.0) + w_dist * dist
         latest = last_of.get(c.author) == c.n
         if latest:
             sc += w_latest
