@@ -224,32 +224,38 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     best_s, best = -1e9, None
     taken = 0
     log1p = math.log1p
+    # Unaddressed, only the NEAR_CANDIDATES latest count; addressed, the addressees' messages that far back.
+    limit = MAX_CANDIDATES if mentions else NEAR_CANDIDATES
+    mine_n = mine if (mine is not None and since) else -1  # "the replier spoke since c"
+    w_adist, w_alatest, w_partners = W.adist, W.alatest, W.partners
     for c in reversed(ctx._recent):
-        if taken >= MAX_CANDIDATES:
+        if taken >= limit:
             break
         seconds = now_ts - c.ts
         if seconds > horizon:
             break
-        if c.author == me:
+        author = c.author
+        if author == me:
             continue
         taken += 1
-        if (mentions or taken > NEAR_CANDIDATES) and c.author not in mentions:
+        if mentions and author not in mentions:
             continue
-        dist = _LOG1P[n_last - c.n]  # (the memory holds at most MAX_MEMORY messages)
+        n = c.n
+        dist = _LOG1P[n_last - n]  # (the memory holds at most MAX_MEMORY messages)
         sc = base + c.prior + (w_gap * log1p(seconds / 60) if seconds > 0 else 0.0) + w_dist * dist
-        latest = last_of.get(c.author) == c.n
+        latest = last_of.get(author) == n
         if latest:
             sc += w_latest
         if mentions:  # (then c is by an addressee)
-            sc += addr_w + W.adist * dist + (W.alatest if latest else 0.0)
+            sc += addr_w + w_adist * dist + (w_alatest if latest else 0.0)
         if c.mentions:
             sc += w_me if me in c.mentions else w_cother
-        if since and mine > c.n:  # type: ignore[operator]
+        if n < mine_n:
             sc += since
-        if c.n == n_last:
+        if n == n_last:
             sc += w_adj
-        if partners and c.author in partners:
-            sc += W.partners
+        if partners and author in partners:
+            sc += w_partners
         if sc > best_s:
             best_s, best = sc, c
     if best is None or best_s < W.threshold:
