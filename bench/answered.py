@@ -139,6 +139,13 @@ class EndToEnd:
     nudge_cases: int = 0
     gold_agree: int = 0  # the same, on the gold questions only (a missed question: no nudge)
     gold_cases: int = 0
+    nudges_sent: int = 0  # DMs the system would send at +1 h
+    nudges_warranted: int = 0  # gold questions with no reply from another human within the hour
+    nudges_right: int = 0  # sent and warranted
+
+    def nudge_pr(self) -> tuple[float, float]:
+        """Of the nudges sent, the share gold says were warranted; of the warranted, the share sent."""
+        return self.nudges_right / max(1, self.nudges_sent), self.nudges_right / max(1, self.nudges_warranted)
 
     def p90(self) -> float:
         e = sorted(self.ttfr_errors or [])
@@ -160,9 +167,14 @@ def end_to_end(logs: list[IrcLog]) -> tuple[EndToEnd, EndToEnd, EndToEnd]:
 
     answered accuracy: on the gold questions the system detected, does it call them answered exactly
     when a human reply link from someone else exists? TTFR error: |its first response - the gold first
-    response| in seconds, where both say answered. Nudge agreement: on every labelled line that is a gold
-    question or that the system took for one, would both nudge at +1 h (a question with no first response
-    within the hour)?"""
+    response| in seconds, where both say answered.
+
+    "Would nudge at +1 h", as a moderator experiences it: for each labelled line, gold says "nudge" iff it is
+    a gold question with no gold reply from another human within the hour; a system says "nudge" iff it took
+    the line for a question and found no answer within the hour. Agreement is the share of lines where the
+    two agree, over the gold questions ∪ the system's detected questions (what a moderator would see or
+    miss); nudge precision: of the DMs the system would send, the share gold says are warranted; nudge
+    recall: of the warranted ones, the share it sends."""
     ours, nxt, qmark = EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[])
     for log in logs:
         by_id = log.by_id()
@@ -188,6 +200,9 @@ def end_to_end(logs: list[IrcLog]) -> tuple[EndToEnd, EndToEnd, EndToEnd]:
                     nudge = detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)
                     fig.nudge_cases += 1
                     fig.nudge_agree += nudge == gold_nudge
+                    fig.nudges_sent += nudge
+                    fig.nudges_warranted += gold_nudge
+                    fig.nudges_right += nudge and gold_nudge
                 if gold:
                     fig.gold_cases += 1
                     fig.gold_agree += (detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)) == gold_nudge
@@ -222,6 +237,11 @@ def main(argv: list[str] | None = None) -> int:
              f"next-speaker rule {agree(nxt)}; '?' rule + next-speaker {agree(qmark)} "
              f"(on gold questions ∪ detected ones; on gold questions only: ours {ours.gold_agree / max(1, ours.gold_cases):.3f})",
              ">= 0.90")
+        def pr(f: EndToEnd) -> str:
+            p, r = f.nudge_pr()
+            return f"P {p:.3f} R {r:.3f} ({f.nudges_sent} sent, {f.nudges_warranted} warranted)"
+        emit(f"nudges at +1 h: precision / recall (dev){variant}", round(ours.nudge_pr()[0], 3), "precision",
+             f"ours {pr(ours)}; next-speaker rule {pr(nxt)}; '?' rule + next-speaker {pr(qmark)}")
         return 0
     print(f"Flat-channel reply inference on {len(cases)} gold questions in {len(logs)} IRC logs")
     report("ours (ChannelContext.reply_target)", cases, lambda c: c.ours)
@@ -232,6 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<44} answered accuracy {_pct(f.answered_ok, f.detected_gold)}   "
               f"TTFR error p90 {f.p90():.0f} s   nudge@1h agreement {_pct(f.nudge_agree, f.nudge_cases)}"
               f" (gold questions only {_pct(f.gold_agree, f.gold_cases)})")
+    print("\n'would nudge at +1 h': gold nudges a gold question with no reply from another human within the hour;")
+    print("a system nudges a line it took for a question and found no answer for within the hour. Agreement over")
+    print("the gold questions ∪ the system's detected ones; precision/recall of the nudges themselves:")
+    for name, f in (("ours", ours), ("next-speaker rule (our detected questions)", nxt),
+                    ("'?' rule + next-speaker rule", qmark)):
+        p, r = f.nudge_pr()
+        print(f"  {name:<44} nudges sent {f.nudges_sent:>3}, warranted {f.nudges_warranted:>3}, right {f.nudges_right:>3}"
+              f"   precision {p:.3f}   recall {r:.3f}")
     if args.errors:
         print("\nresponder mismatches:")
         for c in cases:

@@ -41,7 +41,7 @@ os.environ["UNANSWERED_TRAINING"] = "1"  # the shipped weights may not match the
 import numpy as np  # noqa: E402
 
 from bench.irc import FIRST_ANNOTATED, IrcLog, load  # noqa: E402
-from bot import conversation, detect, model  # noqa: E402
+from bot import detect, model, replies  # noqa: E402
 from bot.conversation import ChannelContext  # noqa: E402
 from bot.watchdog import FLAT_HORIZON  # noqa: E402
 
@@ -119,7 +119,7 @@ def install(q: model.Linear | None = None, r: model.Linear | None = None) -> Non
     if q is not None:
         detect._Q = q
     if r is not None:
-        conversation._REPLY = r
+        replies._REPLY = r
 
 
 def dev_f1(dev: list[IrcLog], threshold: float) -> tuple[float, float, float]:
@@ -147,7 +147,7 @@ def dev_f1(dev: list[IrcLog], threshold: float) -> tuple[float, float, float]:
 def dev_answered(dev: list[IrcLog], threshold: float) -> float:
     """Answered-vs-not accuracy on dev's gold questions (forced open), at a reply threshold."""
     from bench.answered import run_log
-    r = conversation._REPLY
+    r = replies._REPLY
     install(r=model.Linear(r.features, r.weights, r.bias, threshold))
     cases = [c for log in dev for c in run_log(log)]
     return sum((c.ours is not None) == (c.truth is not None) for c in cases) / len(cases)
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> int:
         return 1
     current = json.loads(OUT.read_text(encoding="utf-8"))
     # Start from a neutral model so nothing of the shipped file leaks into the fit.
-    q_names, r_names = detect.FEATURES, conversation.REPLY_FEATURES
+    q_names, r_names = detect.FEATURES, replies.REPLY_FEATURES
     install(linear(q_names, [0.0] * len(q_names), 0.0, 0.0), linear(r_names, [0.0] * len(r_names), -9.0, 0.0))
     qx, qy, rx, ry = walk(train, rule_question)
     qw, qb = fit(np.array(qx), np.array(qy))
@@ -175,7 +175,7 @@ def main(argv: list[str]) -> int:
     qw, qb = fit(np.array(qx), np.array(qy))
     rw, rb = fit(np.array(rx), np.array(ry))
     rx_a = np.array(rx)
-    quiet_adj = rx_a[:, conversation.REPLY_FEATURES.index("adjacent_quiet")] > 0
+    quiet_adj = rx_a[:, replies.REPLY_FEATURES.index("adjacent_quiet")] > 0
     print(f"reply pairs adjacent in a quiet channel: {int(quiet_adj.sum())} ({int(np.array(ry)[quiet_adj].sum())} links)")
     print(f"pass 2: {len(qy)} question examples ({int(sum(qy))} positive), {len(ry)} reply pairs ({int(sum(ry))} links)")
 

@@ -81,7 +81,7 @@ def _forms(author: str, name: str | None) -> tuple[tuple[str, str], ...]:
             k = key(n)
             if k:
                 out.append((k, n.lower()))
-    return tuple(out)
+    return tuple(dict.fromkeys(out))  # "U123" named "u123": one form, not two
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from click.testing import CliRunner
 
-from bot import conversation, detect, model
+from bot import detect, model, replies
 from bot.cli import main
 from bot.conversation import ChannelContext
 from bot.cues import count_words, text_cues
@@ -47,7 +47,7 @@ def test_a_newcomers_question_in_japanese_is_a_question() -> None:
 def test_model_file_ships_with_the_package_and_matches_the_code() -> None:
     data = json.loads(resources.files("bot").joinpath("model.json").read_text(encoding="utf-8"))
     assert tuple(data["question"]["features"]) == detect.FEATURES
-    assert tuple(data["reply"]["features"]) == conversation.REPLY_FEATURES
+    assert tuple(data["reply"]["features"]) == replies.REPLY_FEATURES
     assert "CC-BY-4.0" in data["meta"]["licence"]
     with pytest.raises(RuntimeError, match="make train"):
         model.check(model.REPLY, ("not", "the", "features"))
