@@ -147,6 +147,7 @@ def dev_f1(dev: list[IrcLog], threshold: float) -> tuple[float, float, float]:
 def dev_answered(dev: list[IrcLog], threshold: float) -> float:
     """Answered-vs-not accuracy on dev's gold questions (forced open), at a reply threshold."""
     from bench.answered import run_log
+
     r = replies._REPLY
     install(r=model.Linear(r.features, r.weights, r.bias, threshold))
     cases = [c for log in dev for c in run_log(log)]
@@ -171,6 +172,7 @@ def main(argv: list[str]) -> int:
 
     def by_detector(msg, ctx) -> bool:
         return detect.judge(msg, ctx).score >= pass1.threshold
+
     qx, qy, rx, ry = walk(train, by_detector)
     qw, qb = fit(np.array(qx), np.array(qy))
     rw, rb = fit(np.array(rx), np.array(ry))
@@ -184,8 +186,7 @@ def main(argv: list[str]) -> int:
     grid = [round(-2.0 + 0.1 * i, 1) for i in range(51)]
     # the best F1 among thresholds with precision >= 0.80 (a wrong DM costs more than a missed one), else the best F1
     sweep = {t: dev_f1(dev, t) for t in grid}
-    print("dev sweep (threshold: F1 P R): " + "  ".join(f"{t:+.1f}: {f:.3f} {p:.2f} {r:.2f}"
-                                                         for t, (f, p, r) in sweep.items() if -0.5 <= t <= 2.5))
+    print("dev sweep (threshold: F1 P R): " + "  ".join(f"{t:+.1f}: {f:.3f} {p:.2f} {r:.2f}" for t, (f, p, r) in sweep.items() if -0.5 <= t <= 2.5))
     precise = [t for t in grid if sweep[t][1] >= 0.80] or grid
     q_best = max(precise, key=lambda t: (round(sweep[t][0], 4), -abs(t)))
     f1, p, r = dev_f1(dev, q_best)
@@ -199,7 +200,7 @@ def main(argv: list[str]) -> int:
         "meta": {
             "about": "Weights of unanswered's question detector and flat-channel reply model (bot/model.py).",
             "fitted_on": "training split of the #ubuntu IRC disentanglement data, Kummerfeld et al., 'A Large-Scale "
-                         "Corpus for Conversation Disentanglement' (ACL 2019), github.com/jkkummerfeld/irc-disentanglement",
+            "Corpus for Conversation Disentanglement' (ACL 2019), github.com/jkkummerfeld/irc-disentanglement",
             "licence": "derived from data under CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/)",
             "thresholds_chosen_on": "development split (hand-labelled questions); never fitted on",
             "reproduce": "make train",
@@ -216,7 +217,7 @@ def main(argv: list[str]) -> int:
     print(f"wrote {OUT.relative_to(ROOT)}")
     for name, part in (("question", out["question"]), ("reply", out["reply"])):
         print(f"{name}: bias {part['bias']:+.2f}, threshold {part['threshold']:+.2f}")
-        for f, w in sorted(zip(part["features"], part["weights"]), key=lambda t: -abs(t[1])):
+        for f, w in sorted(zip(part["features"], part["weights"], strict=True), key=lambda t: -abs(t[1])):
             print(f"  {f:<20} {w:+.3f}")
     return 0
 

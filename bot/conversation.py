@@ -27,8 +27,15 @@ from .addresses import Roster
 from .cues import TextCues, text_cues, without_names
 from .events import Message
 from .replies import (  # noqa: F401  (re-exported: the engine and older imports)
-    CONVERSATION_WINDOW, MAX_CANDIDATES, NEAR_CANDIDATES, NEVER_ANSWERS, REPLY_FEATURES, REPLY_LABELS, Link,
-    OpenQuestion)
+    CONVERSATION_WINDOW,
+    MAX_CANDIDATES,
+    NEAR_CANDIDATES,
+    NEVER_ANSWERS,
+    REPLY_FEATURES,
+    REPLY_LABELS,
+    Link,
+    OpenQuestion,
+)
 
 # A question by the same author this recently makes a new one a re-ask or follow-up.
 REASK_WINDOW = timedelta(minutes=30)
@@ -119,8 +126,11 @@ class ChannelContext:
         fresh = spoke is None or not _ZERO <= at - spoke <= self.horizon  # not spoke_recently(), inline
         chatter, asks, long = bool(cues.chatter), cues.asks, cues.words >= 12
         recent = self._recent
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, at.timestamp(),
-                            replies.prior(asks, is_question, chatter, long, fresh)))
+        recent.append(
+            _Seen(
+                msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, at.timestamp(), replies.prior(asks, is_question, chatter, long, fresh)
+            )
+        )
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at
@@ -218,7 +228,6 @@ class ChannelContext:
         """The earlier message msg most likely answers, if the model is sure enough."""
         return replies.link(self, msg)
 
-    def reply_target(self, msg: Message, open_questions: Sequence[OpenQuestion], *,
-                     own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
+    def reply_target(self, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
         """If msg is the first response to one of open_questions, (question key, reason)."""
         return replies.reply_target(self, msg, open_questions, own_question=own_question)

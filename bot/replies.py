@@ -40,10 +40,29 @@ CONVERSATION_WINDOW = timedelta(minutes=10)  # "the two were already talking": a
 QUIET_WINDOW = timedelta(minutes=5)  # "a quiet channel": at most QUIET_MAX messages in the last QUIET_WINDOW
 QUIET_MAX = 4
 
-REPLY_FEATURES = ("addressed", "c_addressed_me", "c_addressed_other", "gap", "distance",
-                  "latest_of_author", "author_spoke_since", "partners", "c_asks", "c_question", "c_chatter",
-                  "c_long", "m_asks", "m_advice", "m_fresh", "adjacent", "quiet", "adjacent_quiet", "c_fresh",
-                  "addressed_latest", "addressed_distance")
+REPLY_FEATURES = (
+    "addressed",
+    "c_addressed_me",
+    "c_addressed_other",
+    "gap",
+    "distance",
+    "latest_of_author",
+    "author_spoke_since",
+    "partners",
+    "c_asks",
+    "c_question",
+    "c_chatter",
+    "c_long",
+    "m_asks",
+    "m_advice",
+    "m_fresh",
+    "adjacent",
+    "quiet",
+    "adjacent_quiet",
+    "c_fresh",
+    "addressed_latest",
+    "addressed_distance",
+)
 REPLY_LABELS = {
     "addressed": "addressed to the asker",
     "c_addressed_me": "the asker had addressed the replier",
@@ -106,7 +125,7 @@ class _Weights:
 
     def __init__(self, m: model.Linear) -> None:
         self.model = m
-        self.w = w = dict(zip(m.features, m.weights))
+        self.w = w = dict(zip(m.features, m.weights, strict=True))
         self.bias, self.threshold = m.bias, m.threshold
         self.m_asks, self.m_advice, self.m_fresh, self.quiet = w["m_asks"], w["m_advice"], w["m_fresh"], w["quiet"]
         self.addr, self.me, self.cother = w["addressed"], w["c_addressed_me"], w["c_addressed_other"]
@@ -132,9 +151,13 @@ def prior(asks: bool, is_question: bool, chatter: bool, long: bool, fresh: bool)
     k = (asks, is_question, chatter, long, fresh)
     if (v := ws.priors.get(k)) is None:
         w = ws.w
-        v = ws.priors[k] = ((w["c_asks"] if asks else 0.0) + (w["c_question"] if is_question else 0.0)
-                            + (w["c_chatter"] if chatter else 0.0) + (w["c_long"] if long else 0.0)
-                            + (w["c_fresh"] if fresh else 0.0))
+        v = ws.priors[k] = (
+            (w["c_asks"] if asks else 0.0)
+            + (w["c_question"] if is_question else 0.0)
+            + (w["c_chatter"] if chatter else 0.0)
+            + (w["c_long"] if long else 0.0)
+            + (w["c_fresh"] if fresh else 0.0)
+        )
     return v
 
 
@@ -176,29 +199,32 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
         adjacent = 1.0 if c.n == n_now - 1 else 0.0
         latest = 1.0 if ctx._last.get(c.author) == c.n else 0.0
         distance = math.log1p(n_now - 1 - c.n)
-        yield c, [
-            1.0 if addressed else 0.0,
-            1.0 if me in c.mentions else 0.0,
-            1.0 if c.mentions and me not in c.mentions else 0.0,
-            math.log1p(max(0.0, minutes)),
-            distance,
-            latest,
-            1.0 if mine is not None and mine > c.n else 0.0,
-            1.0 if c.author in partners else 0.0,
-            1.0 if c.asks else 0.0,
-            1.0 if c.is_question else 0.0,
-            1.0 if c.chatter else 0.0,
-            1.0 if c.long else 0.0,
-            m_asks,
-            m_advice,
-            m_fresh,
-            adjacent,
-            quiet,
-            adjacent * quiet,
-            1.0 if c.fresh else 0.0,
-            latest if addressed else 0.0,
-            distance if addressed else 0.0,
-        ]
+        yield (
+            c,
+            [
+                1.0 if addressed else 0.0,
+                1.0 if me in c.mentions else 0.0,
+                1.0 if c.mentions and me not in c.mentions else 0.0,
+                math.log1p(max(0.0, minutes)),
+                distance,
+                latest,
+                1.0 if mine is not None and mine > c.n else 0.0,
+                1.0 if c.author in partners else 0.0,
+                1.0 if c.asks else 0.0,
+                1.0 if c.is_question else 0.0,
+                1.0 if c.chatter else 0.0,
+                1.0 if c.long else 0.0,
+                m_asks,
+                m_advice,
+                m_fresh,
+                adjacent,
+                quiet,
+                adjacent * quiet,
+                1.0 if c.fresh else 0.0,
+                latest if addressed else 0.0,
+                distance if addressed else 0.0,
+            ],
+        )
 
 
 def link(ctx: ChannelContext, msg: Message) -> Link | None:
@@ -263,15 +289,27 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     return Link(best.id, best.author, best.at, best_s, best)
 
 
-def reply_target(ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *,
-                 own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
+# Open questions a flat-channel message is weighed against, newest first. The reply model links a message to one
+# of the last few speakers, so a question older than this many newer open ones is out of its reach anyway.
+OPEN_CONSIDERED = 100
+
+
+def reply_target(
+    ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
+) -> tuple[int, str] | None:
     """If msg (a top-level message from a human) is the first response to one of open_questions
     in this flat channel, return (question key, reason). Never the asker's own message.
     own_question: the detector judges msg a new question of its own (never an answer); a callable is
     asked only when that matters (an unaddressed message), so the detector need not always run first."""
     now, me = msg.at, msg.author
     since = now - ctx.horizon
-    open_here = [q for q in open_questions if q.author != me and since <= q.at <= now]
+    open_here: list[OpenQuestion] = []
+    for q in reversed(open_questions):  # newest first, and only so many: the cost stays flat in a busy channel
+        if q.author != me and since <= q.at <= now:
+            open_here.append(q)
+            if len(open_here) == OPEN_CONSIDERED:
+                break
+    open_here.reverse()
     if not open_here:
         return None
     r = ctx.read(msg)
