@@ -512,10 +512,8 @@ class FakeDiscord:
         return self._error(404, 0, "404: Not Found")
 
     def _open_dm(self, recipient: str) -> web.Response:
-        for cid, uid in self.dms.items():
-            if uid == recipient:
-                break
-        else:
+        cid = next((c for c, uid in self.dms.items() if uid == recipient), None)
+        if cid is None:
             cid = str(800000000000000000 + next(self._ids))
             self.dms[cid] = recipient
         return self._reply({"id": cid, "type": 1, "last_message_id": None, "recipients": [user(recipient, f"user{recipient[-2:]}")]})
