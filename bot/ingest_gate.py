@@ -138,9 +138,9 @@ class IngestGate:
         first chunk and cleared after the last: a crash between chunks has moved the resume point
         past events not yet stored (a thread reply to an older root), so the next start reads
         those channels again from there."""
-        durable = bool(read_from) and len(events) > self.chunk and self.save_pending is not None
-        if durable:
-            self.save_pending({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})  # type: ignore[misc]
+        save = self.save_pending if read_from and len(events) > self.chunk else None
+        if save is not None:
+            save({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})
         for start in range(0, len(events), self.chunk):
             part = events[start : start + self.chunk]
             try:
@@ -153,8 +153,8 @@ class IngestGate:
                 self.retry_later()
                 return False
             await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
-        if durable:
-            self.save_pending({c: t.isoformat() for c, t in self._gaps.items()})  # type: ignore[misc]
+        if save is not None:
+            save({c: t.isoformat() for c, t in self._gaps.items()})
         return True
 
     def restore(self, saved: Any) -> None:
