@@ -468,6 +468,8 @@ def storable(event: Event) -> Event:
     changes = {}
     for name in getattr(event, "__slots__", ()):
         value = getattr(event, name)
+        if isinstance(value, str) and value.isascii():
+            continue  # the common case, and a C-speed check: no surrogate can hide in ASCII
         if isinstance(value, str) and _SURROGATE.search(value):
             changes[name] = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         elif isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
