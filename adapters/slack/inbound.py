@@ -17,7 +17,6 @@ with back-off (health shows it failing) while the others run; a refused token is
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -25,7 +24,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -36,6 +34,7 @@ from bot.events import Event
 
 from . import catchup, translate
 from .channels import ChannelLookups
+from .connection import HTTP_PATH, Connections
 from .outbound import SlackTransport, api_error
 
 # Token checks and the client live in tokens.py; they stay importable from here.
@@ -57,6 +56,7 @@ log = logging.getLogger("unanswered.slack")
 __all__ = [
     "APP_TOKEN_VAR",
     "AUTH_ERRORS",
+    "HTTP_PATH",
     "BOT_TOKEN_VAR",
     "SIGNING_VAR",
     "WHERE_APP",
@@ -70,7 +70,6 @@ __all__ = [
 
 
 SEEN_EVENTS = 5000  # event ids remembered to drop Events API redeliveries
-HTTP_PATH = "/slack/events"
 CONNECT_RETRY = 5.0  # seconds before connecting again when Slack cannot be reached (doubles)
 CONNECT_RETRY_MAX = 300.0
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
@@ -84,7 +83,7 @@ def _error(exc: SlackApiError) -> str:
     return api_error(exc)[0]  # safe when the answer was not JSON at all
 
 
-class SlackSource(ChannelLookups):
+class SlackSource(ChannelLookups, Connections):
     name = "slack"
 
     def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, http_port: int | None = None, http_host: str = "0.0.0.0") -> None:
@@ -271,54 +270,6 @@ class SlackSource(ChannelLookups):
             self.ctx.bot_users.add(self.ctx.self_user)
         url = auth.get("url")
         self.ctx.workspace_url = url if isinstance(url, str) and url.startswith("https://") else None
-
-    async def _connect_socket(self) -> None:
-        app_token = self.settings.slack.app_token.get_secret_value()  # type: ignore[union-attr]
-        try:
-            # Asking for the URL ourselves checks the app token once, clearly, instead of
-            # letting the socket client retry a refused token forever.
-            opened = await self.client.apps_connections_open(app_token=app_token)
-        except SlackApiError as exc:
-            if _error(exc) in AUTH_ERRORS:
-                raise ConfigError([f"{APP_TOKEN_VAR} was refused by Slack ({_error(exc)}); create a new one at {WHERE_APP}"]) from None
-            raise
-        self.socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client, ping_interval=self.socket_ping_interval)
-        self.socket.client.wss_uri = opened.get("url")
-        self.socket.client.on_message_listeners.append(self._on_socket_message)
-        self.socket.client.on_close_listeners.append(self._on_socket_close)
-        await self.socket.connect_async()
-        self.port.report(True, "connected (Socket Mode)")
-
-    async def _on_socket_message(self, message: Any) -> None:
-        try:
-            data = json.loads(message.data)
-        except (TypeError, ValueError):
-            return
-        if not isinstance(data, dict) or data.get("type") != "hello":
-            return
-        self._hellos += 1
-        self.port.report(True, "connected (Socket Mode)")
-        if self._hellos > 1:
-            # A new connection after a drop: read what was said while we were away.
-            self._spawn(self._catch_up_holding())
-
-    async def _on_socket_close(self, message: Any) -> None:
-        self.port.report(False, "Socket Mode connection closed; reconnecting")
-
-    async def _serve_http(self) -> None:
-        async def handle(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
-
-        web_app = web.Application()
-        web_app.add_routes([web.post(HTTP_PATH, handle)])
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.http_host, self.http_port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        if server is not None and server.sockets:
-            self.http_port = server.sockets[0].getsockname()[1]
-        self.port.report(True, f"listening for Events API requests on port {self.http_port}{HTTP_PATH}")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
