@@ -31,7 +31,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.neutralise import link_label
-from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
+from bot.transport import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
 
 log = logging.getLogger("unanswered.slack.outbound")
 
