@@ -18,13 +18,12 @@ around for plain-text addresses) and answers:
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Sequence
 
 from . import replies
 from .addresses import Roster
-from .cues import TextCues, text_cues, without_names
+from .cues import text_cues, without_names
 from .events import Message
 from .replies import (  # noqa: F401  (re-exported: the engine and older imports)
     CONVERSATION_WINDOW,
@@ -35,36 +34,14 @@ from .replies import (  # noqa: F401  (re-exported: the engine and older imports
     REPLY_LABELS,
     Link,
     OpenQuestion,
+    Reading,
+    _Seen,
 )
 
 # A question by the same author this recently makes a new one a re-ask or follow-up.
 REASK_WINDOW = timedelta(minutes=30)
 # The author's own recent substantive lines: the new one continues them.
 MONOLOGUE_WINDOW = timedelta(minutes=5)
-
-
-@dataclass(slots=True, eq=False)  # not frozen: made for every message, and a frozen init costs a setattr a field
-class Reading:
-    """One message as the core reads it in its channel."""
-
-    mentions: tuple[str, ...]  # author ids addressed: platform mentions and plain-text addresses
-    cues: TextCues  # of the text without the addresses
-
-
-@dataclass(slots=True, eq=False)  # read-only by convention (not frozen: one is made for every message)
-class _Seen:
-    id: str
-    author: str
-    at: datetime
-    mentions: tuple[str, ...]
-    is_question: bool
-    chatter: bool  # greeting, thanks, ack, probe: says nothing of its own
-    asks: bool
-    long: bool
-    fresh: bool  # its author's first message within the horizon
-    n: int  # position in the channel (count of messages remembered before it)
-    ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
-    prior: float  # the reply model's terms that depend on this message alone
 
 
 _ZERO = timedelta(0)

@@ -19,15 +19,57 @@ computed inline, with the message-level terms added once.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from . import model
+from .cues import TextCues
 from .events import Message
 
-if TYPE_CHECKING:
-    from .conversation import ChannelContext, _Seen
+
+@dataclass(slots=True, eq=False)  # not frozen: made for every message, and a frozen init costs a setattr a field
+class Reading:
+    """One message as the core reads it in its channel."""
+
+    mentions: tuple[str, ...]  # author ids addressed: platform mentions and plain-text addresses
+    cues: TextCues  # of the text without the addresses
+
+
+@dataclass(slots=True, eq=False)  # read-only by convention (not frozen: one is made for every message)
+class _Seen:
+    id: str
+    author: str
+    at: datetime
+    mentions: tuple[str, ...]
+    is_question: bool
+    chatter: bool  # greeting, thanks, ack, probe: says nothing of its own
+    asks: bool
+    long: bool
+    fresh: bool  # its author's first message within the horizon
+    n: int  # position in the channel (count of messages remembered before it)
+    ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
+    prior: float  # the reply model's terms that depend on this message alone
+
+
+class ChannelContext(Protocol):
+    """What the reply model reads of a channel's memory (``conversation.ChannelContext`` has it).
+
+    A protocol, so that the memory imports the model and never the other way round.
+    """
+
+    horizon: timedelta
+    _recent: deque[_Seen]
+    _last: dict[str, int]
+    _n: int
+
+    def read(self, msg: Message) -> Reading: ...
+
+    def spoke_recently(self, author: str, now: datetime) -> bool: ...
+
+    def partners(self, author: str, now: datetime, window: timedelta | None = None) -> set[str]: ...
+
 
 # Earlier messages by others the reply model weighs: those by the members the message addresses, if
 # it addresses anyone, up to MAX_CANDIDATES back; otherwise the NEAR_CANDIDATES latest. On the
