@@ -24,7 +24,7 @@ from .detect import judge
 from .due_steps import DUE_BATCH, MAX_TRANSIENT_FAILURES, RETRY_AFTER_FAILURE, DueSteps
 from .events import Delete, Edit, Event, Message, Reaction, TopicClosed
 from .outbound import Door
-from .store import StoreError, Tracker, dt
+from .store import StoreError, Tracker, dt, when
 
 NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
 NEWCOMER_JOINED = timedelta(days=30)  # joined the server longer ago than this: not a newcomer
@@ -221,7 +221,7 @@ class Watchdog(DueSteps):
         early = self.tracker.earlier_reply(m.platform, m.channel, m.id, m.author)
         if early is not None:
             # A reply that reached us before its question (a slow lookup, a history read out of order).
-            self.tracker.mark_answered(qid, dt(early["at"]), early["author"], early["msg_id"])  # type: ignore[arg-type]
+            self.tracker.mark_answered(qid, when(early["at"]), early["author"], early["msg_id"])
             return
         if not m.starts_topic:
             self._flat_open.setdefault((m.platform, m.channel), []).append(OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at))
@@ -230,8 +230,8 @@ class Watchdog(DueSteps):
     def _structural_reply(self, m: Message) -> None:
         """A thread reply or an explicit reply reference answers the question it points at."""
         row = None
-        if not m.is_top_level:
-            row = self.tracker.question_at(m.platform, m.channel, m.thread)  # type: ignore[arg-type]
+        if m.thread is not None and not m.is_top_level:
+            row = self.tracker.question_at(m.platform, m.channel, m.thread)
         if row is None and m.reply_to:
             row = self.tracker.question_at(m.platform, m.channel, m.reply_to)
             if row is None:

@@ -130,7 +130,7 @@ class Places:
             else:
                 parent = place.parent
                 try:
-                    await parent.fetch_message(place.id)  # type: ignore[union-attr]
+                    await parent.fetch_message(place.id)  # type: ignore[union-attr]  # a thread of a forum/text channel: its parent is a messageable channel; None is caught below
                     self._starterless[place.id] = False
                 except discord.NotFound:
                     self._starterless[place.id] = True

@@ -45,7 +45,9 @@ class Connections:
     _catch_up_holding: Any
 
     async def _connect_socket(self) -> None:
-        app_token = self.settings.slack.app_token.get_secret_value()  # type: ignore[union-attr]
+        token = self.settings.slack.app_token
+        assert token is not None, "socket mode starts only with an app token (checked at start)"
+        app_token = token.get_secret_value()
         try:
             # Asking for the URL ourselves checks the app token once, clearly, instead of
             # letting the socket client retry a refused token forever.
