@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: $(STAMP)
 	$(BIN)/unanswered run
 
-## Set up and run the whole test suite.
-test: $(STAMP)
+## Set up, lint and type-check, and run the whole test suite.
+test: lint
 	$(BIN)/python -m pytest
 
-## Lint, format check and type check (every one runs; fails if any did). Not yet part of `make test`.
+## Lint, format check and type check (every one runs; fails if any did). Part of `make test`.
 lint: $(STAMP)
 	@status=0; \
 	$(BIN)/ruff check . || status=1; \

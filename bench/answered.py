@@ -109,8 +109,7 @@ def report(name: str, cases: list[Case], pick) -> None:
     print(f"  exact-line accuracy          {_pct(line_all, n)}   on truly answered: {_pct(line_ans, len(truly))}")
     if errs:
         p90 = errs[min(len(errs) - 1, int(round(0.9 * (len(errs) - 1))))]
-        print(f"  time-to-first-response error median {statistics.median(errs):.1f} min, "
-              f"p90 {p90:.1f} min (on {len(errs)} both call answered)")
+        print(f"  time-to-first-response error median {statistics.median(errs):.1f} min, p90 {p90:.1f} min (on {len(errs)} both call answered)")
 
 
 def pipeline_answers(log: IrcLog) -> dict[str, Message | None]:
@@ -139,6 +138,13 @@ class EndToEnd:
     nudge_cases: int = 0
     gold_agree: int = 0  # the same, on the gold questions only (a missed question: no nudge)
     gold_cases: int = 0
+    nudges_sent: int = 0  # DMs the system would send at +1 h
+    nudges_warranted: int = 0  # gold questions with no reply from another human within the hour
+    nudges_right: int = 0  # sent and warranted
+
+    def nudge_pr(self) -> tuple[float, float]:
+        """Of the nudges sent, the share gold says were warranted; of the warranted, the share sent."""
+        return self.nudges_right / max(1, self.nudges_sent), self.nudges_right / max(1, self.nudges_warranted)
 
     def p90(self) -> float:
         e = sorted(self.ttfr_errors or [])
@@ -160,9 +166,14 @@ def end_to_end(logs: list[IrcLog]) -> tuple[EndToEnd, EndToEnd, EndToEnd]:
 
     answered accuracy: on the gold questions the system detected, does it call them answered exactly
     when a human reply link from someone else exists? TTFR error: |its first response - the gold first
-    response| in seconds, where both say answered. Nudge agreement: on every labelled line that is a gold
-    question or that the system took for one, would both nudge at +1 h (a question with no first response
-    within the hour)?"""
+    response| in seconds, where both say answered.
+
+    "Would nudge at +1 h", as a moderator experiences it: for each labelled line, gold says "nudge" iff it is
+    a gold question with no gold reply from another human within the hour; a system says "nudge" iff it took
+    the line for a question and found no answer within the hour. Agreement is the share of lines where the
+    two agree, over the gold questions ∪ the system's detected questions (what a moderator would see or
+    miss); nudge precision: of the DMs the system would send, the share gold says are warranted; nudge
+    recall: of the warranted ones, the share it sends."""
     ours, nxt, qmark = EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[]), EndToEnd(ttfr_errors=[])
     for log in logs:
         by_id = log.by_id()
@@ -188,6 +199,9 @@ def end_to_end(logs: list[IrcLog]) -> tuple[EndToEnd, EndToEnd, EndToEnd]:
                     nudge = detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)
                     fig.nudge_cases += 1
                     fig.nudge_agree += nudge == gold_nudge
+                    fig.nudges_sent += nudge
+                    fig.nudges_warranted += gold_nudge
+                    fig.nudges_right += nudge and gold_nudge
                 if gold:
                     fig.gold_cases += 1
                     fig.gold_agree += (detected and (answer is None or (answer.at - m.at).total_seconds() > NUDGE_AFTER)) == gold_nudge
@@ -198,8 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--errors", action="store_true", help="list questions where our responder is wrong")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
-    ap.add_argument("--mentions", action="store_true",
-                    help="the labelled variant: mentions pre-filled from seen nicks (default: raw text)")
+    ap.add_argument("--mentions", action="store_true", help="the labelled variant: mentions pre-filled from seen nicks (default: raw text)")
     args = ap.parse_args(argv)
     logs = load(mentions=args.mentions)
     if not logs:
@@ -208,30 +221,64 @@ def main(argv: list[str] | None = None) -> int:
     cases = [c for log in logs for c in run_log(log)]
     ours, nxt, qmark = end_to_end(logs)
     if args.json:
+
         def acc(f: EndToEnd) -> str:
             return f"{f.answered_ok / max(1, f.detected_gold):.3f}"
 
         def agree(f: EndToEnd) -> str:
             return f"{f.nudge_agree / max(1, f.nudge_cases):.3f}"
+
         variant = " [with pre-filled mentions]" if args.mentions else ""
-        emit(f"answered-vs-not accuracy on detected questions (dev){variant}", float(acc(ours)), "",
-             f"next-speaker rule {acc(nxt)}; '?' rule + next-speaker {acc(qmark)}", ">= 0.88")
-        emit(f"time-to-first-response error p90 (dev){variant}", round(ours.p90()), "s",
-             f"next-speaker rule {nxt.p90():.0f} s; '?' rule + next-speaker {qmark.p90():.0f} s", "<= 60 s")
-        emit(f"'would nudge at +1 h' agreement (dev){variant}", float(agree(ours)), "",
-             f"next-speaker rule {agree(nxt)}; '?' rule + next-speaker {agree(qmark)} "
-             f"(on gold questions ∪ detected ones; on gold questions only: ours {ours.gold_agree / max(1, ours.gold_cases):.3f})",
-             ">= 0.90")
+        emit(
+            f"answered-vs-not accuracy on detected questions (dev){variant}",
+            float(acc(ours)),
+            "",
+            f"next-speaker rule {acc(nxt)}; '?' rule + next-speaker {acc(qmark)}",
+            ">= 0.88",
+        )
+        emit(
+            f"time-to-first-response error p90 (dev){variant}",
+            round(ours.p90()),
+            "s",
+            f"next-speaker rule {nxt.p90():.0f} s; '?' rule + next-speaker {qmark.p90():.0f} s",
+            "<= 60 s",
+        )
+        emit(
+            f"'would nudge at +1 h' agreement (dev){variant}",
+            float(agree(ours)),
+            "",
+            f"next-speaker rule {agree(nxt)}; '?' rule + next-speaker {agree(qmark)} "
+            f"(on gold questions ∪ detected ones; on gold questions only: ours {ours.gold_agree / max(1, ours.gold_cases):.3f})",
+            ">= 0.90",
+        )
+
+        def pr(f: EndToEnd) -> str:
+            p, r = f.nudge_pr()
+            return f"P {p:.3f} R {r:.3f} ({f.nudges_sent} sent, {f.nudges_warranted} warranted)"
+
+        emit(
+            f"nudges at +1 h: precision / recall (dev){variant}",
+            round(ours.nudge_pr()[0], 3),
+            "precision",
+            f"ours {pr(ours)}; next-speaker rule {pr(nxt)}; '?' rule + next-speaker {pr(qmark)}",
+        )
         return 0
     print(f"Flat-channel reply inference on {len(cases)} gold questions in {len(logs)} IRC logs")
     report("ours (ChannelContext.reply_target)", cases, lambda c: c.ours)
     report("baseline: next message by another human", cases, lambda c: c.naive)
     print("\nend to end through the replay pipeline (dev split, raw text; detection errors included)")
-    for name, f in (("ours", ours), ("next-speaker rule (our detected questions)", nxt),
-                    ("'?' rule + next-speaker rule", qmark)):
-        print(f"  {name:<44} answered accuracy {_pct(f.answered_ok, f.detected_gold)}   "
-              f"TTFR error p90 {f.p90():.0f} s   nudge@1h agreement {_pct(f.nudge_agree, f.nudge_cases)}"
-              f" (gold questions only {_pct(f.gold_agree, f.gold_cases)})")
+    for name, f in (("ours", ours), ("next-speaker rule (our detected questions)", nxt), ("'?' rule + next-speaker rule", qmark)):
+        print(
+            f"  {name:<44} answered accuracy {_pct(f.answered_ok, f.detected_gold)}   "
+            f"TTFR error p90 {f.p90():.0f} s   nudge@1h agreement {_pct(f.nudge_agree, f.nudge_cases)}"
+            f" (gold questions only {_pct(f.gold_agree, f.gold_cases)})"
+        )
+    print("\n'would nudge at +1 h': gold nudges a gold question with no reply from another human within the hour;")
+    print("a system nudges a line it took for a question and found no answer for within the hour. Agreement over")
+    print("the gold questions ∪ the system's detected ones; precision/recall of the nudges themselves:")
+    for name, f in (("ours", ours), ("next-speaker rule (our detected questions)", nxt), ("'?' rule + next-speaker rule", qmark)):
+        p, r = f.nudge_pr()
+        print(f"  {name:<44} nudges sent {f.nudges_sent:>3}, warranted {f.nudges_warranted:>3}, right {f.nudges_right:>3}   precision {p:.3f}   recall {r:.3f}")
     if args.errors:
         print("\nresponder mismatches:")
         for c in cases:

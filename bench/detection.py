@@ -54,8 +54,7 @@ class Score:
 
     def line(self, name: str) -> str:
         p, r, f = self.prf()
-        return (f"{name:<22} P={p:.3f} R={r:.3f} F1={f:.3f}   "
-                f"tp={self.tp:<4} fp={self.fp:<4} fn={self.fn:<4} tn={self.tn}")
+        return f"{name:<22} P={p:.3f} R={r:.3f} F1={f:.3f}   tp={self.tp:<4} fp={self.fp:<4} fn={self.fn:<4} tn={self.tn}"
 
 
 @dataclass
@@ -119,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="list false positives and negatives")
     ap.add_argument("--width", type=int, default=110, help="truncate texts to this many characters")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON rows (for bench/run_all.py)")
-    ap.add_argument("--mentions", action="store_true",
-                    help="the labelled variant: mentions pre-filled from seen nicks (default: raw text)")
+    ap.add_argument("--mentions", action="store_true", help="the labelled variant: mentions pre-filled from seen nicks (default: raw text)")
     args = ap.parse_args(argv)
 
     logs = load(mentions=args.mentions)
@@ -136,20 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         p, r, f = run.ours.prf()
         qp, qr, qf = run.qmark.prf()
         variant = " [with pre-filled mentions]" if args.mentions else ""
-        emit(f"question detection F1 (dev, 2,327 labelled msgs, raw text){variant}", round(f, 3), "",
-             f"'?' rule F1 {qf:.3f}; next-speaker rule: n/a (answers only)", ">= 0.80")
-        emit(f"question detection precision (dev){variant}", round(p, 3), "",
-             f"'?' rule P {qp:.3f}; ours R {r:.3f}, '?' rule R {qr:.3f}", ">= 0.80")
-        emit("inference cost per message (detector + reply model)",
-             round(1e6 * run.judge_seconds / max(1, run.judge_calls), 1), "µs", "", "<= 50 µs")
+        emit(
+            f"question detection F1 (dev, 2,327 labelled msgs, raw text){variant}",
+            round(f, 3),
+            "",
+            f"'?' rule F1 {qf:.3f}; next-speaker rule: n/a (answers only)",
+            ">= 0.80",
+        )
+        emit(f"question detection precision (dev){variant}", round(p, 3), "", f"'?' rule P {qp:.3f}; ours R {r:.3f}, '?' rule R {qr:.3f}", ">= 0.80")
+        emit("inference cost per message (detector + reply model)", round(1e6 * run.judge_seconds / max(1, run.judge_calls), 1), "µs", "", "<= 50 µs")
         return 0
     print(f"Question detection on {len(logs)} IRC logs: {n} labelled lines, {pos} questions")
     print(run.ours.line("ours (replay pipeline)"))
     print(run.qmark.line("baseline: contains '?'"))
     if run.judge_calls:
         us = 1e6 * run.judge_seconds / run.judge_calls
-        print(f"inference: {run.judge_calls} messages, {us:.1f} µs per message on average "
-              "(addresses, cues, detector, reply model; text not cached)")
+        print(f"inference: {run.judge_calls} messages, {us:.1f} µs per message on average (addresses, cues, detector, reply model; text not cached)")
     if args.verbose:
         print("\nper file:")
         for name, ours, qmark in per_file:

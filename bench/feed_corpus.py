@@ -122,7 +122,7 @@ def main() -> None:
 
     # Every question must be a topic we saw: top-level, with an author and a date.
     questions = dog.tracker.questions()
-    slack, live = SlackTransport(client=None), 0  # type: ignore[arg-type]
+    slack, live = SlackTransport(client=None), 0  # type: ignore[arg-type]  # rendering needs no client
     for q in questions:
         topic = topics_by_id.get((q.channel, q.msg_id))
         if topic is None or topic.author_is_bot or not topic.is_top_level or not topic.author.strip():

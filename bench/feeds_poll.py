@@ -67,7 +67,7 @@ async def serve(bodies: dict[str, bytes]) -> tuple[web.AppRunner, int, dict[str,
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    return runner, site._server.sockets[0].getsockname()[1], served  # type: ignore[union-attr]
+    return runner, site._server.sockets[0].getsockname()[1], served  # type: ignore[union-attr]  # a started TCPSite has a server
 
 
 async def run(n: int) -> None:

@@ -113,14 +113,15 @@ def _dates(lines: list[str], day: date, hour: int) -> list[date | None]:
     """Date of each timestamped line. The file is named after the date and hour
     around the first annotated line; context lines may run back over midnight,
     so walk outwards from that anchor and step a day whenever the clock wraps."""
-    stamps = [(i, int(m.group(1)) * 60 + int(m.group(2)))
-              for i, line in enumerate(lines) if (m := re.match(r"^\[(\d\d):(\d\d)\]", line))]
+    stamps = [(i, int(m.group(1)) * 60 + int(m.group(2))) for i, line in enumerate(lines) if (m := re.match(r"^\[(\d\d):(\d\d)\]", line))]
     out: list[date | None] = [None] * len(lines)
     if not stamps:
         return out
     # anchor: first stamped line at/after FIRST_ANNOTATED whose hour is the file's hour
-    anchor = next((k for k, (i, t) in enumerate(stamps) if i >= FIRST_ANNOTATED and t // 60 == hour),
-                  next((k for k, (i, _) in enumerate(stamps) if i >= FIRST_ANNOTATED), 0))
+    anchor = next(
+        (k for k, (i, t) in enumerate(stamps) if i >= FIRST_ANNOTATED and t // 60 == hour),
+        next((k for k, (i, _) in enumerate(stamps) if i >= FIRST_ANNOTATED), 0),
+    )
     d = day
     prev = stamps[anchor][1]
     for i, t in stamps[anchor:]:
@@ -171,18 +172,20 @@ def parse_raw(name: str, text: str, *, mentions: bool = False) -> list[Message]:
         body = body.strip()
         if action:
             body = "* " + body
-        out.append(Message(
-            platform=PLATFORM,
-            channel=name,
-            id=str(i),
-            author=nick,
-            at=minute + timedelta(milliseconds=same),
-            text=body,
-            mentions=seen.find(body, nick) if mentions else (),
-            author_is_bot=is_bot(nick),
-            author_name=nick,
-            channel_name=name,
-        ))
+        out.append(
+            Message(
+                platform=PLATFORM,
+                channel=name,
+                id=str(i),
+                author=nick,
+                at=minute + timedelta(milliseconds=same),
+                text=body,
+                mentions=seen.find(body, nick) if mentions else (),
+                author_is_bot=is_bot(nick),
+                author_name=nick,
+                channel_name=name,
+            )
+        )
         seen.add(nick)
         spoke.add(nick)
     return out
@@ -224,8 +227,7 @@ def load(directory: Path | None = None, *, split: str = "dev", mentions: bool = 
 
 
 def missing_note() -> str:
-    return (f"IRC data not found at {data_dir()} (set UNANSWERED_IRC_DATA to its folder); "
-            "nothing to measure.")
+    return f"IRC data not found at {data_dir()} (set UNANSWERED_IRC_DATA to its folder); nothing to measure."
 
 
 def replay_log(log: IrcLog, *, keep_judged: bool = True):

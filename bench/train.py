@@ -41,7 +41,7 @@ os.environ["UNANSWERED_TRAINING"] = "1"  # the shipped weights may not match the
 import numpy as np  # noqa: E402
 
 from bench.irc import FIRST_ANNOTATED, IrcLog, load  # noqa: E402
-from bot import conversation, detect, model  # noqa: E402
+from bot import detect, model, replies  # noqa: E402
 from bot.conversation import ChannelContext  # noqa: E402
 from bot.watchdog import FLAT_HORIZON  # noqa: E402
 
@@ -119,7 +119,7 @@ def install(q: model.Linear | None = None, r: model.Linear | None = None) -> Non
     if q is not None:
         detect._Q = q
     if r is not None:
-        conversation._REPLY = r
+        replies._REPLY = r
 
 
 def dev_f1(dev: list[IrcLog], threshold: float) -> tuple[float, float, float]:
@@ -147,7 +147,8 @@ def dev_f1(dev: list[IrcLog], threshold: float) -> tuple[float, float, float]:
 def dev_answered(dev: list[IrcLog], threshold: float) -> float:
     """Answered-vs-not accuracy on dev's gold questions (forced open), at a reply threshold."""
     from bench.answered import run_log
-    r = conversation._REPLY
+
+    r = replies._REPLY
     install(r=model.Linear(r.features, r.weights, r.bias, threshold))
     cases = [c for log in dev for c in run_log(log)]
     return sum((c.ours is not None) == (c.truth is not None) for c in cases) / len(cases)
@@ -160,7 +161,7 @@ def main(argv: list[str]) -> int:
         return 1
     current = json.loads(OUT.read_text(encoding="utf-8"))
     # Start from a neutral model so nothing of the shipped file leaks into the fit.
-    q_names, r_names = detect.FEATURES, conversation.REPLY_FEATURES
+    q_names, r_names = detect.FEATURES, replies.REPLY_FEATURES
     install(linear(q_names, [0.0] * len(q_names), 0.0, 0.0), linear(r_names, [0.0] * len(r_names), -9.0, 0.0))
     qx, qy, rx, ry = walk(train, rule_question)
     qw, qb = fit(np.array(qx), np.array(qy))
@@ -171,11 +172,12 @@ def main(argv: list[str]) -> int:
 
     def by_detector(msg, ctx) -> bool:
         return detect.judge(msg, ctx).score >= pass1.threshold
+
     qx, qy, rx, ry = walk(train, by_detector)
     qw, qb = fit(np.array(qx), np.array(qy))
     rw, rb = fit(np.array(rx), np.array(ry))
     rx_a = np.array(rx)
-    quiet_adj = rx_a[:, conversation.REPLY_FEATURES.index("adjacent_quiet")] > 0
+    quiet_adj = rx_a[:, replies.REPLY_FEATURES.index("adjacent_quiet")] > 0
     print(f"reply pairs adjacent in a quiet channel: {int(quiet_adj.sum())} ({int(np.array(ry)[quiet_adj].sum())} links)")
     print(f"pass 2: {len(qy)} question examples ({int(sum(qy))} positive), {len(ry)} reply pairs ({int(sum(ry))} links)")
 
@@ -184,8 +186,7 @@ def main(argv: list[str]) -> int:
     grid = [round(-2.0 + 0.1 * i, 1) for i in range(51)]
     # the best F1 among thresholds with precision >= 0.80 (a wrong DM costs more than a missed one), else the best F1
     sweep = {t: dev_f1(dev, t) for t in grid}
-    print("dev sweep (threshold: F1 P R): " + "  ".join(f"{t:+.1f}: {f:.3f} {p:.2f} {r:.2f}"
-                                                         for t, (f, p, r) in sweep.items() if -0.5 <= t <= 2.5))
+    print("dev sweep (threshold: F1 P R): " + "  ".join(f"{t:+.1f}: {f:.3f} {p:.2f} {r:.2f}" for t, (f, p, r) in sweep.items() if -0.5 <= t <= 2.5))
     precise = [t for t in grid if sweep[t][1] >= 0.80] or grid
     q_best = max(precise, key=lambda t: (round(sweep[t][0], 4), -abs(t)))
     f1, p, r = dev_f1(dev, q_best)
@@ -199,7 +200,7 @@ def main(argv: list[str]) -> int:
         "meta": {
             "about": "Weights of unanswered's question detector and flat-channel reply model (bot/model.py).",
             "fitted_on": "training split of the #ubuntu IRC disentanglement data, Kummerfeld et al., 'A Large-Scale "
-                         "Corpus for Conversation Disentanglement' (ACL 2019), github.com/jkkummerfeld/irc-disentanglement",
+            "Corpus for Conversation Disentanglement' (ACL 2019), github.com/jkkummerfeld/irc-disentanglement",
             "licence": "derived from data under CC-BY-4.0 (https://creativecommons.org/licenses/by/4.0/)",
             "thresholds_chosen_on": "development split (hand-labelled questions); never fitted on",
             "reproduce": "make train",
@@ -216,7 +217,7 @@ def main(argv: list[str]) -> int:
     print(f"wrote {OUT.relative_to(ROOT)}")
     for name, part in (("question", out["question"]), ("reply", out["reply"])):
         print(f"{name}: bias {part['bias']:+.2f}, threshold {part['threshold']:+.2f}")
-        for f, w in sorted(zip(part["features"], part["weights"]), key=lambda t: -abs(t[1])):
+        for f, w in sorted(zip(part["features"], part["weights"], strict=True), key=lambda t: -abs(t[1])):
             print(f"  {f:<20} {w:+.3f}")
     return 0
 

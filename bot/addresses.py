@@ -26,8 +26,8 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 ROSTER_HORIZON = timedelta(hours=3)  # a member this long silent is no longer "here"
 MAX_NAMES = 1000  # per channel; least recently seen dropped first
@@ -41,7 +41,8 @@ _OPENING = re.compile(r"^\s*@?([^\s:,@>»]{1,40})\s?([:,>»])(?:\s|$)")
 _FIRST_WORD = re.compile(r"^\s*([^\s:,@!?.]{2,40})(?:\s+\S|\s*$)")
 _AT = re.compile(r"(?<![\w@])@([^\s:,!?@()<>]{1,40})")
 # Words too common to read as an address when written bare, without ':' (English; chat words).
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 a about above after again against all almost also although always am an and another any anyone anything
 anyway are around as ask at away back bad be because been before being best better between big both
 but by can cannot cause check come could day did do does doing done down each either else even ever every
@@ -56,7 +57,8 @@ there these they thing think this those though thought through thx to today too 
 unless until up us use used using very wait want was way we well were what whatever when where whether
 which while who why will wish with without wonder work works would wow yeah yes yet yo you your
 lol hmm hm ah oh ha haha heh np ty brb afk k kk yep yup nah hey sup dude man guys folks all
-""".split())
+""".split()
+)
 
 
 @lru_cache(maxsize=16384)  # every message looks up its author and a typed name or two
@@ -81,7 +83,7 @@ def _forms(author: str, name: str | None) -> tuple[tuple[str, str], ...]:
             k = key(n)
             if k:
                 out.append((k, n.lower()))
-    return tuple(out)
+    return tuple(dict.fromkeys(out))  # "U123" named "u123": one form, not two
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +154,12 @@ class Roster:
             who = self.resolve(m.group(1), at, prefix=m.group(2) == ":" or text.lstrip().startswith("@"))
             if who is not None:
                 ids.append(who)
-                rest = text[m.end():]
+                rest = text[m.end() :]
         elif m := _FIRST_WORD.match(text):
             typed = m.group(1)
             if typed.lower().strip(_DECOR) not in COMMON_WORDS and (who := self.resolve(typed, at)) is not None:
                 ids.append(who)
-                rest = text[m.end(1):]
+                rest = text[m.end(1) :]
         if "@" in rest:
             for m in _AT.finditer(rest):
                 who = self.resolve(m.group(1), at, prefix=True)
@@ -167,12 +169,12 @@ class Roster:
                 rest = _AT.sub(" ", rest)
         tail = rest.rstrip(" .!?:)")
         if tail and (cut := max(tail.rfind(" "), tail.rfind(","))) < len(tail) - 2:
-            typed = tail[cut + 1:].lstrip("@")
-            comma = tail[:cut + 1].rstrip().endswith(",")
+            typed = tail[cut + 1 :].lstrip("@")
+            comma = tail[: cut + 1].rstrip().endswith(",")
             # "..., bob" always; "thanks bob2" only for a name that is not a common word
             if (comma or typed.lower().strip(_DECOR) not in COMMON_WORDS) and (who := self.resolve(typed, at)):
                 if who not in ids:
                     ids.append(who)
-                    rest = tail[:cut + 1].rstrip(" ,")
+                    rest = tail[: cut + 1].rstrip(" ,")
         ids = [i for i in ids if i != author]
         return Address(tuple(ids), rest) if ids else NONE

@@ -72,7 +72,7 @@ def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DE
 
     # Top: how many questions each week had, labelled, so the shares below have their weight.
     bars = top.bar(xs, counts, color=COUNT_COLOUR, width=0.7)
-    for bar, n in zip(bars, counts):
+    for bar, n in zip(bars, counts, strict=True):
         top.annotate(str(n), (bar.get_x() + bar.get_width() / 2, n), ha="center", va="bottom", fontsize=11, xytext=(0, 2), textcoords="offset points")
     top.set_ylim(0, max(counts + [1]) * 1.3)
     top.set_ylabel("questions", fontsize=14)
@@ -83,9 +83,9 @@ def render_png(weeks: Sequence[Week], title: str = "", target: float | None = DE
     drew = False
     # The answered line is drawn wider underneath: where both shares are equal, both stay visible.
     for values, colour, name, width, size in ((shares, SHARE_COLOUR, "answered", 5, 11), (within, WINDOW_COLOUR, "within the window", 2, 6)):
-        points = [(x, v) for x, v in zip(xs, values) if v is not None]
+        points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
         if points:
-            px, py = zip(*points)
+            px, py = zip(*points, strict=True)
             bottom.plot(px, py, color=colour, marker="o", linewidth=width, markersize=size, label=name)
             drew = True
     if target is not None:

@@ -72,9 +72,7 @@ _LEAD = re.compile(
     r"^(?:(?:so|ok|okay|well|um+|uh+|hmm+|also|and|but|btw|anyway|guys|all|folks|please|pls|plz"
     r"|quick\s+question|question|q|a\s+question|newbie\s+question|noob\s+question|another\s+question)\b[\s,.:;!-]*)+"
 )
-_THANKS = re.compile(
-    r"^(?:thanks|thank\s*(?:you|u)|thx|thnx|thanx|tnx|ty|tyvm|cheers|much\s+appreciated|appreciate\s+it)\b"
-)
+_THANKS = re.compile(r"^(?:thanks|thank\s*(?:you|u)|thx|thnx|thanx|tnx|ty|tyvm|cheers|much\s+appreciated|appreciate\s+it)\b")
 _ACK = re.compile(
     r"^(?:ok(?:ay)?|k|kk|yes|yeah|yep|yup|no|nope|nah|sure|right|cool|nice|great|lol|lmao|haha+|hehe+"
     r"|hm+|ah+|oh+|ic|i\s+see|np|done|same|exactly|indeed|true|agreed|wow|damn|yay|\W+)"
@@ -102,46 +100,80 @@ _MODAL = re.compile(
 )
 # Without a '?' these usually open a statement with the subject dropped ("was thinking ...").
 _WEAK_MODAL = re.compile(r"^(?:was|were|had|has|have|might|may|shall)\b")
-_SOMEONE = re.compile(
-    r"^" + _ANYONE + r"\b|^any\s+(?:way|idea|ideas|suggestions?|tips?|clue|help|pointers?|advice)\b")
+_SOMEONE = re.compile(r"^" + _ANYONE + r"\b|^any\s+(?:way|idea|ideas|suggestions?|tips?|clue|help|pointers?|advice)\b")
 # Phrases of a request, anywhere in the text: (label, weight, cheap substring
 # gate, pattern). Asking phrases weigh 1; trouble words ("error", "can't") only
 # 0.5, as members also use them to tell stories and helpers to explain. The gate
 # skips the regex for most messages, which keeps judge fast.
 _HELP_PHRASES: tuple[tuple[str, float, tuple[str, ...], re.Pattern[str]], ...] = tuple(
-    (label, weight, gate, re.compile(rx)) for label, weight, gate, rx in (
-        ("how do i", 1.0, ("how",),
-         r"\bhow\s+(?:do|can|would|should|could|does)\s+(?:i|you|one|we)\b|\bhow\s+to\b"),
-        ("anyone know", 1.0, ("one", "body"),
-         r"\bany\s*(?:one|body)\s+(?:here\s+)?(?:know|knows|familiar|has|have|had|got|tried|use|uses|using"
-         r"|run|running|seen|experienced?|recommends?|able|can|could|else)\b"
-         r"|\bsome\s*(?:one|body)\s+(?:here\s+)?(?:know|knows|familiar|tried|recommends?)\b"),
+    (label, weight, gate, re.compile(rx))
+    for label, weight, gate, rx in (
+        ("how do i", 1.0, ("how",), r"\bhow\s+(?:do|can|would|should|could|does)\s+(?:i|you|one|we)\b|\bhow\s+to\b"),
+        (
+            "anyone know",
+            1.0,
+            ("one", "body"),
+            r"\bany\s*(?:one|body)\s+(?:here\s+)?(?:know|knows|familiar|has|have|had|got|tried|use|uses|using"
+            r"|run|running|seen|experienced?|recommends?|able|can|could|else)\b"
+            r"|\bsome\s*(?:one|body)\s+(?:here\s+)?(?:know|knows|familiar|tried|recommends?)\b",
+        ),
         ("can someone", 1.0, ("one", "body"), r"\b(?:can|could|would|will)\s+" + _ANYONE + r"\b"),
-        ("is there a way", 1.0, ("is there", "is it", "way", "possible"),
-         r"\bis\s+(?:there|it)\s+(?:a|an|any|some|possible)\b|\bany\s*way\s+to\b|\bpossible\s+to\b"),
-        ("need help", 1.0, ("help", "advice", "assist", "suggestion"),
-         r"\b(?:need|want|looking\s+for|seeking|could\s+use)\s+(?:some\s+|a\s+little\s+)?"
-         r"(?:help|advice|assistance|suggestions?)\b|\bhelp\s+me\b|\bplease\s+help\b"),
-        ("wants to know", 1.0, ("know", "ask", "curious", "wonder"),
-         r"\b(?:want(?:ed)?\s+to\s+(?:know|ask)|(?:need|like)\s+to\s+know|curious|wondering)\b"),
-        ("any ideas", 1.0, ("any", "what", "should"),
-         r"\bany\s+(?:ideas?|suggestions?|tips?|clues?|hints?|pointers?|advice|thoughts|recommendations?)\b"
-         r"|\bwhat\s+(?:should|can|do)\s+i\b"),
-        ("recommend", 1.0, ("recommend", "suggest", "best", "alternative"),
-         r"\b(?:recommend|suggest)(?:ations?|ed)?\b|\bwhat'?s\s+the\s+best\b|\bbest\s+way\b|\balternative\s+to\b"),
-        ("trying to", 0.5, ("tr", "ing", "want", "need", "like", "wish", "wonder", "wanna"),
-         r"\b(?:i'?m|i\s+am|im|i\s+was|been|i've\s+been)\s+(?:trying|attempting|looking|wondering|unable|having)\b"
-         r"|\bi\s+(?:tried|want\s+to|wanna|need\s+to|would\s+like\s+to|wish\s+to|wonder)\b"
-         r"|\bif\s+i\s+(?:want|wanted|need|wanna)\b"),
-        ("can't", 0.5, ("n't", "nt ", "not", "unable", "fail"),
-         r"\b(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to|not\s+able\s+to|failed\s+to|fails?\s+to)\b"),
-        ("doesn't work", 0.5, ("n't", "nt ", "not", "stop", "keep", "never"),
-         r"\b(?:doesn'?t|does\s+not|don'?t|do\s+not|won'?t|wouldn'?t|will\s+not|isn'?t|is\s+not|not|stopped"
-         r"|stops|keeps?|never)\s+(?:seem\s+to\s+|even\s+)?(?:work|load|start|boot|recogni[sz]|detect|show"
-         r"|respond|crash|freez|connect|mount|play|open|find|install|run|be\s+\w+ed)"),
-        ("error", 0.5, ("err", "exception", "traceback", "segfault", "crash", "freez", "broke", "fail", "fatal"),
-         r"\b(?:errors?|exception|traceback|segfault|crash(?:es|ed|ing)?|freez(?:e|es|ing)|broken|fails?"
-         r"|failed|failing|fatal)\b"),
+        (
+            "is there a way",
+            1.0,
+            ("is there", "is it", "way", "possible"),
+            r"\bis\s+(?:there|it)\s+(?:a|an|any|some|possible)\b|\bany\s*way\s+to\b|\bpossible\s+to\b",
+        ),
+        (
+            "need help",
+            1.0,
+            ("help", "advice", "assist", "suggestion"),
+            r"\b(?:need|want|looking\s+for|seeking|could\s+use)\s+(?:some\s+|a\s+little\s+)?"
+            r"(?:help|advice|assistance|suggestions?)\b|\bhelp\s+me\b|\bplease\s+help\b",
+        ),
+        ("wants to know", 1.0, ("know", "ask", "curious", "wonder"), r"\b(?:want(?:ed)?\s+to\s+(?:know|ask)|(?:need|like)\s+to\s+know|curious|wondering)\b"),
+        (
+            "any ideas",
+            1.0,
+            ("any", "what", "should"),
+            r"\bany\s+(?:ideas?|suggestions?|tips?|clues?|hints?|pointers?|advice|thoughts|recommendations?)\b"
+            r"|\bwhat\s+(?:should|can|do)\s+i\b",
+        ),
+        (
+            "recommend",
+            1.0,
+            ("recommend", "suggest", "best", "alternative"),
+            r"\b(?:recommend|suggest)(?:ations?|ed)?\b|\bwhat'?s\s+the\s+best\b|\bbest\s+way\b|\balternative\s+to\b",
+        ),
+        (
+            "trying to",
+            0.5,
+            ("tr", "ing", "want", "need", "like", "wish", "wonder", "wanna"),
+            r"\b(?:i'?m|i\s+am|im|i\s+was|been|i've\s+been)\s+(?:trying|attempting|looking|wondering|unable|having)\b"
+            r"|\bi\s+(?:tried|want\s+to|wanna|need\s+to|would\s+like\s+to|wish\s+to|wonder)\b"
+            r"|\bif\s+i\s+(?:want|wanted|need|wanna)\b",
+        ),
+        (
+            "can't",
+            0.5,
+            ("n't", "nt ", "not", "unable", "fail"),
+            r"\b(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to|not\s+able\s+to|failed\s+to|fails?\s+to)\b",
+        ),
+        (
+            "doesn't work",
+            0.5,
+            ("n't", "nt ", "not", "stop", "keep", "never"),
+            r"\b(?:doesn'?t|does\s+not|don'?t|do\s+not|won'?t|wouldn'?t|will\s+not|isn'?t|is\s+not|not|stopped"
+            r"|stops|keeps?|never)\s+(?:seem\s+to\s+|even\s+)?(?:work|load|start|boot|recogni[sz]|detect|show"
+            r"|respond|crash|freez|connect|mount|play|open|find|install|run|be\s+\w+ed)",
+        ),
+        (
+            "error",
+            0.5,
+            ("err", "exception", "traceback", "segfault", "crash", "freez", "broke", "fail", "fatal"),
+            r"\b(?:errors?|exception|traceback|segfault|crash(?:es|ed|ing)?|freez(?:e|es|ing)|broken|fails?"
+            r"|failed|failing|fatal)\b",
+        ),
         ("problem", 0.5, ("problem", "issue", "trouble", "stuck"), r"\b(?:problems?|issues?|trouble|stuck)\b"),
     )
 )
@@ -190,13 +222,60 @@ def without_names(text: str, names: tuple[str, ...] | list[str]) -> str:
     lowered = text.lower()
     for name in names:
         if name and name.lower() in lowered:
-            text = _name_pattern(name).sub(" ", text)
+            if name.isascii() and "@" not in name and len(lowered) == len(text):
+                text = _cut_name(text, name, lowered)  # a busy community has thousands of names: no regex each
+            else:
+                text = _name_pattern(name).sub(" ", text)
+            lowered = text.lower()
     return text
 
 
+def _is_word(ch: str) -> bool:  # re's \w
+    return ch.isalnum() or ch == "_"
+
+
+def _cut_name(text: str, name: str, low: str) -> str:
+    """_name_pattern(name).sub(" ", text) for an ASCII name, without compiling a pattern
+    (low: text lower-cased, of the same length)."""
+    key = name.lower()
+    out: list[str] = []
+    start = i = 0
+    n = len(key)
+    while (i := low.find(key, i)) >= 0:
+        end = i + n
+        if (i and _is_word(low[i - 1])) or (end < len(low) and _is_word(low[end])):
+            i += 1
+            continue
+        cut = i - 1 if i > start and low[i - 1] == "@" else i
+        if end < len(low) and low[end] in ":,":
+            end += 1
+        out.append(text[start:cut])
+        out.append(" ")
+        start = i = end
+    if not out:
+        return text
+    out.append(text[start:])
+    return "".join(out)
+
+
 # The features every message has, in a fixed order (the learned weights are keyed by these names).
-FEATURES = ("asks", "wh", "modal", "someone", "ask_phrase", "trouble", "resolved", "advice", "short", "long",
-            "first_person", "deictic", "code", "ends_q", "you")
+FEATURES = (
+    "asks",
+    "wh",
+    "modal",
+    "someone",
+    "ask_phrase",
+    "trouble",
+    "resolved",
+    "advice",
+    "short",
+    "long",
+    "first_person",
+    "deictic",
+    "code",
+    "ends_q",
+    "you",
+)
 # How each feature reads in a moderator's "why" line.
 LABELS = {
     "asks": "has a sentence ending in '?'",
@@ -251,9 +330,9 @@ def text_cues(text: str) -> TextCues:
     if m := _GREETING.match(body):
         if m.end() > 0:
             greeted = True
-            body = body[m.end():]
+            body = body[m.end() :]
     if m := _LEAD.match(body):
-        body = body[m.end():]
+        body = body[m.end() :]
     if not body or _ALNUM.search(body) is None:
         return _chatter(body, "greeting" if greeted else "empty", "greeting only" if greeted else "no words of its own")
     if _THANKS.match(body) and len(body) < 60:
@@ -264,8 +343,7 @@ def text_cues(text: str) -> TextCues:
         return _chatter(body, "probe", "asks if anyone is there, without the question itself")
 
     words = count_words(body)
-    asks = ("?" in body or not body.isascii()) and (
-        _SENTENCE_Q.search(body) is not None or (not body.isascii() and _CJK_PARTICLE.search(body) is not None))
+    asks = ("?" in body or not body.isascii()) and (_SENTENCE_Q.search(body) is not None or (not body.isascii() and _CJK_PARTICLE.search(body) is not None))
     wh = modal = someone = 0.0
     if _WH.match(body):
         wh = 1.0
@@ -284,7 +362,12 @@ def text_cues(text: str) -> TextCues:
                 trouble_w += 1.0
     first_person = _FIRST_PERSON.search(body) is not None
     features = (
-        1.0 if asks else 0.0, wh, modal, someone, min(2.0, ask_w), min(2.0, trouble_w),
+        1.0 if asks else 0.0,
+        wh,
+        modal,
+        someone,
+        min(2.0, ask_w),
+        min(2.0, trouble_w),
         1.0 if _RESOLVED.search(body) else 0.0,
         1.0 if _ADVICE.match(body) else 0.0,
         1.0 if words < MIN_WORDS else 0.0,

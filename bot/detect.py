@@ -30,8 +30,7 @@ from .cues import LABELS as TEXT_LABELS
 from .cues import TextCues, clean, text_cues, without_names  # noqa: F401  (re-exported: older imports)
 from .events import Message
 
-CONTEXT_FEATURES = ("addressed_around", "names_other", "asked_recently", "in_conversation", "said_recently",
-                    "fresh", "fresh_asks", "story")
+CONTEXT_FEATURES = ("addressed_around", "names_other", "asked_recently", "in_conversation", "said_recently", "fresh", "fresh_asks", "story")
 CONTEXT_LABELS = {
     "addressed_around": "addressed to another member (a reply)",
     "names_other": "names another member",
@@ -57,8 +56,16 @@ class Verdict:
 
     __slots__ = ("is_question", "score", "_reasons", "_x", "_cues", "_topic")
 
-    def __init__(self, is_question: bool, reasons: tuple[str, ...] | None, score: float, *,
-                 x: list[float] | None = None, cues: TextCues | None = None, topic: bool = False) -> None:
+    def __init__(
+        self,
+        is_question: bool,
+        reasons: tuple[str, ...] | None,
+        score: float,
+        *,
+        x: list[float] | None = None,
+        cues: TextCues | None = None,
+        topic: bool = False,
+    ) -> None:
         self.is_question, self.score = is_question, score
         self._reasons, self._x, self._cues, self._topic = reasons, x, cues, topic
 
@@ -111,8 +118,7 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
     x = list(f)
     if x[_DEICTIC] and (ctx is None or msg.starts_topic or not ctx.others_spoke(msg.author, msg.at)):
         x[_DEICTIC] = 0.0  # "how do I fix this?" with nothing said before is about the asker's own thing
-    x += [around, names, asked, conversing, monologue, fresh,
-                   1.0 if fresh and asking else 0.0, 1.0 if fresh and story else 0.0]
+    x += [around, names, asked, conversing, monologue, fresh, 1.0 if fresh and asking else 0.0, 1.0 if fresh and story else 0.0]
     return cues, x
 
 

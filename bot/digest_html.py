@@ -38,7 +38,7 @@ def _table(groups: list[Group], label: str) -> list[str]:
         f = g.figures
         where = f"{g.platform} {g.name}" if g.channel is not None else g.platform
         cells = (str(f.questions), pct(f.answered_share), pct(f.within_window_share), wait(f.median_first_response_s))
-        out.append(f"<tr><td>{e(where)}</td>" + "".join(f"<td data-label='{c}'>{e(v)}</td>" for c, v in zip(COLUMNS, cells)) + "</tr>")
+        out.append(f"<tr><td>{e(where)}</td>" + "".join(f"<td data-label='{c}'>{e(v)}</td>" for c, v in zip(COLUMNS, cells, strict=True)) + "</tr>")
     out.append("</tbody></table>")
     return out
 

@@ -215,21 +215,21 @@ def note(d: DigestData, chart_png: bytes | None = None) -> Note:
             )
         )
     fields.append(("The bot", bot_line(d)))
-    body: list[str] = []
+    lines: list[str] = []
     if d.unanswered:
-        body.append("Oldest unanswered:")
+        lines.append("Oldest unanswered:")
         for w in d.unanswered[:DM_UNANSWERED]:
-            body.append(f"• {w.channel} · {w.asker}: {w.excerpt} ({age(w.age_s)})" + (f" {w.link}" if w.link else ""))
+            lines.append(f"• {w.channel} · {w.asker}: {w.excerpt} ({age(w.age_s)})" + (f" {w.link}" if w.link else ""))
         rest = d.unanswered_total - min(len(d.unanswered), DM_UNANSWERED)
         if rest:
-            body.append(f"…and {rest} more.")
+            lines.append(f"…and {rest} more.")
     if d.thanks:
-        body.append("Worth a personal thank-you from you: " + ", ".join(f"{h.name} ({h.first_responses})" for h in d.thanks) + ".")
+        lines.append("Worth a personal thank-you from you: " + ", ".join(f"{h.name} ({h.first_responses})" for h in d.thanks) + ".")
     return Note(
         kind="digest",
         title=f"Your {what} in the community · {p.id}: {plural(t.questions, 'question')}, {pct(t.answered_share)} answered",
         fields=tuple(fields),
-        body="\n".join(body),
+        body="\n".join(lines),
         footer=footer,
         reason=reason,
         image=chart_png,

@@ -142,9 +142,9 @@ class IngestGate:
         # Also durable while a gap is open (a channel whose history could not be read): live events
         # released after this batch move the resume point past that unread history, so a crash
         # before the retry must still find the gap. A saved copy is cleared once nothing is left.
-        durable = bool(read_from) and self.save_pending is not None and (len(events) > self.chunk or bool(self._gaps) or self._pending)
-        if durable:
-            self.save_pending({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})  # type: ignore[misc]
+        save = self.save_pending if read_from and (len(events) > self.chunk or self._gaps or self._pending) else None
+        if save is not None:
+            save({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})
         for start in range(0, len(events), self.chunk):
             part = events[start : start + self.chunk]
             try:
@@ -157,8 +157,8 @@ class IngestGate:
                 self.retry_later()
                 return False
             await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
-        if durable:
-            self.save_pending({c: t.isoformat() for c, t in self._gaps.items()})  # type: ignore[misc]
+        if save is not None:
+            save({c: t.isoformat() for c, t in self._gaps.items()})
             self._pending = bool(self._gaps)
         return True
 

@@ -73,11 +73,18 @@ def _str(obj: dict[str, Any], key: str, *, required: bool = True) -> str | None:
     return value
 
 
+def _required(obj: dict[str, Any], key: str) -> str:
+    value = _str(obj, key)
+    if value is None:  # _str has refused it already; this tells the type checker
+        raise BadRecord(f'missing "{key}"')
+    return value
+
+
 def to_event(obj: Any) -> Event:
     if not isinstance(obj, dict):
         raise BadRecord("not a JSON object")
     kind = obj.get("type", "message")
-    platform, channel = _str(obj, "platform"), _str(obj, "channel")
+    platform, channel = _required(obj, "platform"), _required(obj, "channel")
     at = parse_time(obj.get("at"))
     if kind == "message":
         mentions = obj.get("mentions") or []
@@ -87,10 +94,10 @@ def to_event(obj: Any) -> Event:
         if not isinstance(text, str):
             raise BadRecord('"text" must be a string')
         return Message(
-            platform=platform,  # type: ignore[arg-type]
-            channel=channel,  # type: ignore[arg-type]
-            id=_str(obj, "id"),  # type: ignore[arg-type]
-            author=_str(obj, "author"),  # type: ignore[arg-type]
+            platform=platform,
+            channel=channel,
+            id=_required(obj, "id"),
+            author=_required(obj, "author"),
             at=at,
             text=text,
             thread=_str(obj, "thread", required=False),
@@ -103,21 +110,21 @@ def to_event(obj: Any) -> Event:
             starts_topic=bool(obj.get("starts_topic", False)),
         )
     if kind == "edit":
-        return Edit(platform, channel, _str(obj, "id"), at, str(obj.get("text") or ""))  # type: ignore[arg-type]
+        return Edit(platform, channel, _required(obj, "id"), at, str(obj.get("text") or ""))
     if kind == "delete":
-        return Delete(platform, channel, _str(obj, "id"), at)  # type: ignore[arg-type]
+        return Delete(platform, channel, _required(obj, "id"), at)
     if kind == "reaction":
         return Reaction(
-            platform,  # type: ignore[arg-type]
-            channel,  # type: ignore[arg-type]
-            _str(obj, "message"),  # type: ignore[arg-type]
-            _str(obj, "author"),  # type: ignore[arg-type]
-            _str(obj, "emoji"),  # type: ignore[arg-type]
+            platform,
+            channel,
+            _required(obj, "message"),
+            _required(obj, "author"),
+            _required(obj, "emoji"),
             at,
             bool(obj.get("author_is_bot", False)),
         )
     if kind == "closed":
-        return TopicClosed(platform, channel, _str(obj, "id"), at)  # type: ignore[arg-type]
+        return TopicClosed(platform, channel, _required(obj, "id"), at)
     raise BadRecord(f'unknown "type" {str(kind)[:30]!r} (expected message, edit, delete, reaction)')
 
 

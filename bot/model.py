@@ -30,14 +30,14 @@ class Linear:
 
     def score(self, x: Sequence[float]) -> float:
         s = self.bias
-        for w, v in zip(self.weights, x):
+        for w, v in zip(self.weights, x, strict=True):
             if v:
                 s += w * v
         return s
 
     def terms(self, x: Sequence[float]) -> list[tuple[str, float]]:
         """The non-zero contributions, largest first."""
-        out = [(f, w * v) for f, w, v in zip(self.features, self.weights, x) if v and w * v]
+        out = [(f, w * v) for f, w, v in zip(self.features, self.weights, x, strict=True) if v and w * v]
         out.sort(key=lambda t: -abs(t[1]))
         return out
 
@@ -61,5 +61,4 @@ QUESTION, REPLY, META = load()
 def check(model: Linear, names: Sequence[str]) -> None:
     """The code and the weight file must agree on the features, in order."""
     if tuple(names) != model.features and not os.environ.get("UNANSWERED_TRAINING"):  # bench/train.py refits
-        raise RuntimeError(f"bot/model.json does not match the code's features ({model.features} != {tuple(names)}); "
-                           "run `make train`")
+        raise RuntimeError(f"bot/model.json does not match the code's features ({model.features} != {tuple(names)}); run `make train`")

@@ -13,13 +13,11 @@ so the audit, the console and ``status`` see the same inert strings.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from .render import neutralise, one_line
-
-if TYPE_CHECKING:  # the door imports this module
-    from .outbound import Note
+from .transport import Note  # the vocabulary, not the door: the door imports this module
 
 TITLE_LIMIT = 300
 LINE_LIMIT = 1000

@@ -18,6 +18,8 @@ from .replay import ReplayResult, summary
 from .store import Question, Tracker
 
 CHANNELS_SHOWN = 10
+# A question with no reply, in words a manager reads (the store's statuses are ids, not prose).
+FATES = {"open": "no reply yet", "given_up": "no reply; every step of its chain was nudged"}
 UNANSWERED_SHOWN = 6
 
 
@@ -43,7 +45,7 @@ def _question_lines(tracker: Tracker, q: Question) -> list[str]:
     if q.answered_at:
         fate = f"answered by {for_terminal(q.answered_by_name or q.answered_by, 60)} after {age((q.answered_at - q.asked_at).total_seconds())}"
     else:
-        fate = f"{q.status}, no reply"
+        fate = FATES.get(q.status, f"{q.status}, no reply")
     return [f"  {_when(q.asked_at)} {_where(q)} {for_terminal(q.author_name or q.author, 60)}: {one_line(q.excerpt, 70)}", f"      {fate}{_nudges(tracker, q)}"]
 
 

@@ -13,27 +13,25 @@ import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
-from zoneinfo import ZoneInfo
+from typing import Any, Callable, Iterable, cast
 
 from . import policy
-from .config import Route, Settings, format_duration
+from .config import Route, Settings
 from .conversation import ChannelContext, OpenQuestion
 from .detect import judge
-from .events import Delete, Edit, Event, Message, Reaction, StaffAction, TopicClosed
-from .outbound import NUDGE_BUTTONS, PENDING_ELSEWHERE, Door, Note, NotStaff
-from .render import age, neutralise, plain_name
-from .store import Question, StoreError, Tracker, dt
+
+# Firing due steps lives in bot/due_steps.py; its constants stay importable from here.
+from .due_steps import DUE_BATCH, MAX_TRANSIENT_FAILURES, RETRY_AFTER_FAILURE, DueSteps
+from .events import Delete, Edit, Event, Message, Reaction, TopicClosed
+from .outbound import Door
+from .store import StoreError, Tracker, dt, when
 
 NEWCOMER_GRACE = timedelta(hours=24)  # first seen less than this before asking: still a first-time asker
 NEWCOMER_JOINED = timedelta(days=30)  # joined the server longer ago than this: not a newcomer
 log = logging.getLogger("unanswered.watchdog")
 
-MAX_TRANSIENT_FAILURES = 3
-RETRY_AFTER_FAILURE = timedelta(minutes=1)
 FLAT_HORIZON = timedelta(minutes=30)  # how far back a flat-channel reply may reach
 MAX_CONTEXTS = 2000  # channels whose conversation context stays in memory
-DUE_BATCH = 200  # questions fired per due-scan
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class Judged:
     channel_name: str | None = None
 
 
-class Watchdog:
+class Watchdog(DueSteps):
     def __init__(
         self,
         settings: Settings,
@@ -115,7 +113,7 @@ class Watchdog:
         if found is None:
             # First look at this channel since start: reload its recent open questions.
             found = [
-                OpenQuestion(key=r["id"], msg_id=r["msg_id"], author=r["author"], at=dt(r["asked_at"]))
+                OpenQuestion(key=r["id"], msg_id=r["msg_id"], author=r["author"], at=cast(datetime, dt(r["asked_at"])))  # asked_at is NOT NULL
                 for r in self.tracker.open_unanswered(m.platform, m.channel, cutoff)
             ]
         found = [q for q in found if q.at >= cutoff]
@@ -177,6 +175,7 @@ class Watchdog:
             if not judged:
                 judged.append(judge(m, ctx) if detect else None)
             return judged[0]
+
         hit = None
         if not m.starts_topic:
             open_here = self._open_flat(m)
@@ -187,7 +186,8 @@ class Watchdog:
                 qid, reason = hit
                 self._answer(qid, m, reason)
                 self._flat_open[(m.platform, m.channel)] = [q for q in open_here if q.key != qid]
-        is_question, reasons = False, ()
+        is_question = False
+        reasons: tuple[str, ...] = ()
         if hit is not None:
             reasons = (f"a reply in the conversation ({hit[1]})",)
         elif staff:
@@ -211,27 +211,27 @@ class Watchdog:
         due = m.at + self.settings.window_for(route)
         # A "hi" a minute before the question does not make a regular: being seen a day earlier does, and so
         # does having joined the server a month before (when the platform says), seen posting or not.
-        first_time = not (self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
-                          or self.tracker.joined_before(m.platform, m.author, m.at - NEWCOMER_JOINED))
+        first_time = not (
+            self.tracker.has_spoken_before(m.platform, m.author, m.at - NEWCOMER_GRACE)
+            or self.tracker.joined_before(m.platform, m.author, m.at - NEWCOMER_JOINED)
+        )
         qid = self.tracker.add_question(m, reasons, first_time=first_time, next_due=due)
         if not qid:
             return
         early = self.tracker.earlier_reply(m.platform, m.channel, m.id, m.author)
         if early is not None:
             # A reply that reached us before its question (a slow lookup, a history read out of order).
-            self.tracker.mark_answered(qid, dt(early["at"]), early["author"], early["msg_id"])  # type: ignore[arg-type]
+            self.tracker.mark_answered(qid, when(early["at"]), early["author"], early["msg_id"])
             return
         if not m.starts_topic:
-            self._flat_open.setdefault((m.platform, m.channel), []).append(
-                OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at)
-            )
+            self._flat_open.setdefault((m.platform, m.channel), []).append(OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at))
         self._due_changed(due)
 
     def _structural_reply(self, m: Message) -> None:
         """A thread reply or an explicit reply reference answers the question it points at."""
         row = None
-        if not m.is_top_level:
-            row = self.tracker.question_at(m.platform, m.channel, m.thread)  # type: ignore[arg-type]
+        if m.thread is not None and not m.is_top_level:
+            row = self.tracker.question_at(m.platform, m.channel, m.thread)
         if row is None and m.reply_to:
             row = self.tracker.question_at(m.platform, m.channel, m.reply_to)
             if row is None:
@@ -278,184 +278,6 @@ class Watchdog:
         if row is not None:
             self.tracker.close_question(row["id"], "closed", c.at, None)
 
-    # ------------------------------------------------------------------ deadlines
-
-    def _due_changed(self, at: datetime) -> None:
-        if self._earliest is None or at < self._earliest:
-            self._earliest = at
-            if self.on_due_changed is not None:
-                self.on_due_changed(at)
-
-    def next_due(self) -> datetime | None:
-        """The earliest pending deadline (cached; exact after every tick)."""
-        if not self._earliest_known:
-            self._earliest = self.tracker.next_due()
-            self._earliest_known = True
-        return self._earliest
-
-    async def tick(self) -> int:
-        """Send every nudge that is due now. Returns how many were sent."""
-        now = self.clock.now()
-        sent = 0
-        while True:
-            due = self.tracker.due(now, limit=DUE_BATCH)
-            for q in due:
-                sent += await self._fire_guarded(q, now)
-            if len(due) < DUE_BATCH:
-                break  # that was everything due at `now`
-        self._earliest = self.tracker.next_due()
-        self._earliest_known = True
-        return sent
-
-    async def _fire_guarded(self, q: Question, now: datetime) -> int:
-        """One question's nudge; a value that breaks it (its route's) must not stop every other route."""
-        try:
-            return await self._fire(q, now)
-        except (StoreError, sqlite3.OperationalError):
-            raise  # the store failed, not this question: the tick is retried as a whole
-        except Exception:
-            self.failed_fires += 1
-            log.exception("question %s (%s %s) could not be handled; looking again in %s", q.id, q.platform, q.channel, RETRY_AFTER_FAILURE)
-            try:
-                with self.tracker.transaction():
-                    self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE)
-            except (OverflowError, ValueError):
-                pass
-            return 0
-
-    async def _fire(self, q: Question, now: datetime) -> int:
-        route = self.route(q.platform, q.channel, q.channel_name)
-        if route is None or route.mode == "off":
-            with self.tracker.transaction():
-                self.tracker.set_next_due(q.id, None)
-            return 0
-        decision = policy.decide(self.settings, route, q.step, q.nudges_sent, now)
-        if decision.send_to is None:
-            with self.tracker.transaction():
-                if decision.stop:
-                    self.tracker.give_up(q.id, now)
-                else:
-                    self.tracker.set_next_due(q.id, decision.wait_until)
-            return 0
-        seq = q.nudges_sent
-        next_due = policy.after_send(self.settings, route, decision.step, seq + 1, now)
-        note = self.nudge_note(q, route, decision, now)
-        try:
-            to = self.door.person(decision.send_to, prefer=route.notify_via or q.platform)
-        except NotStaff:
-            log.error("route %s names %s, who is not configured", route.channel, decision.send_to)
-            return 0
-
-        def prepare(audit_id: int) -> None:
-            # due_at is the deadline; the audit row has the send time: the gap is the lateness.
-            self.tracker.add_nudge(q.id, seq, decision.step, decision.send_to or "", q.next_due or now, audit_id)
-            self.tracker.advance(q.id, step=decision.step + 1, nudges_sent=seq + 1, next_due=next_due)
-            if next_due is None:
-                self.tracker.give_up(q.id, now)  # the chain ends with this nudge
-
-        delivery = await self.door.send(to, note, key=f"nudge:{q.id}:{seq}", questions=[q.id], prepare=prepare)
-        if delivery.error == PENDING_ELSEWHERE:
-            return 0  # another process (or an unsettled crash) owns this step: not a failure, nothing to retry
-        if delivery.ok:
-            if q.failures:
-                with self.tracker.transaction():
-                    self.tracker.set_failures(q.id, 0)
-            return 1
-        with self.tracker.transaction():
-            failures = q.failures + 1
-            if delivery.permanent or failures >= MAX_TRANSIENT_FAILURES:
-                # This person cannot be reached: try the next one on the chain now.
-                more = decision.step + 1 < len(route.chain) or route.repeat
-                if more:
-                    self.tracker.set_next_due(q.id, now)
-                else:
-                    self.tracker.give_up(q.id, now)
-                self.tracker.set_failures(q.id, 0)
-            else:
-                self.tracker.set_next_due(q.id, now + RETRY_AFTER_FAILURE, step=decision.step)
-                self.tracker.set_failures(q.id, failures)
-        return 0
-
-    def nudge_note(self, q: Question, route: Route, decision: policy.Decision, now: datetime) -> Note:
-        window = self.settings.window_for(route)
-        where = q.channel_name or q.channel
-        if q.platform in ("slack", "discord") and not where.startswith("#"):
-            where = "#" + where
-        asker = plain_name(q.author_name, q.author)
-        fields = [
-            ("Where", f"{where} ({q.platform})"),
-            ("Asked by", asker + (" (first question here)" if q.first_time else "")),
-            ("Waiting", age((now - q.asked_at).total_seconds()) + " with no reply"),
-        ]
-        if decision.step > 0:
-            fields.append(("Escalation", f"step {decision.step + 1} of {len(route.chain)}: nobody picked it up"))
-        if decision.note:
-            fields.append(("Note", decision.note))
-        reason = f"no reply from anyone but the asker within {format_duration(window)}"
-        if q.reasons:
-            reason += "; flagged as a question because: " + "; ".join(q.reasons)
-        return Note(
-            kind="nudge",
-            title=f"Unanswered question in {where}",
-            fields=tuple(fields),
-            quote=neutralise(q.excerpt),
-            link=q.link,
-            source=q.platform,
-            reason=reason,
-            question=q.id,
-            buttons=NUDGE_BUTTONS,
-            footer=f"unanswered · question #{q.id}",
-        )
-
-    # ------------------------------------------------------------------ staff actions
-
-    async def act(self, action: StaffAction) -> str:
-        """Apply a moderator's button click. Returns a line describing the outcome."""
-        if action.by not in self.settings.people:
-            return "Only configured staff can act on these notes."
-        q = self.tracker.question(action.question)
-        if q is None or q.status == "deleted":
-            return "That question no longer exists (it was deleted)."
-        when = action.at.strftime("%Y-%m-%d %H:%M UTC")
-        if q.status not in ("open", "given_up"):  # given up: the chain is used up, but staff can still act
-            by = q.answered_by or q.closed_by or "someone"
-            return f"Already {q.status} (by {plain_name(by, by)})."
-        with self.tracker.transaction():
-            self.tracker.add_action(q.id, action.kind, action.by, action.at, action.until, action.note)
-            if action.kind == "claim":
-                self.tracker.claim(q.id, action.by, action.at)
-                outcome = f"{action.by} is on it ({when}). No more reminders about this one."
-            elif action.kind == "snooze":
-                until = action.until or action.at + timedelta(hours=1)
-                nudges = self.tracker.nudges_for(q.id)
-                step = nudges[-1]["step"] if nudges else q.step
-                self.tracker.set_next_due(q.id, until, step=step)
-                self._due_changed(until)
-                person = self.settings.people.get(action.by)
-                zone = ZoneInfo(person.timezone if person is not None else "UTC")
-                # In the snoozer's own clock: "until 08:00" must read as their morning, not UTC's.
-                outcome = f"Snoozed by {action.by} until {until.astimezone(zone):%a %d %b %H:%M} ({zone.key})."
-            elif action.kind == "dismiss":
-                self.tracker.close_question(q.id, "dismissed", action.at, action.by)
-                outcome = f"Marked 'not a question' by {action.by} ({when}). Thanks: this teaches us what to skip."
-            elif action.kind == "resolve":
-                self.tracker.close_question(q.id, "resolved", action.at, action.by)
-                outcome = f"Marked answered elsewhere by {action.by} ({when})."
-            else:
-                raise ValueError(f"unknown action {action.kind!r}")
-        return outcome
-
-    def followup_note(self, qid: int, outcome: str) -> Note | None:
-        """The nudge as it should read after someone acted on it: same facts, no buttons."""
-        q = self.tracker.question(qid)
-        if q is None or q.status == "deleted":
-            return None
-        route = self.route(q.platform, q.channel, q.channel_name) or self.fallback_route
-        if route is None:
-            return None
-        note = self.nudge_note(q, route, policy.Decision(step=0), self.clock.now())
-        return replace(note, title=note.title + " (handled)", fields=note.fields + (("Update", outcome),), buttons=())
-
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -465,9 +287,11 @@ def storable(event: Event) -> Event:
 
     SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
     """
-    changes = {}
+    changes: dict[str, Any] = {}
     for name in getattr(event, "__slots__", ()):
         value = getattr(event, name)
+        if isinstance(value, str) and value.isascii():
+            continue  # the common case, and a C-speed check: no surrogate can hide in ASCII
         if isinstance(value, str) and _SURROGATE.search(value):
             changes[name] = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         elif isinstance(value, tuple) and any(isinstance(v, str) and _SURROGATE.search(v) for v in value):
@@ -475,4 +299,4 @@ def storable(event: Event) -> Event:
     return replace(event, **changes) if changes else event
 
 
-__all__ = ["Watchdog", "Judged", "storable"]
+__all__ = ["DUE_BATCH", "MAX_TRANSIENT_FAILURES", "RETRY_AFTER_FAILURE", "Judged", "Watchdog", "storable"]

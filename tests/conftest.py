@@ -49,5 +49,5 @@ def make_settings(tmp_path: Path, monkeypatch):
             listener(settings)
         return settings
 
-    build.listeners = listeners  # type: ignore[attr-defined]
+    build.listeners = listeners  # type: ignore[attr-defined]  # an attribute on the fixture function: tests add listeners
     return build

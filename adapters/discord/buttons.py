@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 import discord
 
-from bot.outbound import BUTTON_LABELS, CUSTOM_ID_PREFIX
+from bot.transport import BUTTON_LABELS, CUSTOM_ID_PREFIX
 
 log = logging.getLogger("unanswered.discord")
 

@@ -89,7 +89,12 @@ async def _threads(src: "DiscordSource", key: str, watched: "Watched", after: in
     kinds = [False, True] if isinstance(channel, discord.TextChannel) else [False] if isinstance(channel, discord.ForumChannel) else []
     for private in kinds:
         try:
-            listing = channel.archived_threads(limit=ARCHIVED_LIMIT, private=True) if private else channel.archived_threads(limit=ARCHIVED_LIMIT)
+            if isinstance(channel, discord.TextChannel):
+                listing = channel.archived_threads(limit=ARCHIVED_LIMIT, private=True) if private else channel.archived_threads(limit=ARCHIVED_LIMIT)
+            elif isinstance(channel, discord.ForumChannel):  # forums have public posts only (kinds is [False])
+                listing = channel.archived_threads(limit=ARCHIVED_LIMIT)
+            else:
+                continue  # not reached: kinds is empty for other channel types
             async for t in listing:
                 if t.archive_timestamp < since:
                     break  # newest archived first: the rest were archived before we last read

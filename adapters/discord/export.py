@@ -76,8 +76,8 @@ def gateway_payload(record: Mapping[str, Any], channel_id: str, guild_id: str | 
     """One exported message in the shape of a gateway MESSAGE_CREATE."""
     if not isinstance(record, Mapping):
         raise Malformed("a message is not an object")
-    author = record.get("author") if isinstance(record.get("author"), Mapping) else {}
-    reference = record.get("reference") if isinstance(record.get("reference"), Mapping) else None
+    author = translate.sub_object(record, "author")
+    reference = translate.sub_object(record, "reference") or None
     kind = record.get("type", "Default")
     return {
         "id": record.get("id"),
@@ -127,7 +127,7 @@ def read_file(path: Path, errors: list[Any] | None = None, elsewhere: set[str] |
     if not isinstance(doc, Mapping) or not isinstance(doc.get("channel"), Mapping) or not isinstance(doc.get("messages"), list):
         fail("file", 'not a DiscordChatExporter JSON export (needs "channel" and "messages")')
         return []
-    guild = doc.get("guild") if isinstance(doc.get("guild"), Mapping) else {}
+    guild = translate.sub_object(doc, "guild")
     try:
         place = _place(doc["channel"], guild)
     except Malformed as exc:

@@ -17,28 +17,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import aiohttp
 import discord
 
-from bot.config import ConfigError, Route, Settings
+from bot.config import ConfigError, Settings
 from bot.events import Event
 
 from . import catchup, translate
-from .buttons import NudgeButton
+from .listeners import _Client, intents
 from .outbound import DiscordTransport
 from .payload import payload_of
+from .places import WATCHABLE_TYPES, Places, Watched
 from .translate import Malformed, Place
 
 log = logging.getLogger("unanswered.discord")
+
+# Listeners and place resolution live in listeners.py and places.py; these names stay importable from here.
+__all__ = ["BAD_TOKEN", "NO_CONTENT_INTENT", "TOKEN_ENV", "WATCHABLE_TYPES", "DiscordSource", "Unreachable", "Watched", "intents"]
 
 TOKEN_ENV = "UNANSWERED_DISCORD__TOKEN"
 READY_TIMEOUT = 60.0  # start() waits this long for the first catch-up before carrying on
 CONNECT_RETRY = 5.0  # seconds before logging in again when Discord cannot be reached (doubles)
 CONNECT_RETRY_MAX = 300.0
-WATCHABLE_TYPES = (discord.TextChannel, discord.ForumChannel, discord.VoiceChannel, discord.StageChannel)
 
 BAD_TOKEN = (
     f"discord token: Discord refused the token in {TOKEN_ENV}; copy a fresh one from the Developer Portal "
@@ -51,98 +53,11 @@ NO_CONTENT_INTENT = (
 )
 
 
-def intents() -> discord.Intents:
-    """What the bot must see, nothing more (no members, no presences)."""
-    wanted = discord.Intents.none()
-    wanted.guilds = True
-    wanted.guild_messages = True
-    wanted.message_content = True
-    wanted.guild_reactions = True
-    return wanted
-
-
 class Unreachable(OSError):
     """Discord could not be reached (no network yet): retried, never a config error."""
 
 
-@dataclass
-class Watched:
-    channel: discord.abc.GuildChannel
-    route: Route
-
-
-class _Client(discord.Client):
-    """discord.py's client with our listeners; each one defers to the source."""
-
-    def __init__(self, source: "DiscordSource", **options: Any) -> None:
-        # The bot never joins voice: skip discord.py's warnings about missing voice libraries.
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
-        super().__init__(
-            intents=intents(),
-            allowed_mentions=discord.AllowedMentions.none(),
-            max_messages=None,  # raw events carry what we need; no message cache
-            member_cache_flags=discord.MemberCacheFlags.none(),
-            chunk_guilds_at_startup=False,
-            **options,
-        )
-        self.source = source
-
-    async def setup_hook(self) -> None:
-        # Persistent buttons: any click on an "unanswered:…" id reaches us, even from old DMs.
-        self.add_dynamic_items(NudgeButton)
-
-    async def on_nudge_button(self, user_id: str, custom_id: str, ref: str) -> str:
-        return await self.source.on_button(user_id, custom_id, ref)
-
-    async def on_ready(self) -> None:
-        await self.source.on_connected("ready")
-
-    async def on_resumed(self) -> None:
-        await self.source.on_connected("resumed")
-
-    async def on_disconnect(self) -> None:
-        self.source.on_disconnected()
-
-    async def on_message(self, message: discord.Message) -> None:
-        await self.source.on_message(message)
-
-    async def on_raw_message_edit(self, event: discord.RawMessageUpdateEvent) -> None:
-        await self.source.on_raw(event.channel_id, lambda lookup: translate.edit(event.data, lookup))
-
-    async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
-        data = {"id": event.message_id, "channel_id": event.channel_id}
-        await self.source.on_raw(event.channel_id, lambda lookup: translate.delete(data, lookup, self.source.now()))
-
-    async def on_raw_bulk_message_delete(self, event: discord.RawBulkMessageDeleteEvent) -> None:
-        for message_id in sorted(event.message_ids):
-            data = {"id": message_id, "channel_id": event.channel_id}
-            await self.source.on_raw(event.channel_id, lambda lookup, d=data: translate.delete(d, lookup, self.source.now()))
-
-    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
-        data = {
-            "user_id": event.user_id,
-            "channel_id": event.channel_id,
-            "message_id": event.message_id,
-            "emoji": {"name": event.emoji.name},
-            "member": {"user": {"bot": bool(event.member and event.member.bot)}},
-        }
-        await self.source.on_raw(event.channel_id, lambda lookup: translate.reaction(data, lookup, self.source.now(), me=self.source.me))
-
-    async def on_thread_create(self, thread: discord.Thread) -> None:
-        await self.source.on_thread_create(thread)
-
-    async def on_guild_channel_create(self, channel: discord.abc.GuildChannel) -> None:
-        self.source.resolve_routes(warn=False)
-
-    async def on_guild_channel_update(self, before: Any, after: Any) -> None:
-        self.source.resolve_routes(warn=False)
-
-    async def on_guild_join(self, guild: discord.Guild) -> None:
-        self.source.resolve_routes(warn=False)
-
-
-class DiscordSource:
+class DiscordSource(Places):
     name = "discord"
 
     def __init__(self, settings: Settings, *, ready_timeout: float = READY_TIMEOUT, **client_options: Any) -> None:
@@ -180,7 +95,7 @@ class DiscordSource:
     def now(self) -> Any:
         return self.port.clock.now()
 
-    async def logged_in(self) -> discord.Client:
+    async def logged_in(self) -> _Client:
         """The client, logged in (REST works; the gateway may not be up yet). Used by the transport too."""
         async with self._login_lock:
             if self.client is None:
@@ -318,101 +233,6 @@ class DiscordSource:
 
     async def on_button(self, user_id: str, custom_id: str, ref: str) -> str:
         return await self.port.handle_button(user_id, custom_id, ref)
-
-    # ------------------------------------------------------------------ routes
-
-    def resolve_routes(self, *, warn: bool) -> None:
-        """Map the configured discord routes (by id, "#name" or "name") to channels the bot can see."""
-        assert self.port is not None and self.client is not None
-        routes = self.port.watched_routes()
-        found: dict[str, Watched] = {}
-        missing: list[str] = []
-        for route in routes:
-            key = route.channel.lstrip("#").lower()
-            matches = [
-                ch
-                for guild in self.client.guilds
-                for ch in guild.channels
-                if isinstance(ch, WATCHABLE_TYPES) and (str(ch.id) == route.channel or ch.name.lower() == key)
-            ]
-            if not matches:
-                missing.append(route.channel)
-            for ch in matches:
-                found.setdefault(str(ch.id), Watched(ch, route))
-        self.watched = found
-        if not warn:
-            return
-        if missing:
-            log.warning(
-                "discord: the bot cannot see these configured channels: %s; check the id/name, that the bot was invited "
-                "to that server (`unanswered discord-invite`), and that it has View Channel there",
-                ", ".join(missing),
-            )
-        for w in found.values():
-            me = w.channel.guild.me
-            if me is None:
-                continue
-            perms = w.channel.permissions_for(me)
-            if not (perms.view_channel and perms.read_message_history):
-                log.warning("discord: #%s: the bot lacks View Channel or Read Message History there; it will miss messages", w.channel.name)
-
-    # ------------------------------------------------------------------ where a channel id sits
-
-    def lookup(self, channel_id: str) -> Place | None:
-        if channel_id in self._fetched:
-            return self._fetched[channel_id]
-        assert self.client is not None
-        channel = self.client.get_channel(int(channel_id))
-        if channel is None:
-            return None
-        guild = str(channel.guild.id) if getattr(channel, "guild", None) else None
-        if isinstance(channel, discord.Thread):
-            parent = channel.parent
-            return Place(channel=str(channel.parent_id), name=parent.name if parent else None, guild=guild, thread=str(channel.id))
-        return Place(channel=str(channel.id), name=getattr(channel, "name", None), guild=guild)
-
-    async def _learn(self, channel_id: int) -> None:
-        """A channel discord.py has not cached (e.g. an archived thread coming back): ask once."""
-        key = str(channel_id)
-        if key in self._fetched or self.lookup(key) is not None:
-            return
-        assert self.client is not None
-        try:
-            data = await self.client.http.get_channel(channel_id)
-            parent = self.client.get_channel(int(data.get("parent_id") or 0))
-            self._fetched[key] = translate.place_from_channel(data, getattr(parent, "name", None))  # type: ignore[arg-type]
-        except (discord.HTTPException, Malformed, ValueError) as exc:
-            log.debug("channel %s is unknown (%s); its messages are ignored", key, type(exc).__name__)
-            self._fetched[key] = Place(channel=key)
-
-    # ------------------------------------------------------------------ threads without a starter
-
-    async def on_thread_create(self, thread: discord.Thread) -> None:
-        self._new_threads.add(thread.id)
-
-    def remember_thread(self, place: Any) -> None:
-        """Catch-up reads a thread: its next live message is not its first."""
-        self._new_threads.discard(getattr(place, "id", 0))
-
-    async def opens_thread(self, place: Any, message_id: int, *, read_from: int | None) -> bool:
-        """Whether this (first read) message of ``place`` is the question of a thread with no starter message."""
-        if not isinstance(place, discord.Thread) or message_id == place.id or isinstance(place.parent, discord.ForumChannel):
-            return False  # forum posts keep their starter (id == thread id): translate handles them
-        if read_from is not None and read_from >= place.id:
-            return False  # we did not read this thread from its start
-        if place.id not in self._starterless:
-            if place.type == discord.ChannelType.private_thread:
-                self._starterless[place.id] = True
-            else:
-                parent = place.parent
-                try:
-                    await parent.fetch_message(place.id)  # type: ignore[union-attr]
-                    self._starterless[place.id] = False
-                except discord.NotFound:
-                    self._starterless[place.id] = True
-                except (discord.HTTPException, aiohttp.ClientError, OSError, asyncio.TimeoutError, AttributeError):
-                    return False
-        return self._starterless[place.id]
 
     # ------------------------------------------------------------------ live events
 

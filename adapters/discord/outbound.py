@@ -24,7 +24,7 @@ import aiohttp
 import discord
 
 from bot.neutralise import link_label
-from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
+from bot.transport import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
 
 from .buttons import NudgeButton, button_style
 

@@ -11,7 +11,7 @@ def payload_of(message: discord.Message) -> dict[str, Any]:
     """A discord.py Message back in the gateway's shape, for ``translate.message``."""
     author = message.author
     reference = message.reference
-    replied = reference is not None and reference.message_id is not None and reference.type == discord.MessageReferenceType.reply
+    replied_to = reference.message_id if reference is not None and reference.type == discord.MessageReferenceType.reply else None
     return {
         "id": str(message.id),
         "channel_id": str(message.channel.id),
@@ -28,5 +28,5 @@ def payload_of(message: discord.Message) -> dict[str, Any]:
         },
         "member": {"nick": getattr(author, "nick", None)},
         "mentions": [{"id": str(user.id)} for user in message.mentions],
-        "message_reference": {"message_id": str(reference.message_id)} if replied else None,  # type: ignore[union-attr]
+        "message_reference": {"message_id": str(replied_to)} if replied_to is not None else None,
     }

@@ -105,6 +105,12 @@ def _mapping(payload: Any, what: str) -> Mapping[str, Any]:
     return payload
 
 
+def sub_object(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """``payload[key]`` when it is an object; an empty one when absent or of another type."""
+    value = payload.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def place_of(channel_id: str, lookup: Lookup) -> Place:
     """The watched channel and thread for a channel id; unknown ids stand for themselves."""
     found = lookup(channel_id)
@@ -128,7 +134,7 @@ def place_from_channel(payload: Mapping[str, Any], parent_name: str | None = Non
 
 def is_from_bot(payload: Mapping[str, Any], me: str | None = None) -> bool:
     """Bots, webhooks, system messages and ourselves never ask and never answer."""
-    author = payload.get("author") if isinstance(payload.get("author"), Mapping) else {}
+    author = sub_object(payload, "author")
     return bool(
         author.get("bot")
         or author.get("system")
@@ -140,8 +146,8 @@ def is_from_bot(payload: Mapping[str, Any], me: str | None = None) -> bool:
 
 def display_name(payload: Mapping[str, Any]) -> str | None:
     """What other members see: server nickname, else global display name, else username."""
-    member = payload.get("member") if isinstance(payload.get("member"), Mapping) else {}
-    author = payload.get("author") if isinstance(payload.get("author"), Mapping) else {}
+    member = sub_object(payload, "member")
+    author = sub_object(payload, "author")
     for value in (member.get("nick"), author.get("global_name"), author.get("username")):
         if isinstance(value, str) and value.strip():
             return value
@@ -240,8 +246,8 @@ def reaction(payload: Any, lookup: Lookup, at: datetime, *, me: str | None = Non
     name = emoji.get("name")
     if not isinstance(name, str) or not name:
         raise Malformed("emoji has no name")
-    member = payload.get("member") if isinstance(payload.get("member"), Mapping) else {}
-    member_user = member.get("user") if isinstance(member.get("user"), Mapping) else {}
+    member = sub_object(payload, "member")
+    member_user = sub_object(member, "user")
     where = place_of(_snowflake(payload, "channel_id"), lookup)
     return Reaction(
         platform=PLATFORM,

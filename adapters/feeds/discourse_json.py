@@ -107,7 +107,7 @@ def topic_list(data: Any, spec: FeedSpec, base: str, *, observed_at: datetime, n
         if author is None:
             out.skipped.append(f"topic {ident}: no original poster")
             continue
-        slug = topic.get("slug") if isinstance(topic.get("slug"), str) and topic["slug"].strip() else "topic"
+        slug = s if isinstance(s := topic.get("slug"), str) and s.strip() else "topic"
         slug = quote(slug.strip()[:200], safe="-_.~%")
         link = f"{base}/t/{slug}/{ident}"
         out.events.append(

@@ -43,7 +43,8 @@ def struct_time_utc(value: Any) -> datetime | None:
     if not isinstance(value, time.struct_time) and not (isinstance(value, tuple) and len(value) >= 6):
         return None
     try:
-        at = datetime(*tuple(value)[:6], tzinfo=timezone.utc)
+        year, month, day, hour, minute, second = tuple(value)[:6]
+        at = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
     except (TypeError, ValueError):
         return None
     return at if at.year >= 1995 else None  # before feeds existed: a placeholder date, not a real one

@@ -113,6 +113,12 @@ class FeedsSource(ThreadFeeds):
         for rt in self.feeds.values():
             self._load(rt)
 
+    def _http(self) -> aiohttp.ClientSession:
+        """The session ``attach`` opened (or the one passed in); fetching before either is a wiring bug."""
+        if self.session is None:
+            raise RuntimeError("feed poller used before attach(): no HTTP session")
+        return self.session
+
     async def stop(self) -> None:
         if self.session is not None and self._own_session:
             await self.session.close()
@@ -128,7 +134,7 @@ class FeedsSource(ThreadFeeds):
         """Poll every feed concurrently; returns each feed's outcome."""
         names = list(self.feeds)
         outcomes = await asyncio.gather(*(self.poll_feed(n) for n in names))
-        return dict(zip(names, outcomes))
+        return dict(zip(names, outcomes, strict=True))
 
     # ------------------------------------------------------------ one feed
 
@@ -217,10 +223,10 @@ class FeedsSource(ThreadFeeds):
         self.stats.fetches += 1
         feed = rt.feed
         resp = await fetch(
-            self.session,
+            self._http(),
             url,
             etag=state.etag,
-            last_modified=state.last_modified,  # type: ignore[arg-type]
+            last_modified=state.last_modified,
             timeout=feed.timeout.total_seconds(),
             max_bytes=feed.max_bytes,
             auth=rt.auth,
@@ -278,9 +284,9 @@ class FeedsSource(ThreadFeeds):
         """One page of a Discourse JSON list (catch-up): unconditional, with the feed's limits and API headers."""
         self.stats.fetches += 1
         resp = await fetch(
-            self.session,
+            self._http(),
             url,
-            timeout=rt.feed.timeout.total_seconds(),  # type: ignore[arg-type]
+            timeout=rt.feed.timeout.total_seconds(),
             max_bytes=rt.feed.max_bytes,
             auth=rt.auth,
             accept="application/json",

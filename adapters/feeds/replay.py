@@ -174,18 +174,18 @@ def read(paths: Iterable[Path], errors: list[Any], settings: Any = None) -> Iter
         target = comment_feeds.get(f.self_url or "")
         if target is not None and spec.kind == "rss":
             owner, item = target  # this file is an item's comment feed, not a listing
-            result = translate.thread(f.parsed, FeedSpec(name=owner.name, bots=owner.bots), item, observed_at=_observed(f.parsed))
-            per_file.append((f, result.events, result.skipped, []))
+            replies = translate.thread(f.parsed, FeedSpec(name=owner.name, bots=owner.bots), item, observed_at=_observed(f.parsed))
+            per_file.append((f, replies.events, replies.skipped, []))
             continue
         per_file.append((f, listed.events, listed.skipped, listed.excluded))
 
     for f, topic in topic_feeds:
         spec = _spec_for(specs, f, "discourse")
-        result = translate.thread(f.parsed, spec, topic, observed_at=_observed(f.parsed))
+        thread = translate.thread(f.parsed, spec, topic, observed_at=_observed(f.parsed))
         if (spec.name, topic) in excluded:
             # Pinned or closed per a listing: the replies may stay (they answer nothing), the opener may not.
-            result.events = [e for e in result.events if not (isinstance(e, Message) and e.thread is None)]
-        per_file.append((f, result.events, result.skipped, [topic] if (spec.name, topic) in excluded else []))
+            thread.events = [e for e in thread.events if not (isinstance(e, Message) and e.thread is None)]
+        per_file.append((f, thread.events, thread.skipped, [topic] if (spec.name, topic) in excluded else []))
 
     events: list[Event] = []
     seen: set[tuple[str, str, str]] = set()

@@ -130,9 +130,10 @@ def thread(parsed: Any, spec: FeedSpec, topic: str, *, observed_at: datetime | N
                 continue
             ident = as_str(get(entry, "id")) or f"post-{topic}-{post[1]}"
         else:
-            ident = item_id(entry)
-            if ident is None or ident == topic:
+            item = item_id(entry)
+            if item is None or item == topic:
                 continue
+            ident = item
         author = entry_author(entry)
         if author is None:
             out.skipped.append(f"item {n + 1}: no author")  # unknown author: cannot tell an answer from the asker

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 
-from .inbound import AUTH_ERRORS, BOT_TOKEN_VAR, WHERE_BOT, check_tokens, make_client
 from .outbound import api_error
+from .tokens import AUTH_ERRORS, BOT_TOKEN_VAR, WHERE_BOT, check_tokens, make_client
 
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 NETWORK = (aiohttp.ClientError, asyncio.TimeoutError, OSError)

@@ -99,7 +99,7 @@ def _context(tree: _Tree, errors: list[Any]) -> tuple[translate.Context, dict[st
         for user in _records(tree, "users.json", errors):
             if not isinstance(user, dict) or not isinstance(user.get("id"), str):
                 continue
-            profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+            profile = p if isinstance(p := user.get("profile"), dict) else {}
             name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name")
             if isinstance(name, str) and name:
                 ctx.user_names[user["id"]] = name

@@ -17,7 +17,6 @@ with back-off (health shows it failing) while the others run; a refused token is
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections import OrderedDict
@@ -25,75 +24,55 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
 from bot.events import Event
 
 from . import catchup, translate
+from .channels import ChannelLookups
+from .connection import HTTP_PATH, Connections
 from .outbound import SlackTransport, api_error
+
+# Token checks and the client live in tokens.py; they stay importable from here.
+from .tokens import (
+    APP_TOKEN_VAR,
+    AUTH_ERRORS,
+    BOT_TOKEN_VAR,
+    SIGNING_VAR,
+    WHERE_APP,
+    WHERE_BOT,
+    WHERE_SIGNING,
+    check_tokens,
+    make_client,
+    retry_handlers,
+)
 
 log = logging.getLogger("unanswered.slack")
 
-BOT_TOKEN_VAR = "UNANSWERED_SLACK__BOT_TOKEN"
-APP_TOKEN_VAR = "UNANSWERED_SLACK__APP_TOKEN"
-SIGNING_VAR = "UNANSWERED_SLACK__SIGNING_SECRET"
-WHERE_BOT = "api.slack.com/apps → your app → OAuth & Permissions → Bot User OAuth Token (starts with xoxb-)"
-WHERE_APP = "api.slack.com/apps → your app → Basic Information → App-Level Tokens (starts with xapp-, scope connections:write)"
-WHERE_SIGNING = "api.slack.com/apps → your app → Basic Information → App Credentials → Signing Secret"
-AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type"})
+__all__ = [
+    "APP_TOKEN_VAR",
+    "AUTH_ERRORS",
+    "HTTP_PATH",
+    "BOT_TOKEN_VAR",
+    "SIGNING_VAR",
+    "WHERE_APP",
+    "WHERE_BOT",
+    "WHERE_SIGNING",
+    "SlackSource",
+    "check_tokens",
+    "make_client",
+    "retry_handlers",
+]
+
 
 SEEN_EVENTS = 5000  # event ids remembered to drop Events API redeliveries
-HTTP_PATH = "/slack/events"
 CONNECT_RETRY = 5.0  # seconds before connecting again when Slack cannot be reached (doubles)
 CONNECT_RETRY_MAX = 300.0
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
-
-
-def retry_handlers() -> list[Any]:
-    """Rate limits (429 + Retry-After) are waited out; 5xx and dropped connections retried."""
-    return [
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-        AsyncServerErrorRetryHandler(max_retry_count=2),
-    ]
-
-
-def make_client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack.bot_token.get_secret_value() if settings.slack.bot_token else None
-    kwargs: dict[str, Any] = {}
-    if settings.slack.api_url:
-        kwargs["base_url"] = settings.slack.api_url.rstrip("/") + "/"
-    return AsyncWebClient(token=token, retry_handlers=retry_handlers(), timeout=30, **kwargs)
-
-
-def check_tokens(settings: Settings) -> list[str]:
-    """Problems with the tokens' presence and kind, phrased with the variable and where to get it."""
-    s = settings.slack
-    problems = []
-    bot = s.bot_token.get_secret_value() if s.bot_token else ""
-    if not bot:
-        problems.append(f"{BOT_TOKEN_VAR} is not set; copy the Bot User OAuth Token from {WHERE_BOT}")
-    elif not bot.startswith("xoxb-"):
-        problems.append(f"{BOT_TOKEN_VAR} is not a bot token (it must start with xoxb-); copy it from {WHERE_BOT}")
-    if s.mode == "socket":
-        app = s.app_token.get_secret_value() if s.app_token else ""
-        if not app:
-            problems.append(f'{APP_TOKEN_VAR} is not set (Socket Mode needs it); create one at {WHERE_APP}, or set slack.mode = "http"')
-        elif not app.startswith("xapp-"):
-            problems.append(f"{APP_TOKEN_VAR} is not an app-level token (it must start with xapp-); create one at {WHERE_APP}")
-    elif not (s.signing_secret and s.signing_secret.get_secret_value()):
-        problems.append(f"{SIGNING_VAR} is not set (HTTP mode verifies every request with it); copy it from {WHERE_SIGNING}")
-    return problems
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -104,7 +83,7 @@ def _error(exc: SlackApiError) -> str:
     return api_error(exc)[0]  # safe when the answer was not JSON at all
 
 
-class SlackSource:
+class SlackSource(ChannelLookups, Connections):
     name = "slack"
 
     def __init__(self, settings: Settings, *, client: AsyncWebClient | None = None, http_port: int | None = None, http_host: str = "0.0.0.0") -> None:
@@ -212,45 +191,6 @@ class SlackSource:
 
         await self.port.gate.submit(channel, prepare)
 
-    async def _is_watched(self, channel: str) -> bool:
-        if channel in self.watched:
-            return True
-        if not self._unresolved or channel in self._checked or channel.startswith("D"):
-            return False
-        # A channel named in a route that the app was invited to after start.
-        self._checked.add(channel)
-        try:
-            info = (await self.client.conversations_info(channel=channel)).get("channel") or {}
-        except SlackApiError:
-            return False
-        name = info.get("name")
-        if isinstance(name, str) and name.lower() in self._unresolved:
-            self._unresolved.pop(name.lower())
-            self._watch(channel, name)
-            return True
-        return False
-
-    def _watch(self, channel: str, name: str | None) -> None:
-        self.watched[channel] = name
-        if name:
-            self.ctx.channel_names[channel] = name
-
-    async def learn_user(self, user: str) -> None:
-        """Name and bot-ness of a user, once: DMs say who asked, and app users never count as members."""
-        if user in self._looked_up or user in self.ctx.user_names:
-            return
-        self._looked_up.add(user)
-        try:
-            info = (await self.client.users_info(user=user)).get("user") or {}
-        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError):
-            return
-        profile = info.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name")
-        if isinstance(name, str) and name:
-            self.ctx.user_names[user] = name
-        if info.get("is_bot") or info.get("is_app_user"):
-            self.ctx.bot_users.add(user)
-
     # ------------------------------------------------------------------ start / stop
 
     def transport(self) -> SlackTransport:
@@ -330,100 +270,6 @@ class SlackSource:
             self.ctx.bot_users.add(self.ctx.self_user)
         url = auth.get("url")
         self.ctx.workspace_url = url if isinstance(url, str) and url.startswith("https://") else None
-
-    async def _resolve_channels(self) -> None:
-        """Route channels (ids or names) -> the ids the app can see; warn about the rest."""
-        visible: dict[str, dict[str, Any]] = {}
-        cursor = None
-        while True:
-            try:
-                resp = await self.client.conversations_list(types="public_channel,private_channel", exclude_archived=True, limit=1000, cursor=cursor)
-            except SlackApiError as exc:
-                if _error(exc) == "missing_scope":
-                    needed = exc.response.get("needed") or "channels:read,groups:read"
-                    raise ConfigError(
-                        [
-                            f"the Slack app lacks the scope(s) {needed}; recreate it from `unanswered slack-manifest` "
-                            "(or add them under OAuth & Permissions), then reinstall it to the workspace"
-                        ]
-                    ) from None
-                raise
-            for ch in resp.get("channels") or []:
-                if isinstance(ch, dict) and isinstance(ch.get("id"), str):
-                    visible[ch["id"]] = ch
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        by_name = {str(ch.get("name", "")).lower(): cid for cid, ch in visible.items()}
-        for i, route in enumerate(self.port.watched_routes()):
-            wanted = route.channel
-            cid = wanted if wanted in visible else by_name.get(wanted.lstrip("#").lower())
-            if cid is None:
-                if re.fullmatch(r"[CG][A-Z0-9]{2,}", wanted):
-                    self._watch(wanted, None)  # may still deliver events; history will tell
-                else:
-                    self._unresolved[wanted.lstrip("#").lower()] = i
-                log.warning(
-                    "Slack channel %s (a [[routes]] entry) is not visible to the app: in Slack, open that channel and type "
-                    "`/invite @unanswered` (private channels must invite the app before it can see them)",
-                    wanted,
-                )
-                continue
-            ch = visible[cid]
-            self._watch(cid, ch.get("name"))
-            if ch.get("is_member") is False:
-                log.warning(
-                    "the app is not a member of Slack channel #%s, so Slack sends it no messages from there: open the channel and type `/invite @unanswered`",
-                    ch.get("name") or cid,
-                )
-
-    async def _connect_socket(self) -> None:
-        app_token = self.settings.slack.app_token.get_secret_value()  # type: ignore[union-attr]
-        try:
-            # Asking for the URL ourselves checks the app token once, clearly, instead of
-            # letting the socket client retry a refused token forever.
-            opened = await self.client.apps_connections_open(app_token=app_token)
-        except SlackApiError as exc:
-            if _error(exc) in AUTH_ERRORS:
-                raise ConfigError([f"{APP_TOKEN_VAR} was refused by Slack ({_error(exc)}); create a new one at {WHERE_APP}"]) from None
-            raise
-        self.socket = AsyncSocketModeHandler(self.app, app_token, web_client=self.client, ping_interval=self.socket_ping_interval)
-        self.socket.client.wss_uri = opened.get("url")
-        self.socket.client.on_message_listeners.append(self._on_socket_message)
-        self.socket.client.on_close_listeners.append(self._on_socket_close)
-        await self.socket.connect_async()
-        self.port.report(True, "connected (Socket Mode)")
-
-    async def _on_socket_message(self, message: Any) -> None:
-        try:
-            data = json.loads(message.data)
-        except (TypeError, ValueError):
-            return
-        if not isinstance(data, dict) or data.get("type") != "hello":
-            return
-        self._hellos += 1
-        self.port.report(True, "connected (Socket Mode)")
-        if self._hellos > 1:
-            # A new connection after a drop: read what was said while we were away.
-            self._spawn(self._catch_up_holding())
-
-    async def _on_socket_close(self, message: Any) -> None:
-        self.port.report(False, "Socket Mode connection closed; reconnecting")
-
-    async def _serve_http(self) -> None:
-        async def handle(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
-
-        web_app = web.Application()
-        web_app.add_routes([web.post(HTTP_PATH, handle)])
-        self._runner = web.AppRunner(web_app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.http_host, self.http_port)
-        await site.start()
-        server = getattr(site, "_server", None)
-        if server is not None and server.sockets:
-            self.http_port = server.sockets[0].getsockname()[1]
-        self.port.report(True, f"listening for Events API requests on port {self.http_port}{HTTP_PATH}")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

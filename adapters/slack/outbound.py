@@ -23,7 +23,7 @@ import asyncio
 import logging
 import re
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Iterable, overload
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -31,7 +31,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.neutralise import link_label
-from bot.outbound import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
+from bot.transport import BUTTON_LABELS, Delivery, Note, Recipient, Rendered, button_id
 
 log = logging.getLogger("unanswered.slack.outbound")
 
@@ -141,13 +141,18 @@ def api_error(exc: SlackApiError) -> tuple[str, bool]:
     An unreadable body leaves ``exc.response`` as the raw aiohttp response, not a SlackResponse.
     """
     response = exc.response
-    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    found = getattr(response, "status_code", None) or getattr(response, "status", None)
+    status = found if isinstance(found, int) else 0
     data = getattr(response, "data", None)
     if isinstance(data, dict) and data.get("error"):
         return str(data["error"]), data.get("ok") is False and status < 500
     return f"HTTP {status}" + ("" if isinstance(data, dict) else ", unreadable answer"), False
 
 
+@overload
+def write_client(client: AsyncWebClient) -> AsyncWebClient: ...
+@overload
+def write_client(client: None) -> None: ...
 def write_client(client: AsyncWebClient | None) -> AsyncWebClient | None:
     """The same connection settings, retrying only rate limits: a retried post after a lost answer would DM twice."""
     if client is None:
@@ -162,7 +167,7 @@ class SlackTransport:
 
     def __init__(self, client: AsyncWebClient, staff_channels: Iterable[str] = ()) -> None:
         self.reader = client  # history reads: its retries are harmless
-        self.client = write_client(client)  # type: ignore[assignment]
+        self.client = write_client(client)
         self.staff_channels = frozenset(staff_channels)
         self._dm: dict[str, str] = {}  # user id -> D… channel id
 

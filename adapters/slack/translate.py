@@ -54,10 +54,16 @@ class Context:
 # ------------------------------------------------------------------ small parts
 
 
-def ts_time(ts: Any) -> datetime:
-    """A Slack ``ts`` ("1767607200.000100") -> UTC datetime. The string stays the id."""
+def ts_id(ts: Any) -> str:
+    """A Slack ``ts`` checked to be one, returned as the id string it is (else Malformed)."""
     if not isinstance(ts, str) or not _TS.match(ts):
         raise Malformed("ts is missing or not a Slack timestamp")
+    return ts
+
+
+def ts_time(ts: Any) -> datetime:
+    """A Slack ``ts`` ("1767607200.000100") -> UTC datetime. The string stays the id."""
+    ts = ts_id(ts)
     try:
         return datetime.fromtimestamp(float(Decimal(ts)), timezone.utc)
     except (InvalidOperation, OverflowError, ValueError):
@@ -121,7 +127,7 @@ def message(msg: Any, channel: str, ctx: Context) -> Message | None:
         raise Malformed("subtype is not a string")
     if subtype not in SPOKEN_SUBTYPES:
         return None
-    ts = msg.get("ts")
+    ts = ts_id(msg.get("ts"))
     at = ts_time(ts)
     author = _str(msg.get("user")) or _str(msg.get("bot_id"))
     if author is None:
@@ -162,7 +168,7 @@ def message_event(event: Any, ctx: Context) -> list[Event]:
     if subtype == DELETED:
         previous = event.get("previous_message")
         deleted = event.get("deleted_ts") or (previous.get("ts") if isinstance(previous, dict) else None)
-        ts_time(deleted)
+        deleted = ts_id(deleted)
         return [Delete(PLATFORM, channel, deleted, ts_time(event.get("event_ts") or event.get("ts")))]
     found = message(event, channel, ctx)
     return [found] if found is not None else []
@@ -172,8 +178,7 @@ def _edited(event: dict[str, Any], channel: str, ctx: Context) -> list[Event]:
     new = event.get("message")
     if not isinstance(new, dict):
         raise Malformed("message_changed has no message object")
-    ts = new.get("ts")
-    ts_time(ts)
+    ts = ts_id(new.get("ts"))
     when = ts_time(event.get("event_ts") or event.get("ts") or ts)
     if new.get("subtype") == "tombstone":
         # The parent of a thread was deleted; Slack keeps a placeholder.
@@ -212,7 +217,7 @@ def reaction_event(event: Any, ctx: Context) -> list[Event]:
     channel, target, user, name = _str(item.get("channel")), item.get("ts"), _str(event.get("user")), _str(event.get("reaction"))
     if channel is None or user is None or name is None:
         raise Malformed("reaction event lacks channel, user or reaction")
-    ts_time(target)
+    target = ts_id(target)
     at = ts_time(event.get("event_ts"))
     return [Reaction(PLATFORM, channel, target, user, name, at, author_is_bot=user in ctx.bot_users or user == ctx.self_user)]
 
@@ -225,8 +230,7 @@ def stored_reactions(msg: Any, channel: str, ctx: Context, at: datetime) -> list
     """
     if not isinstance(msg, dict) or not isinstance(msg.get("reactions"), list):
         return []
-    ts = msg.get("ts")
-    ts_time(ts)
+    ts = ts_id(msg.get("ts"))
     out: list[Event] = []
     for r in msg["reactions"]:
         if not isinstance(r, dict) or not _str(r.get("name")) or not isinstance(r.get("users"), list):

@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 ENV_PREFIX = "UNANSWERED_"
 
@@ -93,7 +94,7 @@ def _secret_values() -> set[str]:
     return {environ[env] for env in SECRETS.values() if environ.get(env)}
 
 
-def _hint(error: dict[str, Any], known: list[str]) -> str:
+def _hint(error: ErrorDetails, known: list[str]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key; remove it or check its spelling" + (f" (keys allowed here: {', '.join(known)})" if known else "")

@@ -147,9 +147,10 @@ def load_settings(path: Path | str | None = None, *, environ: Mapping[str, str] 
     """
     env: Mapping[str, str] = dict(os.environ) if environ is None else environ
     explicit = path is not None
-    file: Path | None = Path(path) if path is not None else DEFAULT_CONFIG
-    where = str(file)
-    if not file.exists():
+    candidate = Path(path) if path is not None else DEFAULT_CONFIG
+    where = str(candidate)
+    file: Path | None = candidate
+    if not candidate.exists():
         if explicit:
             raise ConfigError([f"{where}: no such file; check the path, or copy config.example.toml to {where} and edit it"])
         file = None  # built-in defaults

@@ -21,32 +21,38 @@ def roster(*names: str) -> Roster:
     return r
 
 
-@pytest.mark.parametrize("text, who", [
-    ("alice: did you reinstall?", "alice"),
-    ("alice, yes that is possible", "alice"),
-    ("Alice : try the other port", "alice"),
-    ("nubbe> what files?", "nubbe"),
-    ("@alice look at the logs", "alice"),
-    ("the logs say so, @alice", "alice"),
-    ("ok that works, alice", "alice"),
-    ("thanks bob2", "bob2"),
-    ("quad thanks", "|QuaD-"),  # decoration people do not type
-    ("bob: see the wiki", "bob_"),  # trailing underscore
-    ("rand: use the fglrx driver", "randabis-laptop"),  # a unique shortening, with ':'
-    ("swj you should remove them with aptitude", "swj"),  # the bare name as first word
-])
+@pytest.mark.parametrize(
+    "text, who",
+    [
+        ("alice: did you reinstall?", "alice"),
+        ("alice, yes that is possible", "alice"),
+        ("Alice : try the other port", "alice"),
+        ("nubbe> what files?", "nubbe"),
+        ("@alice look at the logs", "alice"),
+        ("the logs say so, @alice", "alice"),
+        ("ok that works, alice", "alice"),
+        ("thanks bob2", "bob2"),
+        ("quad thanks", "|QuaD-"),  # decoration people do not type
+        ("bob: see the wiki", "bob_"),  # trailing underscore
+        ("rand: use the fglrx driver", "randabis-laptop"),  # a unique shortening, with ':'
+        ("swj you should remove them with aptitude", "swj"),  # the bare name as first word
+    ],
+)
 def test_addresses_people_write(text: str, who: str) -> None:
     r = roster("alice", "nubbe", "bob2", "|QuaD-", "bob_", "randabis-laptop", "swj")
     assert who in r.address(text, "helper", T0).ids
 
 
-@pytest.mark.parametrize("text", [
-    "will you help me with grub?",  # "will" is a member and a common word: only "will:" addresses them
-    "help me please",
-    "so, how do I mount it",
-    "the answer is in the manual",
-    "rand is not a word here",  # a shortening counts only with ':' or '@'
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "will you help me with grub?",  # "will" is a member and a common word: only "will:" addresses them
+        "help me please",
+        "so, how do I mount it",
+        "the answer is in the manual",
+        "rand is not a word here",  # a shortening counts only with ':' or '@'
+    ],
+)
 def test_ordinary_words_are_not_addresses(text: str) -> None:
     r = roster("will", "help", "so", "randabis-laptop")
     assert r.address(text, "newbie", T0).ids == ()
@@ -85,9 +91,9 @@ def test_roster_is_bounded() -> None:
 
 # --- in the core: plain text reads like a platform mention --------------------
 
+
 def _msg(author: str, text: str, minute: float, i: int) -> Message:
-    return Message(platform="irc", channel="#help", id=str(i), author=author, at=T0 + timedelta(minutes=minute),
-                   text=text, author_name=author)
+    return Message(platform="irc", channel="#help", id=str(i), author=author, at=T0 + timedelta(minutes=minute), text=text, author_name=author)
 
 
 def test_a_plain_text_address_answers_the_question_and_is_not_a_new_one() -> None:

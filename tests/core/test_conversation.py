@@ -12,8 +12,16 @@ _ids = iter(range(1, 10_000))
 
 
 def msg(author: str, text: str, minute: float, *, mentions: tuple[str, ...] = (), bot: bool = False) -> Message:
-    return Message(platform="discord", channel="help", id=str(next(_ids)), author=author,
-                   at=T0 + timedelta(minutes=minute), text=text, mentions=mentions, author_is_bot=bot)
+    return Message(
+        platform="discord",
+        channel="help",
+        id=str(next(_ids)),
+        author=author,
+        at=T0 + timedelta(minutes=minute),
+        text=text,
+        mentions=mentions,
+        author_is_bot=bot,
+    )
 
 
 def ask(ctx: ChannelContext, key: int, author: str, text: str, minute: float) -> OpenQuestion:
@@ -34,6 +42,7 @@ def busy(ctx: ChannelContext, start: float, n: int = 8) -> None:
 
 
 # --- reply_target ---------------------------------------------------------------
+
 
 def test_mentioning_the_asker_answers_their_question() -> None:
     ctx = ChannelContext()
@@ -112,6 +121,7 @@ def test_questions_beyond_the_horizon_are_not_targets() -> None:
 
 # --- what the detector reads --------------------------------------------------
 
+
 def test_in_conversation_and_partners() -> None:
     ctx = ChannelContext()
     ctx.remember(msg("bob", "try clearing the cache", 0, mentions=("alice",)))
@@ -155,6 +165,7 @@ def test_bots_are_not_remembered() -> None:
 
 
 # --- bounded memory -----------------------------------------------------------
+
 
 def test_memory_is_bounded_by_count() -> None:
     ctx = ChannelContext(max_messages=5)

@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from click.testing import CliRunner
 
-from bot import conversation, detect, model
+from bot import detect, model, replies
 from bot.cli import main
 from bot.conversation import ChannelContext
 from bot.cues import count_words, text_cues
@@ -18,13 +18,16 @@ from bot.events import Message
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("text", [
-    "这个驱动怎么安装？",  # full-width question mark
-    "¿cómo instalo el controlador de la tarjeta?",
-    "这个驱动怎么安装吗",  # sentence-final particle, no mark
-    "このドライバはどうやってインストールしますか",
-    "كيف أثبت التعريف؟",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个驱动怎么安装？",  # full-width question mark
+        "¿cómo instalo el controlador de la tarjeta?",
+        "这个驱动怎么安装吗",  # sentence-final particle, no mark
+        "このドライバはどうやってインストールしますか",
+        "كيف أثبت التعريف؟",
+    ],
+)
 def test_questions_in_other_scripts_ask(text: str) -> None:
     assert text_cues(text).asks
 
@@ -47,7 +50,7 @@ def test_a_newcomers_question_in_japanese_is_a_question() -> None:
 def test_model_file_ships_with_the_package_and_matches_the_code() -> None:
     data = json.loads(resources.files("bot").joinpath("model.json").read_text(encoding="utf-8"))
     assert tuple(data["question"]["features"]) == detect.FEATURES
-    assert tuple(data["reply"]["features"]) == conversation.REPLY_FEATURES
+    assert tuple(data["reply"]["features"]) == replies.REPLY_FEATURES
     assert "CC-BY-4.0" in data["meta"]["licence"]
     with pytest.raises(RuntimeError, match="make train"):
         model.check(model.REPLY, ("not", "the", "features"))
@@ -56,9 +59,16 @@ def test_model_file_ships_with_the_package_and_matches_the_code() -> None:
 def test_the_fast_reply_score_equals_the_feature_vector_score() -> None:
     """link() computes the score inline for speed; it must be the model's score over candidates()."""
     ctx = ChannelContext()
-    lines = [("alice", "how do I mount my usb disk?"), ("bob", "alice: which filesystem?"), ("alice", "bob: ntfs I think"),
-             ("carol", "hi all"), ("dave", "is there a way to make grub wait longer?"), ("bob", "alice: install ntfs-3g"),
-             ("erin", "dave, edit /etc/default/grub"), ("alice", "thanks bob, works")]
+    lines = [
+        ("alice", "how do I mount my usb disk?"),
+        ("bob", "alice: which filesystem?"),
+        ("alice", "bob: ntfs I think"),
+        ("carol", "hi all"),
+        ("dave", "is there a way to make grub wait longer?"),
+        ("bob", "alice: install ntfs-3g"),
+        ("erin", "dave, edit /etc/default/grub"),
+        ("alice", "thanks bob, works"),
+    ]
     for i, (who, text) in enumerate(lines):
         m = Message("irc", "#h", str(i), who, T0 + timedelta(minutes=i * 0.7), text, author_name=who)
         scored = [(model.REPLY.score(x), c) for c, x in ctx.candidates(m)]
@@ -74,9 +84,11 @@ def test_the_fast_reply_score_equals_the_feature_vector_score() -> None:
 
 def test_check_config_names_a_route_language_the_detector_does_not_know(tmp_path) -> None:
     cfg = tmp_path / "u.toml"
-    cfg.write_text('[people.alice]\nslack = "U012AB3CD"\n\n[[routes]]\nplatform = "slack"\nchannel = "#hilfe"\n'
-                   'mode = "detect"\nlanguage = "de"\nchain = ["alice"]\n\n[[routes]]\nplatform = "slack"\n'
-                   'channel = "#help"\nlanguage = "en"\nchain = ["alice"]\n')
+    cfg.write_text(
+        '[people.alice]\nslack = "U012AB3CD"\n\n[[routes]]\nplatform = "slack"\nchannel = "#hilfe"\n'
+        'mode = "detect"\nlanguage = "de"\nchain = ["alice"]\n\n[[routes]]\nplatform = "slack"\n'
+        'channel = "#help"\nlanguage = "en"\nchain = ["alice"]\n'
+    )
     out = CliRunner().invoke(main, ["check-config", "--config", str(cfg)]).output
     assert "language 'de'" in out and 'mode = "all"' in out
     assert "#help" not in out.split("language 'de'")[1].split("\n")[0]

@@ -14,11 +14,20 @@ T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 _ids = iter(range(1, 10_000))
 
 
-def msg(author: str, text: str, minute: float = 0, *, mentions: tuple[str, ...] = (), bot: bool = False,
-        starts_topic: bool = False, platform: str = "slack") -> Message:
-    return Message(platform=platform, channel="C1", id=str(next(_ids)), author=author,
-                   at=T0 + timedelta(minutes=minute), text=text, mentions=mentions,
-                   author_is_bot=bot, starts_topic=starts_topic)
+def msg(
+    author: str, text: str, minute: float = 0, *, mentions: tuple[str, ...] = (), bot: bool = False, starts_topic: bool = False, platform: str = "slack"
+) -> Message:
+    return Message(
+        platform=platform,
+        channel="C1",
+        id=str(next(_ids)),
+        author=author,
+        at=T0 + timedelta(minutes=minute),
+        text=text,
+        mentions=mentions,
+        author_is_bot=bot,
+        starts_topic=starts_topic,
+    )
 
 
 def busy_channel() -> ChannelContext:
@@ -41,23 +50,30 @@ def verdict(text: str, ctx: ChannelContext | None = None, **kw) -> Verdict:
 
 # --- questions --------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "How do I mount a network share automatically at boot?",
-    "is there a way to export the whole board as CSV?",
-    "Does anyone know why the importer skips rows with empty dates?",
-    "what's the recommended way to rotate the API keys",
-    "can someone help me get the webhook to fire on merge?",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I mount a network share automatically at boot?",
+        "is there a way to export the whole board as CSV?",
+        "Does anyone know why the importer skips rows with empty dates?",
+        "what's the recommended way to rotate the API keys",
+        "can someone help me get the webhook to fire on merge?",
+    ],
+)
 def test_plain_questions_without_context(text: str) -> None:
     v = verdict(text)
     assert v.is_question, v
     assert v.score >= THRESHOLD
 
 
-@pytest.mark.parametrize("text", [
-    "I can't get the backup job to run, it fails with permission denied on /var/lib/app",
-    "my laptop keeps dropping the wifi connection every few minutes since the update and I have no idea why",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't get the backup job to run, it fails with permission denied on /var/lib/app",
+        "my laptop keeps dropping the wifi connection every few minutes since the update and I have no idea why",
+    ],
+)
 def test_help_requests_without_question_mark_in_a_channel(text: str) -> None:
     v = verdict(text, busy_channel())
     assert v.is_question, v
@@ -85,19 +101,23 @@ def test_reasons_are_readable() -> None:
 
 # --- not questions ------------------------------------------------------------
 
-@pytest.mark.parametrize("text, reason", [
-    ("hi everyone!", "greeting only"),
-    ("Good morning all :)", "greeting only"),
-    ("thanks, that fixed it", "thanks"),
-    ("thank you so much!", "thanks"),
-    ("ok cool", "acknowledgement only"),
-    ("anyone here?", "asks if anyone is there, without the question itself"),
-    ("hello? is anybody around?", "asks if anyone is there, without the question itself"),
-    ("can someone help me?", "asks if anyone is there, without the question itself"),
-    ("!ban spammer", "a bot command"),
-    ("/remind me in 10 minutes", "a bot command"),
-    ("* waves", "an action (/me)"),
-])
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("hi everyone!", "greeting only"),
+        ("Good morning all :)", "greeting only"),
+        ("thanks, that fixed it", "thanks"),
+        ("thank you so much!", "thanks"),
+        ("ok cool", "acknowledgement only"),
+        ("anyone here?", "asks if anyone is there, without the question itself"),
+        ("hello? is anybody around?", "asks if anyone is there, without the question itself"),
+        ("can someone help me?", "asks if anyone is there, without the question itself"),
+        ("!ban spammer", "a bot command"),
+        ("/remind me in 10 minutes", "a bot command"),
+        ("* waves", "an action (/me)"),
+    ],
+)
 def test_chatter_is_not_a_question(text: str, reason: str) -> None:
     v = verdict(text, busy_channel())
     assert not v.is_question
@@ -132,8 +152,7 @@ def test_code_block_does_not_hide_the_real_question() -> None:
 
 
 def test_statement_scores_lower_than_question() -> None:
-    assert verdict("I deployed the new version this morning").score < verdict(
-        "How do I deploy the new version?").score
+    assert verdict("I deployed the new version this morning").score < verdict("How do I deploy the new version?").score
 
 
 def test_advice_is_not_a_question() -> None:
@@ -141,6 +160,7 @@ def test_advice_is_not_a_question() -> None:
 
 
 # --- context: replies, helpers, re-asks --------------------------------------
+
 
 def test_addressed_reply_is_not_a_question() -> None:
     ctx = busy_channel()
@@ -194,8 +214,7 @@ def test_same_text_is_a_question_from_a_newcomer_but_not_from_a_helper() -> None
 def test_forum_topic_ignores_the_channel_chatter() -> None:
     ctx = busy_channel()
     ctx.remember(msg("dan", "I will look at it tomorrow", 9, mentions=("eli",)))
-    topic = msg("dan", "Bot crashes on startup after upgrading to 2.0, traceback and config below", 10,
-                starts_topic=True)
+    topic = msg("dan", "Bot crashes on startup after upgrading to 2.0, traceback and config below", 10, starts_topic=True)
     v = judge(topic, ctx)
     assert v.is_question
     assert has(v, "opens a new topic")
@@ -208,6 +227,7 @@ def test_text_alone_needs_a_real_cue() -> None:
 
 def test_judge_is_fast() -> None:
     import time
+
     ctx = busy_channel()
     texts = [f"message number {i}: how do I configure the thing number {i} on my server?" for i in range(500)]
     t0 = time.perf_counter()

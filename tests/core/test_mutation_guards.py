@@ -77,7 +77,7 @@ def test_neutralise_caps_length_with_an_ellipsis():
     assert neutralise("x" * 301) == "x" * 299 + "…"
     assert neutralise("x" * 50, limit=10) == "x" * 9 + "…"
     assert neutralise("abc def      ", limit=5) == "abc…"
-    assert neutralise(None) == ""  # type: ignore[arg-type]
+    assert neutralise(None) == ""  # type: ignore[arg-type]  # None on purpose: the guard under test
 
 
 def test_one_line_and_plain_name_exactly():
@@ -565,7 +565,7 @@ def test_slack_safe_link(url, kept):
 
 def test_slack_escaping_and_render_exactly():
     assert sout.mrkdwn_escape("a<b>&c @here @Channel") == f"a&lt;b&gt;&amp;c @{Z}here @{Z}Channel"
-    rendered = sout.SlackTransport(client=None).render(Note(kind="notice", title="t <x>"), "k")  # type: ignore[arg-type]
+    rendered = sout.SlackTransport(client=None).render(Note(kind="notice", title="t <x>"), "k")  # type: ignore[arg-type]  # rendering needs no client
     assert rendered.text == "t <x>" and rendered.payload == {"text": "t &lt;x&gt;", "blocks": sout.blocks_for(Note(kind="notice", title="t <x>"))}
 
 

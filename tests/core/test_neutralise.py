@@ -74,9 +74,9 @@ async def test_a_hostile_question_is_inert_in_the_dm_the_console_the_audit_and_s
 
     # The same question through the real renderers and the console.
     note = door.neutral(dog.nudge_note(tracker.questions()[0], settings.routes[0], __import__("bot.policy").policy.Decision(step=0), clock.now()))
-    slack = SlackTransport(client=None).render(note, "k")  # type: ignore[arg-type]
+    slack = SlackTransport(client=None).render(note, "k")  # type: ignore[arg-type]  # rendering needs no client
     assert_inert(slack.payload["blocks"][0]["text"]["text"])  # the header carries the channel's name
-    discord = DiscordTransport(lambda: None).render(note, "k")  # type: ignore[arg-type]
+    discord = DiscordTransport(lambda: None).render(note, "k")  # type: ignore[arg-type]  # rendering needs no client
     assert_inert(discord.payload["embed"]["title"])
     dry = Door(settings, tracker, clock, dry_run=True, console=ConsoleTransport(console))
     await dry.send(dry.person("bob"), note, key="dry")
@@ -118,9 +118,9 @@ async def test_a_note_built_carelessly_is_neutralised_by_the_door_anyway(setting
 def test_a_checked_link_is_labelled_with_its_real_platform(source, url, label):
     note = neutral_note(Note(kind="nudge", title="q", link=url, source=source), forum_hosts=("forum.example.org",))
     assert note.link == url
-    blocks = SlackTransport(client=None).render(note, "k").payload["blocks"]  # type: ignore[arg-type]
+    blocks = SlackTransport(client=None).render(note, "k").payload["blocks"]  # type: ignore[arg-type]  # rendering needs no client
     assert {"type": "section", "text": {"type": "mrkdwn", "text": f"<{url}|{label}>"}} in blocks
-    fields = DiscordTransport(lambda: None).render(note, "k").payload["embed"]["fields"]  # type: ignore[arg-type]
+    fields = DiscordTransport(lambda: None).render(note, "k").payload["embed"]["fields"]  # type: ignore[arg-type]  # rendering needs no client
     assert {"name": "Link", "value": f"[{label}]({url})", "inline": False} in fields
     assert link_label(source) == label
 
@@ -149,9 +149,9 @@ def test_a_link_to_an_unexpected_host_is_never_a_labelled_link(source, url):
     assert note.link is None
     shown = dict(note.fields)["Link (not verified)"]
     assert_inert(shown) and "\n" not in shown
-    blocks = SlackTransport(client=None).render(note, "k").payload["blocks"]  # type: ignore[arg-type]
+    blocks = SlackTransport(client=None).render(note, "k").payload["blocks"]  # type: ignore[arg-type]  # rendering needs no client
     assert not any("|Open" in str(b) for b in blocks)
-    embed = DiscordTransport(lambda: None).render(note, "k").payload["embed"]  # type: ignore[arg-type]
+    embed = DiscordTransport(lambda: None).render(note, "k").payload["embed"]  # type: ignore[arg-type]  # rendering needs no client
     assert "url" not in embed and not any(f["name"] == "Link" for f in embed["fields"])
 
 

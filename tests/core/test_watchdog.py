@@ -296,8 +296,8 @@ async def test_a_crash_after_send_is_not_resent(settings, tracker, clock):
 
 async def test_malformed_events_are_skipped(settings, tracker, clock):
     dog, _ = build(settings, tracker, clock)
-    dog.ingest(Message("slack", "C1", "1.0", "U1", None, "How?"))  # type: ignore[arg-type]
-    dog.ingest("not an event")  # type: ignore[arg-type]
+    dog.ingest(Message("slack", "C1", "1.0", "U1", None, "How?"))  # type: ignore[arg-type]  # a None timestamp on purpose: malformed input
+    dog.ingest("not an event")  # type: ignore[arg-type]  # not an event on purpose: malformed input
     dog.ingest(msg("2.0", "UMEMBER", 1))
     assert dog.malformed == 2 and len(tracker.questions()) == 1
 

@@ -74,7 +74,7 @@ class Harness:
             # ...nor be swallowed: _apply counts (and skips) what it cannot apply, and a valid event must apply.
             assert self.watchdog.malformed == before, f"a valid {type(event).__name__} was skipped as malformed: {event!r:.300}"
             if fresh and self._stored(event):
-                self.seen[(event.platform, event.channel, event.id)] = event  # type: ignore[union-attr]
+                self.seen[(event.platform, event.channel, event.id)] = event  # type: ignore[union-attr]  # fresh implies a Message (isinstance above)
 
     def check(self) -> None:
         """Every tracked question comes from a human, top-level message with an author and a time."""

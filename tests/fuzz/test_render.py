@@ -147,7 +147,7 @@ texts = dict(excerpt=stored, author_name=stored, channel_name=stored, reason=sto
 @given(**texts)
 def test_slack_dm_payload_cannot_ping_or_disguise(watchdog, excerpt, author_name, channel_name, reason, link):
     note = nudge(watchdog, "slack", excerpt, author_name, channel_name, reason, link)
-    rendered = SlackTransport(client=None).render(note, "nudge:7:0")  # type: ignore[arg-type]
+    rendered = SlackTransport(client=None).render(note, "nudge:7:0")  # type: ignore[arg-type]  # rendering needs no client
     ours = f"<{link}|Open in Slack>" if isinstance(link, str) else None
     assert_inert(rendered.payload["blocks"][0]["text"]["text"])  # the header: the channel's name is in it
     assert_inert(rendered.text)  # what is audited and what the console prints

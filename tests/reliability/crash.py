@@ -317,7 +317,7 @@ class Trial:
         stop = asyncio.Event()
         writer = asyncio.ensure_future(self.members(stop))
         try:
-            names, weights = zip(*MODES)
+            names, weights = zip(*MODES, strict=True)
             for _ in range(self.kills):
                 await self._one_run(self.rng.choices(names, weights)[0])
                 if self.rng.random() < 0.5:

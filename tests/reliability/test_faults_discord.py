@@ -113,7 +113,7 @@ async def test_gateway_reconnect_invalid_session_and_a_cut_socket_lose_nothing(f
         else:
             await fake.drop_gateway()  # no close frame: discord.py notices and resumes
             await until(lambda: fake.resumes > resumes + 1, timeout=10)
-        await until(lambda: bot.asked(mid) is not None, timeout=10)
+        await until(lambda: bot.asked(mid) is not None, timeout=10)  # noqa: B023 -- awaited in this iteration: this round's mid is meant
     live, msg = question(fake, 10, 9)
     await fake.dispatch("MESSAGE_CREATE", msg)  # and the live feed still works
     await until(lambda: bot.asked(live) is not None)

@@ -113,7 +113,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # a started TCPSite has a server
         return self
 
     async def close(self) -> None:
@@ -342,8 +342,8 @@ class FakeDiscord:
         """Cut the gateway socket with no close frame, as a network failure does."""
         assert self._ws is not None
         ws, self._ws = self._ws, None
-        if ws._req is not None and ws._req.transport is not None:  # type: ignore[attr-defined]
-            ws._req.transport.abort()  # type: ignore[attr-defined]
+        if ws._req is not None and ws._req.transport is not None:  # type: ignore[attr-defined]  # aiohttp private: the only way to drop a socket without a close frame
+            ws._req.transport.abort()  # type: ignore[attr-defined]  # aiohttp private, as above
 
     # ------------------------------------------------------------------ REST
 
@@ -512,10 +512,8 @@ class FakeDiscord:
         return self._error(404, 0, "404: Not Found")
 
     def _open_dm(self, recipient: str) -> web.Response:
-        for cid, uid in self.dms.items():
-            if uid == recipient:
-                break
-        else:
+        cid = next((c for c, uid in self.dms.items() if uid == recipient), None)
+        if cid is None:
             cid = str(800000000000000000 + next(self._ids))
             self.dms[cid] = recipient
         return self._reply({"id": cid, "type": 1, "last_message_id": None, "recipients": [user(recipient, f"user{recipient[-2:]}")]})

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from .forum import Blog, Forum
 
@@ -83,7 +84,7 @@ class FakeForumServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # a started TCPSite has a server
         self.forum.base = self.base
         if self.blog is not None:
             self.blog.base = self.base
@@ -97,7 +98,7 @@ class FakeForumServer:
     # ------------------------------------------------------------------ plumbing
 
     @web.middleware
-    async def _record(self, request: web.Request, handler):  # type: ignore[no-untyped-def]
+    async def _record(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         call = Call(request.method, request.path, request.headers.get("If-None-Match"), request.headers.get("User-Agent"))
         self.calls.append(call)
         if request.method not in ("GET", "HEAD"):

@@ -97,7 +97,7 @@ class FakeSlack:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # a started TCPSite has a server
         return self
 
     async def close(self) -> None:
@@ -237,7 +237,7 @@ class FakeSlack:
         """Cut the live WebSocket abruptly (no "disconnect" message), as a network failure does."""
         await self.wait_for(lambda: self.sockets)
         ws = self.sockets.pop()
-        transport = ws._req.transport if ws._req is not None else None  # type: ignore[attr-defined]
+        transport = ws._req.transport if ws._req is not None else None  # type: ignore[attr-defined]  # aiohttp private: the socket, to drop it without a close frame
         if transport is not None:
             transport.abort()
         self._touch()
