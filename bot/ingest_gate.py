@@ -33,7 +33,7 @@ log = logging.getLogger("unanswered.ingest")
 
 CHUNK = 500  # events per transaction when applying a batch
 RETRY = 5.0  # seconds before a failed catch-up is tried again (doubles)
-RETRY_MAX = 300.0
+RETRY_MAX = 60.0  # a catch-up retry is a few history reads: once the platform answers again, catch up within a minute
 GAP_MARGIN = timedelta(seconds=2)  # re-read from this much before an event the store refused
 PENDING_KEY = "catch_up_pending"  # source state: read points of a catch-up being applied
 
@@ -66,6 +66,7 @@ class IngestGate:
         self._retrying: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.save_pending: Callable[[dict[str, str]], None] | None = None  # durable copy of a catch-up's read points
+        self._pending = False  # a non-empty copy of read points / gaps is saved
 
     # ------------------------------------------------------------------ live events
 
@@ -138,7 +139,10 @@ class IngestGate:
         first chunk and cleared after the last: a crash between chunks has moved the resume point
         past events not yet stored (a thread reply to an older root), so the next start reads
         those channels again from there."""
-        save = self.save_pending if read_from and len(events) > self.chunk else None
+        # Also durable while a gap is open (a channel whose history could not be read): live events
+        # released after this batch move the resume point past that unread history, so a crash
+        # before the retry must still find the gap. A saved copy is cleared once nothing is left.
+        save = self.save_pending if read_from and (len(events) > self.chunk or self._gaps or self._pending) else None
         if save is not None:
             save({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})
         for start in range(0, len(events), self.chunk):
@@ -155,11 +159,13 @@ class IngestGate:
             await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
         if save is not None:
             save({c: t.isoformat() for c, t in self._gaps.items()})
+            self._pending = bool(self._gaps)
         return True
 
     def restore(self, saved: Any) -> None:
         """Gaps saved by a catch-up that did not finish (the process died between chunks)."""
         if isinstance(saved, dict):
+            self._pending = bool(saved)  # cleared by the next catch-up that leaves no gap
             for channel, at in saved.items():
                 try:
                     self.open_gap(str(channel), datetime.fromisoformat(at))
@@ -185,7 +191,7 @@ class IngestGate:
         self._gaps.pop(channel, None)
 
     def retry_later(self) -> None:
-        """Re-run the adapter's catch-up with back-off (5 s, 10 s, ... 5 min) until no gap is left."""
+        """Re-run the adapter's catch-up with back-off (5 s, 10 s, ... 1 min) until no gap is left."""
         if not self._gaps or self.catch_up is None or (self._retrying is not None and not self._retrying.done()):
             return
         self._retrying = self.spawn(self._retry_loop())

@@ -20,6 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.events import Event, Message
+from bot.store import StoreError
 
 from . import translate
 from .outbound import api_error
@@ -32,6 +33,10 @@ log = logging.getLogger("unanswered.slack")
 PAGE = 200  # messages per history page (Slack recommends <= 200)
 MAX_USER_LOOKUPS = 500  # users.info calls per catch-up, so a huge backlog cannot stall start
 READ_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueError)  # ValueError: an unreadable answer
+# Source state: per channel with nothing stored yet, where its history must be read from. Saved
+# before the first read and moved on only by a complete catch-up, so a run that dies before it
+# stored anything (or a quiet channel) never shrinks the look-back to "one window before now".
+READ_FROM = "read_from"
 
 
 def ts_of(at: datetime) -> str:
@@ -52,8 +57,9 @@ async def catch_up(src: "SlackSource") -> int:
         raw: list[tuple[str, dict[str, Any]]] = []
         threads: set[tuple[str, str]] = set()
         read_from: dict[str, datetime] = {}
+        points = _read_points(port)
         for channel in list(src.watched):
-            oldest = _oldest(src, channel, now)
+            oldest = _oldest(src, channel, now, points)
             read_from[channel] = time_of(oldest)
             try:
                 page = await _pages(src, "conversations_history", channel=channel, oldest=oldest)
@@ -92,6 +98,9 @@ async def catch_up(src: "SlackSource") -> int:
         done = time.perf_counter()
         if not stored:
             return 0
+        # Everything up to the start of this read is stored: channels still without a stored
+        # message resume from here (live events held meanwhile are newer than ``now``).
+        _save_points(port, {c: now for c in src.watched if c not in gate.gaps} | {c: t for c, t in points.items() if c in gate.gaps})
         src.catchups += 1
         src.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
         log.info(
@@ -108,16 +117,39 @@ async def catch_up(src: "SlackSource") -> int:
         return len(events)
 
 
-def _oldest(src: "SlackSource", channel: str, now: datetime) -> str:
+def _oldest(src: "SlackSource", channel: str, now: datetime, points: dict[str, datetime]) -> str:
     gap = src.port.gate.gap(channel)
     if gap is not None:
         return ts_of(gap)  # an earlier catch-up failed: read from where it should have
     resume = src.port.resume_point(channel)
     if resume is not None:
         return resume[0] if re.fullmatch(r"\d+\.\d+", resume[0]) else ts_of(resume[1])
+    if channel in points:
+        return ts_of(points[channel])  # nothing stored yet: from where the last read began
     # First start: look back one window, so a question asked just before install is watched.
+    # Saved before reading: a run killed before it stored anything must not lose that window.
     windows = [src.port.window_for(r) for r in src.port.watched_routes()] or [timedelta(hours=1)]
-    return ts_of(now - max(windows))
+    points[channel] = now - max(windows)
+    _save_points(src.port, points)
+    return ts_of(points[channel])
+
+
+def _read_points(port: Any) -> dict[str, datetime]:
+    saved = port.state(READ_FROM)
+    points: dict[str, datetime] = {}
+    for channel, at in (saved if isinstance(saved, dict) else {}).items():
+        try:
+            points[str(channel)] = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            continue
+    return points
+
+
+def _save_points(port: Any, points: dict[str, datetime]) -> None:
+    try:
+        port.set_state(READ_FROM, {c: t.isoformat() for c, t in points.items()})
+    except StoreError as exc:  # the catch-up itself will meet the same store and open its gaps
+        log.warning("could not record where Slack history was read from (%s)", exc)
 
 
 async def _pages(src: "SlackSource", method: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -90,7 +90,7 @@ def permalink(ctx: Context, channel: str, ts: str, thread: str | None = None) ->
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and value.strip() else None  # a blank id (" ") is no id
 
 
 def _is_bot(msg: dict[str, Any], author: str, ctx: Context) -> bool:

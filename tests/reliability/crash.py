@@ -188,6 +188,9 @@ class Trial:
             question.answered_at = float(ts)
 
     async def members(self, stop: asyncio.Event) -> None:
+        # The members start once the bot is installed: its first catch-up has begun (it looks back
+        # one window on a first start; what was said before that is not the bot's to read).
+        await self._until(lambda: self.fake.called("conversations.history") or stop.is_set(), 300)
         n = 0
         while not stop.is_set():
             n += 1
