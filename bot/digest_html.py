@@ -16,7 +16,7 @@ import base64
 import html
 
 from .digest import DigestData, Group
-from .digest_render import THANKS_FRAME, bot_line, fairness_lines, headline, pct, plural, wait, waiting_line
+from .digest_render import THANKS_FRAME, bot_line, fairness_lines, headline, pct, plural, unanswered_tail, wait, waiting_line
 
 CSS = """*{box-sizing:border-box}body{font-family:system-ui,sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem;color:#222;line-height:1.4}
 h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:1.6rem}ul,ol{padding-left:1.2rem}
@@ -78,13 +78,8 @@ def html_page(d: DigestData, chart_png: bytes | None = None) -> str:
         for w in d.unanswered:
             parts.append(f"<li>{_link(w.link, e(waiting_line(w).strip()))}</li>")
         parts.append("</ol>")
-        tail = []
-        if d.unanswered_more:
-            tail.append(f"…and {d.unanswered_more} more")
-        if d.older_open:
-            tail.append(f"plus {plural(d.older_open, 'older question')} still open from before")
-        if tail:
-            parts.append(f"<p>{e('; '.join(tail))}. (<code>unanswered status</code> lists them all.)</p>")
+        if tail := unanswered_tail(d):
+            parts.append(f"<p>{e(tail)}. (<code>unanswered status</code> lists them all.)</p>")
     elif d.older_open:
         parts.append(
             f"<h2>Still open from before</h2><p>{e(plural(d.older_open, 'older question'))} without a reply. (<code>unanswered status</code> lists them.)</p>"

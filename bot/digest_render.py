@@ -75,6 +75,16 @@ def table(groups: list[Group]) -> list[str]:
     return [head] + [_group_line(g, width) for g in groups]
 
 
+def unanswered_tail(d: DigestData) -> str:
+    """What the list of waiting questions leaves out: more of this period's, and older ones ("" if nothing)."""
+    tail = []
+    if d.unanswered_more:
+        tail.append(f"…and {d.unanswered_more} more")
+    if d.older_open:
+        tail.append(f"plus {plural(d.older_open, 'older question')} still open from before")
+    return "; ".join(tail)
+
+
 def waiting_line(w: Waiting) -> str:
     flags = []
     if w.first_time:
@@ -157,13 +167,8 @@ def text(d: DigestData) -> str:
             out.append("  " + waiting_line(w))
             if w.link:
                 out.append(f"           {w.link}")
-        tail = []
-        if d.unanswered_more:
-            tail.append(f"…and {d.unanswered_more} more")
-        if d.older_open:
-            tail.append(f"plus {plural(d.older_open, 'older question')} still open from before")
-        if tail:
-            out.append("  " + "; ".join(tail) + ". (`unanswered status` lists them all.)")
+        if tail := unanswered_tail(d):
+            out.append("  " + tail + ". (`unanswered status` lists them all.)")
     elif d.older_open:
         out += ["", f"Still open from before: {plural(d.older_open, 'older question')} without a reply. (`unanswered status` lists them.)"]
     if not d.empty:
