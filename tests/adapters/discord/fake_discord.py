@@ -91,6 +91,7 @@ class FakeDiscord:
         self.identified: list[dict[str, Any]] = []
         self.resumes = 0
         self.faults: dict[str, list[str]] = {}
+        self.on_call: list[Any] = []  # functions called with each REST Call as it arrives (e.g. a test's kill point)
         self.injected: list[tuple[str, str]] = []
         self.retry_after = 0.05
         self.slow_seconds = 0.3
@@ -374,6 +375,8 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body = await self._body(request) if request.method in ("POST", "PATCH", "PUT") else None
         self.calls.append(Call(request.method, path, body, dict(request.query)))
+        for hook in list(self.on_call):
+            hook(self.calls[-1])
         forbidden = self._forbidden(request.method, path, body)
         if forbidden is not None:
             return self._refuse(forbidden)  # checked before auth and faults: neither may hide it
