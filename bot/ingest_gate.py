@@ -67,6 +67,7 @@ class IngestGate:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.save_pending: Callable[[dict[str, str]], None] | None = None  # durable copy of a catch-up's read points
         self._pending = False  # a non-empty copy of read points / gaps is saved
+        self._unsaved = False  # a gap opened since the last save: not on disk yet
 
     # ------------------------------------------------------------------ live events
 
@@ -96,11 +97,18 @@ class IngestGate:
             self._held.extend(events)
             return
         for event in events:
+            if event.channel in self._gaps and not self._gaps_saved():
+                # Storing a newer event of this channel before its gap is on disk would move its
+                # resume point past the refused one: a crash then would lose it. Re-read instead.
+                self.open_gap(event.channel, event.at - GAP_MARGIN)
+                self.retry_later()
+                continue
             try:
                 self._ingest(event)
             except StoreError as exc:
                 log.error("%s: could not store an event (%s); it will be re-read from the channel history", self.name, exc)
                 self.open_gap(event.channel, event.at - GAP_MARGIN)
+                self._gaps_saved()  # usually refused too (the same store); tried again before this channel's next event
                 self._report(False, "the database refused an event; re-reading history")
                 self.retry_later()
 
@@ -142,9 +150,19 @@ class IngestGate:
         # Also durable while a gap is open (a channel whose history could not be read): live events
         # released after this batch move the resume point past that unread history, so a crash
         # before the retry must still find the gap. A saved copy is cleared once nothing is left.
-        save = self.save_pending if read_from and (len(events) > self.chunk or self._gaps or self._pending) else None
-        if save is not None:
-            save({c: t.isoformat() for c, t in {**(read_from or {}), **self._gaps}.items()})
+        points = read_from or {}
+        save = bool(points) and (len(events) > self.chunk or bool(self._gaps) or self._pending)
+        durable = self._save(_earliest(points, self._gaps)) if save else self._gaps_saved()
+        if not durable:
+            # Read points or gaps the store would not take: nothing of those channels is stored now
+            # (it would move their resume points past what a crash would then lose); re-read later.
+            risky = set(points) | set(self._gaps)
+            for channel in risky & set(points):
+                self.open_gap(channel, points[channel])
+            events = [e for e in events if e.channel not in risky]
+            self._report(False, "the database refused the catch-up; retrying")
+            self.retry_later()
+            save = False
         for start in range(0, len(events), self.chunk):
             part = events[start : start + self.chunk]
             try:
@@ -153,14 +171,14 @@ class IngestGate:
                 log.error("%s: could not store the catch-up (%s); retrying", self.name, exc)
                 for event in events[start:]:
                     self.open_gap(event.channel, event.at - GAP_MARGIN)
+                self._save(_earliest(points, self._gaps) if save else self._gaps)
                 self._report(False, "the database refused the catch-up; retrying")
                 self.retry_later()
                 return False
             await asyncio.sleep(0)  # let acks, clicks and live events in between chunks
-        if save is not None:
-            save({c: t.isoformat() for c, t in self._gaps.items()})
-            self._pending = bool(self._gaps)
-        return True
+        if save or self._unsaved:
+            self._save(self._gaps)
+        return durable
 
     def restore(self, saved: Any) -> None:
         """Gaps saved by a catch-up that did not finish (the process died between chunks)."""
@@ -171,6 +189,7 @@ class IngestGate:
                     self.open_gap(str(channel), datetime.fromisoformat(at))
                 except (TypeError, ValueError):
                     continue
+            self._unsaved = False  # these came from disk
 
     # ------------------------------------------------------------------ gaps and their retry
 
@@ -186,6 +205,25 @@ class IngestGate:
         current = self._gaps.get(channel)
         if current is None or since < current:
             self._gaps[channel] = since
+            self._unsaved = True  # on disk before anything newer of this channel is stored
+
+    def _gaps_saved(self) -> bool:
+        """The gaps are on disk (saved now if they were not). False if the store refused."""
+        return not self._unsaved or self._save(self._gaps)
+
+    def _save(self, points: dict[str, datetime]) -> bool:
+        """Save read points and gaps durably (a restart restores them as gaps). False if refused."""
+        if self.save_pending is None:  # a gate without a store (tests of the gate alone): nothing to lose
+            self._unsaved = False
+            return True
+        try:
+            self.save_pending({c: t.isoformat() for c, t in points.items()})
+        except StoreError as exc:  # the store the events go to: they will meet it too
+            log.warning("%s: could not record where history must be read again (%s)", self.name, exc)
+            return False
+        self._pending = bool(points)
+        self._unsaved = not all(c in points and points[c] <= t for c, t in self._gaps.items())
+        return True
 
     def close_gap(self, channel: str) -> None:
         self._gaps.pop(channel, None)
@@ -229,6 +267,15 @@ class IngestGate:
                 pass
 
 
+def _earliest(*maps: dict[str, datetime]) -> dict[str, datetime]:
+    """Per channel, the earliest time any of the maps names."""
+    out: dict[str, datetime] = {}
+    for points in maps:
+        for channel, at in points.items():
+            out[channel] = min(out.get(channel, at), at)
+    return out
+
+
 class ChatPort:
     """All a chat adapter may reach of the core: ingest through its gate, report health, read
     what it needs to catch up, keep its own small state, and pass on button clicks."""
@@ -242,10 +289,7 @@ class ChatPort:
         self.gate.save_pending = self._save_pending
 
     def _save_pending(self, points: dict[str, str]) -> None:
-        try:
-            self.set_state(PENDING_KEY, points)
-        except StoreError as exc:  # the batch itself will meet the same store and open its gaps
-            log.warning("%s: could not record the catch-up's read points (%s)", self.name, exc)
+        self.set_state(PENDING_KEY, points)  # a StoreError is the gate's to handle
 
     def report(self, ok: bool, detail: str = "") -> None:
         self._hub.report(self.name, ok, detail)

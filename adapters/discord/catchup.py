@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -28,7 +28,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("unanswered.discord")
 
-SYNCED = "synced_at"  # source state: when the last complete catch-up started
+SYNCED = "synced_at"  # source state (older versions): when the last complete catch-up started; read as a fallback
+# Source state: per channel, where its history must be read from when nothing of it is stored.
+# Saved before the first read and moved on as each channel's catch-up is stored, so a run that
+# dies mid catch-up (or a quiet channel) never shrinks the look-back to "one window before now".
+READ_FROM = "read_from"
+CLOCK_MARGIN = timedelta(seconds=2)  # a read point is moved on to this much before the read began
 CATCH_UP_LIMIT = 10_000  # messages per channel or thread per catch-up, a guard against runaway history
 ARCHIVED_LIMIT = 200  # archived threads looked at per channel and kind (newest archived first)
 HISTORY_TYPES = (discord.TextChannel, discord.VoiceChannel, discord.StageChannel, discord.Thread)
@@ -42,18 +47,18 @@ async def catch_up(src: "DiscordSource") -> int:
     async with gate.catching_up():
         total = 0
         started = port.clock.now()
-        last = port.state(SYNCED)
-        synced_at = datetime.fromisoformat(last) if isinstance(last, str) else None
+        points = _read_points(port)
         for key, watched in list(src.watched.items()):
-            after = _after(src, key, watched, synced_at)
-            events = await _missed(src, key, watched, synced_at)
+            after = _after(src, key, watched, points)
+            events = await _missed(src, key, watched, after)
             total += len(events)
-            await gate.apply(events, {key: discord.utils.snowflake_time(after.id)})
-        if not gate.gaps:
-            try:
-                port.set_state(SYNCED, started.isoformat())
-            except StoreError as exc:
-                log.warning("discord: could not record the catch-up time (%s)", exc)
+            stored = await gate.apply(events, {key: discord.utils.snowflake_time(after.id)})
+            if stored and gate.gap(key) is None:
+                # Everything of this channel up to the start of this read is stored (live events
+                # held meanwhile are newer): with nothing stored, it resumes from here (less a
+                # margin for the clocks of Discord and this machine; re-reading is harmless).
+                points[key] = started - CLOCK_MARGIN
+                _save_points(port, points)
     src.catch_ups += 1
     src.caught_up_messages += total
     gate.retry_later()
@@ -62,17 +67,42 @@ async def catch_up(src: "DiscordSource") -> int:
     return total
 
 
-def _after(src: "DiscordSource", key: str, watched: "Watched", synced_at: datetime | None) -> discord.Object:
+def _after(src: "DiscordSource", key: str, watched: "Watched", points: dict[str, datetime]) -> discord.Object:
     """Where history resumes: after the newest stored message of the channel; for a channel
-    with none, after the previous catch-up, and on the very first start one window back."""
+    with none, from its saved read point, and on the very first start one window back."""
     gap = src.port.gate.gap(key)
     if gap is not None:
         return discord.Object(discord.utils.time_snowflake(gap))  # an earlier read or write failed here
     resume = src.port.resume_point(key)
     if resume is not None:
         return discord.Object(int(resume[0]))
-    since = synced_at or src.port.clock.now() - src.port.window_for(watched.route)
-    return discord.Object(discord.utils.time_snowflake(since, high=True))
+    if key not in points:
+        # First start: look back one window, so a question asked just before install is watched
+        # (a database from before per-channel read points: from its last complete catch-up).
+        # Saved before reading: a run killed before it stored anything must not lose that window.
+        legacy = src.port.state(SYNCED)
+        since = datetime.fromisoformat(legacy) if isinstance(legacy, str) else None
+        points[key] = since or src.port.clock.now() - src.port.window_for(watched.route)
+        _save_points(src.port, points)
+    return discord.Object(discord.utils.time_snowflake(points[key], high=True))
+
+
+def _read_points(port: Any) -> dict[str, datetime]:
+    saved = port.state(READ_FROM)
+    points: dict[str, datetime] = {}
+    for channel, at in (saved if isinstance(saved, dict) else {}).items():
+        try:
+            points[str(channel)] = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            continue
+    return points
+
+
+def _save_points(port: Any, points: dict[str, datetime]) -> None:
+    try:
+        port.set_state(READ_FROM, {c: t.isoformat() for c, t in points.items()})
+    except StoreError as exc:  # the catch-up itself will meet the same store and open its gaps
+        log.warning("discord: could not record where history was read from (%s)", exc)
 
 
 async def _threads(src: "DiscordSource", key: str, watched: "Watched", after: int) -> list[Any]:
@@ -106,10 +136,9 @@ async def _threads(src: "DiscordSource", key: str, watched: "Watched", after: in
     return [t for t in threads.values() if t.last_message_id is None or t.last_message_id > after]
 
 
-async def _missed(src: "DiscordSource", key: str, watched: "Watched", synced_at: datetime | None) -> list[Event]:
+async def _missed(src: "DiscordSource", key: str, watched: "Watched", after: discord.Object) -> list[Event]:
     """What was said in a channel (and its threads) after the resume point."""
     gate = src.port.gate
-    after = _after(src, key, watched, synced_at)
     places: list[Any] = []
     if isinstance(watched.channel, HISTORY_TYPES):
         places.append(watched.channel)

@@ -115,8 +115,14 @@ class Places:
         self._new_threads.add(thread.id)
 
     def remember_thread(self, place: Any) -> None:
-        """Catch-up reads a thread: its next live message is not its first."""
+        """Catch-up reads a thread: its next live message is not its first. An archived thread is not
+        in discord.py's cache: remember where it sits, or its messages would belong to no channel."""
         self._new_threads.discard(getattr(place, "id", 0))
+        if isinstance(place, discord.Thread) and self.lookup(str(place.id)) is None:
+            parent = place.parent
+            self._fetched[str(place.id)] = Place(
+                channel=str(place.parent_id), name=getattr(parent, "name", None), guild=str(place.guild.id), thread=str(place.id)
+            )
 
     async def opens_thread(self, place: Any, message_id: int, *, read_from: int | None) -> bool:
         """Whether this (first read) message of ``place`` is the question of a thread with no starter message."""

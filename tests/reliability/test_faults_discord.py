@@ -163,3 +163,37 @@ async def test_a_live_event_the_database_refuses_is_read_again_from_history(fake
     await until(lambda: bot.asked(refused) is not None, timeout=10)  # re-read from history
     await until(lambda: bot.app.hub.health["discord"].ok)
     assert await bot.tick(75) == 2
+
+
+async def test_a_refused_live_event_survives_a_crash_after_a_newer_one_was_stored(fake, bot):
+    """As above, but the process dies before the retry: the gap was saved before the newer event
+    was stored (which moved the resume point past the refused one), so the next start reads it."""
+    import sqlite3
+
+    from bot.ingest_gate import PENDING_KEY
+
+    await bot.start()
+    assert bot.source is not None and bot.app is not None
+    bot.source.port.gate.retry = 3600.0  # the retry would come after the crash
+    bot.tracker.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(bot.tracker.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    refused, msg = question(fake, 1, 1)
+    await fake.dispatch("MESSAGE_CREATE", msg)
+    app = bot.app
+    await until(lambda: not app.hub.health["discord"].ok)
+    other.execute("ROLLBACK")
+    other.close()
+    later, msg2 = question(fake, 2, 2)
+    await fake.dispatch("MESSAGE_CREATE", msg2)
+    await until(lambda: bot.asked(later) is not None)
+    assert bot.asked(refused) is None and HELP in bot.source.port.state(PENDING_KEY)  # the gap is on disk
+    await bot.stop()  # killed before the retry
+
+    await bot.start()
+    assert bot.source is not None
+    assert bot.asked(refused) is not None and bot.asked(later) is not None
+    assert bot.tracker.conn.execute("SELECT COUNT(*) FROM messages WHERE msg_id = ?", (refused,)).fetchone()[0] == 1
+    assert bot.source.port.state(PENDING_KEY) in ({}, None)
+    assert await bot.tick(75) == 2
+    assert await bot.tick(1) == 0

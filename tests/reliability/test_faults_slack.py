@@ -192,3 +192,37 @@ async def test_a_live_event_the_database_refuses_is_read_again_from_history(fake
     await eventually(lambda: app.hub.health["slack"].ok)
     clock.advance(WINDOW + timedelta(minutes=5))
     assert await app.watchdog.tick() == 2
+
+
+async def test_a_refused_live_event_survives_a_crash_after_a_newer_one_was_stored(fake, bot, clock, tracker):
+    """The store refuses a live question (a gap); a newer one is stored once the lock is gone, which
+    moves the resume point past the refused one; the process dies before the retry. The gap was saved
+    before the newer event was stored, so the next start still reads the refused question, once."""
+    import sqlite3
+
+    from bot.ingest_gate import PENDING_KEY
+
+    app, source = await bot.start()
+    await fake.connected(1)
+    source.port.gate.retry = 3600.0  # the retry would come after the crash
+    tracker.conn.execute("PRAGMA busy_timeout = 50")
+    other = sqlite3.connect(tracker.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    refused = ts(1)
+    await ask(fake, "Why does the deploy job hang?", refused)
+    await eventually(lambda: not app.hub.health["slack"].ok)
+    other.execute("ROLLBACK")
+    other.close()
+    later = ts(2)
+    await ask(fake, "Where is the on-call rota?", later)
+    await eventually(lambda: question(tracker, later) is not None)
+    assert question(tracker, refused) is None and HELP in source.port.state(PENDING_KEY)  # the gap is on disk
+    await bot.stop()  # killed before the retry
+
+    app, source = await bot.start()
+    assert sorted(q.msg_id for q in tracker.questions()) == [refused, later]
+    assert tracker.conn.execute("SELECT COUNT(*) FROM messages WHERE msg_id = ?", (refused,)).fetchone()[0] == 1
+    assert source.port.state(PENDING_KEY) in ({}, None)  # read again: nothing left to re-read
+    clock.advance(WINDOW + timedelta(minutes=5))
+    assert await app.watchdog.tick() == 2
+    assert await app.watchdog.tick() == 0

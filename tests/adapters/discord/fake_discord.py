@@ -91,6 +91,7 @@ class FakeDiscord:
         self.identified: list[dict[str, Any]] = []
         self.resumes = 0
         self.faults: dict[str, list[str]] = {}
+        self.on_call: list[Any] = []  # functions called with each REST Call as it arrives (e.g. a test's kill point)
         self.injected: list[tuple[str, str]] = []
         self.retry_after = 0.05
         self.slow_seconds = 0.3
@@ -177,10 +178,11 @@ class FakeDiscord:
         self.channels[cid] = ch
         return ch
 
-    def thread(self, tid: str, parent: str, name: str, owner: str) -> dict[str, Any]:
+    def thread(self, tid: str, parent: str, name: str, owner: str, *, private: bool = False, archived: bool = False) -> dict[str, Any]:
+        """A thread (type 11, or 12 if ``private``); an archived one is left out of GUILD_CREATE, as Discord does."""
         th = {
             "id": tid,
-            "type": 11,
+            "type": 12 if private else 11,
             "guild_id": GUILD,
             "parent_id": parent,
             "owner_id": owner,
@@ -191,7 +193,7 @@ class FakeDiscord:
             "rate_limit_per_user": 0,
             "flags": 0,
             "thread_metadata": {
-                "archived": False,
+                "archived": archived,
                 "auto_archive_duration": 1440,
                 "archive_timestamp": iso(discord.utils.snowflake_time(int(tid))),
                 "locked": False,
@@ -232,12 +234,14 @@ class FakeDiscord:
         self.history.setdefault(channel, []).append(msg)
         if channel in self.channels:
             self.channels[channel]["last_message_id"] = mid
-            if self.channels[channel]["type"] == 11:
+            if self.channels[channel]["type"] in (11, 12):
                 self.channels[channel]["message_count"] += 1
+                if self.channels[channel]["thread_metadata"]["archived"]:  # archived after its last message
+                    self.channels[channel]["thread_metadata"]["archive_timestamp"] = iso(discord.utils.snowflake_time(int(mid)))
         return msg
 
     def guild_create(self) -> dict[str, Any]:
-        threads = [c for c in self.channels.values() if c["type"] in (10, 11, 12)]
+        threads = [c for c in self.channels.values() if c["type"] in (10, 11, 12) and not c["thread_metadata"]["archived"]]
         channels = [c for c in self.channels.values() if c["type"] not in (10, 11, 12)]
         return {
             "id": GUILD,
@@ -374,6 +378,8 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body = await self._body(request) if request.method in ("POST", "PATCH", "PUT") else None
         self.calls.append(Call(request.method, path, body, dict(request.query)))
+        for hook in list(self.on_call):
+            hook(self.calls[-1])
         forbidden = self._forbidden(request.method, path, body)
         if forbidden is not None:
             return self._refuse(forbidden)  # checked before auth and faults: neither may hide it

@@ -105,3 +105,33 @@ async def test_crash_then_history_errors_then_150_dms_to_one_moderator_sends_not
     assert sum("nudge:crash:0" in str(k) for k in keys) == 1 and len(keys) == 151
     reads = fake.called("conversations.history")
     assert len([c for c in reads if c.args.get("cursor")]) >= 3 and ("conversations.history", "500") in fake.injected
+
+
+def test_no_newer_event_of_a_channel_is_stored_before_its_gap_is_on_disk():
+    """A refused event opens a gap; while the gap cannot be saved, newer events of that channel are
+    not stored (they would move its resume point past the refused one); other channels go on."""
+    from bot.store import StoreError
+
+    applied: list[str] = []
+    saved: list[dict[str, str]] = []
+    refuse = {"ingest": True, "save": True}
+
+    def ingest(e: Message) -> None:
+        if refuse["ingest"]:
+            raise StoreError("database is locked")
+        applied.append(e.id)
+
+    def save(points: dict[str, str]) -> None:
+        if refuse["save"]:
+            raise StoreError("database is locked")
+        saved.append(points)
+
+    gate = IngestGate("t", ingest, lambda es: None, lambda ok, d: None)
+    gate.save_pending = save
+    gate.accept([_msg("refused", 1)])
+    refuse["ingest"] = False
+    gate.accept([_msg("newer", 2), Message(platform="slack", channel="C2", id="elsewhere", author="U1", at=_msg("x", 3).at, text="x")])
+    assert applied == ["elsewhere"] and gate.gap("C1") is not None  # C1's gap is not durable yet: "newer" waits for history
+    refuse["save"] = False
+    gate.accept([_msg("newest", 4)])
+    assert applied == ["elsewhere", "newest"] and saved and "C1" in saved[-1]  # saved first, then stored
