@@ -55,8 +55,10 @@ def main() -> None:
         nudges = tracker.nudge_count()
         tracker.close()
 
-        # The columns the store writes (messages.reply_to is no longer written: nothing read it).
-        rows = [(e.platform, e.channel, e.id, e.thread, e.author, int(e.author_is_bot), e.at.timestamp()) for e in events(n) if isinstance(e, Message)]
+        # The columns the store writes for each message (reply_to included: earlier_reply reads it).
+        rows = [
+            (e.platform, e.channel, e.id, e.thread, e.reply_to, e.author, int(e.author_is_bot), e.at.timestamp()) for e in events(n) if isinstance(e, Message)
+        ]
         raw = sqlite3.connect(Path(tmp) / "raw.db")
         raw.execute("PRAGMA journal_mode=WAL")
         raw.execute("PRAGMA synchronous=NORMAL")
@@ -68,7 +70,7 @@ def main() -> None:
         t1, c1 = time.perf_counter(), time.process_time()
         with raw:
             raw.executemany(
-                "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, author, is_bot, at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                "INSERT OR IGNORE INTO messages (platform, channel, msg_id, thread, reply_to, author, is_bot, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
             )  # same rows, same unique key, no logic
         raw_took = time.perf_counter() - t1
         raw_cpu = time.process_time() - c1

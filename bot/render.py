@@ -51,20 +51,31 @@ def _inert(text: str) -> str:
     return _BROADCAST.sub(lambda m: "@" + ZWSP + m.group(1), text)
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def neutralise(text: str, limit: int = 300) -> str:
     """Member text -> plain, inert text no longer than ``limit`` characters."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = _INVISIBLE.sub("", text)
+    text = text or ""
+    # Every step below is a no-op on the text it skips (checked by tests/core/test_neutralise.py):
+    # ASCII is NFC already and holds no invisible character; no token, link or broadcast can form
+    # without "<", "[" or "@". Each nudge neutralises a dozen strings, most of them plain ASCII.
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\t", " "))
-    # One pass can assemble a new token from the pieces of others ("<[!here](!here)>" -> "<!here>"),
-    # so repeat until nothing changes; neutral text is a fixed point, so this ends in a pass or two.
-    for _ in range(_MAX_PASSES):
-        before, text = text, _inert(text)
-        if text == before:
-            break
+    if "<" in text or "[" in text or "@" in text:
+        # One pass can assemble a new token from the pieces of others ("<[!here](!here)>" -> "<!here>"),
+        # so repeat until nothing changes; neutral text is a fixed point, so this ends in a pass or two.
+        for _ in range(_MAX_PASSES):
+            before, text = text, _inert(text)
+            if text == before:
+                break
     # Whatever nesting is left cannot form a markdown link without "](" next to each other.
     text = text.replace("](", "] (")
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    text = text.strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

@@ -68,6 +68,7 @@ class Watchdog(DueSteps):
         self._routes: dict[tuple[str, str, str | None], Route | None] = {}
         self._contexts: OrderedDict[tuple[str, str], ChannelContext] = OrderedDict()
         self._flat_open: dict[tuple[str, str], list[OpenQuestion]] = {}
+        self._flat_oldest: dict[tuple[str, str], datetime] = {}  # at or before the oldest of each _flat_open list
         self._staff = {p: settings.staff_ids(p) for p in ("slack", "discord")}
         self._earliest: datetime | None = None
         self._earliest_known = False
@@ -102,6 +103,7 @@ class Watchdog(DueSteps):
             if len(self._contexts) > MAX_CONTEXTS:
                 old, _ = self._contexts.popitem(last=False)
                 self._flat_open.pop(old, None)
+                self._flat_oldest.pop(old, None)
         else:
             self._contexts.move_to_end(key)
         return ctx
@@ -116,7 +118,12 @@ class Watchdog(DueSteps):
                 OpenQuestion(key=r["id"], msg_id=r["msg_id"], author=r["author"], at=cast(datetime, dt(r["asked_at"])))  # asked_at is NOT NULL
                 for r in self.tracker.open_unanswered(m.platform, m.channel, cutoff)
             ]
-        found = [q for q in found if q.at >= cutoff]
+        # Keep the list (no copy per message) unless something in it has aged out: the oldest time
+        # kept beside it is a lower bound (removals only raise the true oldest).
+        oldest = self._flat_oldest.get(key)
+        if oldest is None or oldest < cutoff:
+            found = [q for q in found if q.at >= cutoff]
+            self._flat_oldest[key] = min((q.at for q in found), default=cutoff)
         self._flat_open[key] = found
         return found
 
@@ -224,7 +231,10 @@ class Watchdog(DueSteps):
             self.tracker.mark_answered(qid, when(early["at"]), early["author"], early["msg_id"])
             return
         if not m.starts_topic:
-            self._flat_open.setdefault((m.platform, m.channel), []).append(OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at))
+            key = (m.platform, m.channel)
+            self._flat_open.setdefault(key, []).append(OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at))
+            if (oldest := self._flat_oldest.get(key)) is not None and m.at < oldest:
+                self._flat_oldest[key] = m.at
         self._due_changed(due)
 
     def _structural_reply(self, m: Message) -> None:

@@ -112,17 +112,17 @@ def _hint(error: ErrorDetails, known: list[str]) -> str:
     return f"{error['msg']} (got {_shown(error.get('input'))})"
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The field names valid at the parent of ``loc`` (for "did you mean" help)."""
-    from .model import Settings
+def _allowed_keys(loc: tuple[Any, ...], root: type[BaseModel]) -> list[str]:
+    """The field names valid at the parent of ``loc`` in the ``root`` model (for "did you mean" help).
 
-    model: Any = Settings
+    The model is passed in (by loading.py), not imported: the model imports this module's helpers."""
+    model: Any = root
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
             continue
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
-            if model is Settings or not hasattr(model, "model_fields"):
+            if model is root or not hasattr(model, "model_fields"):
                 return []
             continue
         ann = field.annotation
@@ -143,7 +143,8 @@ def _env_json_problem(message: str, where: str) -> str:
     )
 
 
-def _describe(exc: ValidationError, where: str, environ: Mapping[str, str]) -> list[str]:
+def _describe(exc: ValidationError, where: str, environ: Mapping[str, str], root: type[BaseModel]) -> list[str]:
+    """Each validation error as one problem line; ``root`` is the settings model that was validated."""
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
@@ -154,5 +155,5 @@ def _describe(exc: ValidationError, where: str, environ: Mapping[str, str]) -> l
         key = _key(loc)
         env = _env_name(loc)
         origin = f" (set by environment variable {env})" if env in environ else ""
-        problems.append(f"{where}: {key}{origin}: {_hint(error, _allowed_keys(loc))}")
+        problems.append(f"{where}: {key}{origin}: {_hint(error, _allowed_keys(loc, root))}")
     return problems

@@ -179,7 +179,7 @@ def load_settings(path: Path | str | None = None, *, environ: Mapping[str, str] 
     try:
         settings = _bound_settings(file, env)()
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, where if file else "(built-in defaults and environment)", env)) from None
+        raise ConfigError(_describe(exc, where if file else "(built-in defaults and environment)", env, Settings)) from None
     except _KeyedError as exc:
         raise ConfigError([f"{where}: {exc.key}: {exc.message}"]) from None
     except SettingsError as exc:  # an UNANSWERED_<SECTION> variable that is not JSON

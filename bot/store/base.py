@@ -107,6 +107,7 @@ class Connection:
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
+        self._transaction_bounds()
         try:
             with self.db.atomic():
                 yield
@@ -115,6 +116,11 @@ class Connection:
             if isinstance(exc, sqlite3.OperationalError):
                 raise StoreError(self._explain(exc)) from None
             raise
+        finally:
+            self._transaction_bounds()
+
+    def _transaction_bounds(self) -> None:
+        """A transaction of ours begins or ends: what was known only inside it is dropped (see Tracker)."""
 
     def _rolled_back(self) -> None:
         """A transaction rolled back: in-memory knowledge of stored rows is dropped (see Tracker)."""

@@ -58,6 +58,9 @@ class Messages:
         return self.conn.execute("SELECT * FROM messages WHERE platform = ? AND channel = ? AND msg_id = ?", (platform, channel, msg_id)).fetchone()
 
     def has_spoken_before(self, platform: str, author: str, before: datetime) -> bool:
+        seen = self._authors_seen.get((platform, author))
+        if seen is not None and seen < before.timestamp():
+            return True  # stored first_seen <= seen (see _authors_seen): no need to ask the table
         return (
             self.conn.execute(
                 "SELECT 1 FROM authors WHERE platform = ? AND author = ? AND first_seen < ?",
@@ -96,14 +99,12 @@ class Messages:
     def earlier_reply(self, platform: str, channel: str, msg_id: str, asker: str) -> sqlite3.Row | None:
         """The first stored human reply to ``msg_id`` by someone other than the asker: a reply
         that reached the store before its question (a slow lookup, an out-of-order history)."""
-        # Two index lookups (messages_thread, messages_reply): an OR would scan the channel.
-        found = [
-            self.conn.execute(
-                f"SELECT msg_id, author, at FROM messages INDEXED BY {index} WHERE platform = ? AND channel = ? AND {column} = ?"
-                " AND is_bot = 0 AND author != ? AND msg_id != ? ORDER BY at LIMIT 1",
-                (platform, channel, msg_id, asker, msg_id),
-            ).fetchone()
-            for index, column in (("messages_thread", "thread"), ("messages_reply", "reply_to"))
-        ]
-        rows = [r for r in found if r is not None]
-        return min(rows, key=lambda r: r["at"]) if rows else None
+        # Two index lookups (messages_thread, messages_reply) in one statement: an OR would scan the channel.
+        rows = self.conn.execute(
+            "SELECT * FROM (SELECT msg_id, author, at, 0 AS k FROM messages INDEXED BY messages_thread WHERE platform = ? AND channel = ?"
+            " AND thread = ? AND is_bot = 0 AND author != ? AND msg_id != ? ORDER BY at LIMIT 1)"
+            " UNION ALL SELECT * FROM (SELECT msg_id, author, at, 1 AS k FROM messages INDEXED BY messages_reply WHERE platform = ?"
+            " AND channel = ? AND reply_to = ? AND is_bot = 0 AND author != ? AND msg_id != ? ORDER BY at LIMIT 1)",
+            (platform, channel, msg_id, asker, msg_id) * 2,
+        ).fetchall()
+        return min(rows, key=lambda r: (r["at"], r["k"])) if rows else None  # a tie: the thread reply, as before

@@ -74,6 +74,21 @@ def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
 
 class Questions:
     conn: sqlite3.Connection
+    # question_at's light rows read inside the current transaction (a replay or catch-up batch asks
+    # for the same few roots again and again). Only inside one: there the snapshot is ours and only
+    # our own writes change it, and each write below that changes a light row's key or columns drops
+    # it. Forgotten at every transaction's start and end (base.Connection._transaction_bounds).
+    _light: dict[tuple[str, str, str], sqlite3.Row | None]
+    _light_ids: dict[int, tuple[str, str, str]]
+
+    def _forget_light_rows(self) -> None:
+        self._light = {}
+        self._light_ids = {}
+
+    def _light_changed(self, qid: int) -> None:
+        key = self._light_ids.pop(qid, None)
+        if key is not None:
+            self._light.pop(key, None)
 
     def add_question(self, m: Message, reasons: list[str], *, first_time: bool, next_due: datetime | None) -> int:
         cur = self.conn.execute(
@@ -94,6 +109,7 @@ class Questions:
                 None if next_due is None else next_due.timestamp(),
             ),
         )
+        self._light.pop((m.platform, m.channel, m.id), None)  # "no question here" no longer holds
         return int(cur.lastrowid or 0)
 
     def question(self, qid: int) -> Question | None:
@@ -102,12 +118,21 @@ class Questions:
 
     def question_at(self, platform: str, channel: str, msg_id: str) -> sqlite3.Row | None:
         """The light row the hot path needs to decide whether a reply answers a question."""
-        return self.conn.execute(
+        key = (platform, channel, msg_id)
+        if key in self._light:
+            return self._light[key]
+        row = self.conn.execute(
             "SELECT id, author, status, answered_at, asked_at FROM questions WHERE platform = ? AND channel = ? AND msg_id = ?",
-            (platform, channel, msg_id),
+            key,
         ).fetchone()
+        if self.conn.in_transaction:
+            self._light[key] = row
+            if row is not None:
+                self._light_ids[row["id"]] = key
+        return row
 
     def mark_answered(self, qid: int, at: datetime, by: str, answer_id: str, by_name: str | None = None) -> None:
+        self._light_changed(qid)
         # Escalation stops, but the status of a dismissed/closed question is kept.
         self.conn.execute(
             "UPDATE questions SET answered_at = ?, answered_by = ?, answered_by_name = ?, answer_id = ?, next_due = NULL,"
@@ -117,6 +142,7 @@ class Questions:
         )
 
     def close_question(self, qid: int, status: str, at: datetime, by: str | None) -> None:
+        self._light_changed(qid)
         self.conn.execute(
             "UPDATE questions SET status = ?, closed_at = ?, closed_by = ?, next_due = NULL WHERE id = ? AND status IN ('open', 'given_up')",
             (status, at.timestamp(), by, qid),
@@ -124,6 +150,7 @@ class Questions:
 
     def forget_question(self, qid: int, at: datetime) -> None:
         """A deleted question: drop its text and never nudge about it."""
+        self._light_changed(qid)
         self.conn.execute(
             "UPDATE questions SET status = 'deleted', excerpt = '', link = NULL, author_name = NULL, closed_at = ?, next_due = NULL WHERE id = ?",
             (at.timestamp(), qid),
@@ -148,6 +175,7 @@ class Questions:
             )
 
     def give_up(self, qid: int, at: datetime) -> None:
+        self._light_changed(qid)
         """Every step of the chain was tried: no more nudges, no more thread re-reads. Still unanswered."""
         self.conn.execute(
             # closed_at stays empty: the digest counts it unanswered, like an open question.

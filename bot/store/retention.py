@@ -15,6 +15,8 @@ class Retention:
 
         def transaction(self) -> AbstractContextManager[None]: ...  # provided by base.Connection
 
+        def _forget_light_rows(self) -> None: ...  # provided by questions.Questions
+
     def purge(self, now: datetime, retention_days: int, audit_retention_days: int) -> dict[str, int]:
         """Forget what is older than retention. Open questions are kept: they still matter.
 
@@ -30,6 +32,7 @@ class Retention:
             n = self.conn.execute(f"DELETE FROM nudges WHERE question IN ({old})", (cutoff,)).rowcount
             a = self.conn.execute(f"DELETE FROM actions WHERE question IN ({old})", (cutoff,)).rowcount
             q = self.conn.execute("DELETE FROM questions WHERE asked_at < ? AND status != 'open'", (cutoff,)).rowcount
+            self._forget_light_rows()  # question_at's rows of this transaction may be gone
             # Their audit rows go only now that no nudge points at them (foreign keys are on).
             au = sum(
                 self.conn.execute(f"DELETE FROM audit WHERE result != 'pending' AND id IN ({','.join('?' * len(chunk))})", chunk).rowcount

@@ -22,7 +22,12 @@ class Tracker(Connection, Messages, Questions, Nudges, Audit, State, Retention):
 
     def __init__(self, path: str | Path | None) -> None:
         self._forget_authors_seen()
+        self._forget_light_rows()
         super().__init__(path)
 
     def _rolled_back(self) -> None:
         self._forget_authors_seen()
+        self._forget_light_rows()
+
+    def _transaction_bounds(self) -> None:
+        self._forget_light_rows()
