@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 from bot.conversation import REASK_WINDOW, ChannelContext, OpenQuestion
 from bot.events import Message
-from bot.model import Linear
 
 T0 = datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
 _ids = iter(range(1, 10_000))
@@ -83,17 +82,14 @@ def test_greeting_or_thanks_to_the_asker_is_not_an_answer() -> None:
     assert key(ctx.reply_target(msg("bob", "yes, Settings > Export", 1, mentions=("alice",)), [q])) == 1
 
 
-def test_next_message_in_a_quiet_channel_answers_and_an_address_makes_it_sure() -> None:
-    # Learned on real reply links, the threshold chosen on the dev split's first responses (replies to the
-    # asker's follow-ups count): an unaddressed next line in a quiet channel is taken for the answer, but
-    # weakly; the same line written "alice: ..." (a plain-text address, no platform mention) is likely.
+def test_next_message_in_a_quiet_channel_answers_when_it_addresses_the_asker_in_plain_text() -> None:
+    # Learned on real reply links: an unaddressed next line in a quiet channel is a reply only about a
+    # third of the time, so alone it is not taken for the answer; the same line written "alice: ..."
+    # (a plain-text address, no platform mention) is.
     ctx = ChannelContext()
     q = ask(ctx, 3, "alice", "is the staging server down?", 0)
-    plain, addressed = msg("bob", "yes, it is being rebuilt until noon", 1), msg("bob", "alice: yes, it is being rebuilt until noon", 1)
-    weak, sure = ctx.link(plain), ctx.link(addressed)
-    assert weak is not None and sure is not None and weak.msg_id == sure.msg_id == "31"
-    assert Linear.probability(weak.score) < 0.5 < Linear.probability(sure.score)
-    hit = ctx.reply_target(addressed, [q])
+    assert ctx.reply_target(msg("bob", "yes, it is being rebuilt until noon", 1), [q]) is None
+    hit = ctx.reply_target(msg("bob", "alice: yes, it is being rebuilt until noon", 1), [q])
     assert key(hit) == 3
     assert hit is not None and hit[1].startswith("reply model ")
 
