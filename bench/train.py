@@ -19,6 +19,14 @@ Training targets (what the train split can say, which is not what dev labels):
   small talk. Dev labels differ: they count a member's first ask whether or not
   anyone answered, and exclude helpers' roots that got a reply. The threshold is
   chosen on dev for that reason.
+The reply threshold is chosen on dev's answered-vs-not accuracy against each gold
+question's first response: a reply by another human to the question or to the
+asker's follow-ups in its conversation (bench/nudge.py ``first_response``, the
+product's definition of "answered").
+Context features of the detector that say "this member was here before": spoke
+earlier in the horizon (``returning``), asked in the last hours (``asked_earlier``,
+a re-ask), was addressed since their last words (``answers_back``), asks a question
+of its own while already talking (``busy_asks``). All are cues any help channel has.
 Context while walking a log needs "was this earlier message a question?"; to keep
 the target out of the features, pass 1 uses a fixed text rule for it and pass 2
 the pass-1 detector.

@@ -40,6 +40,8 @@ from .replies import (  # noqa: F401  (re-exported: the engine and older imports
 
 # A question by the same author this recently makes a new one a re-ask or follow-up.
 REASK_WINDOW = timedelta(minutes=30)
+# A question by the same author this long ago: a later ask may be the same need asked again.
+EARLIER_WINDOW = timedelta(hours=3)
 # The author's own recent substantive lines: the new one continues them.
 MONOLOGUE_WINDOW = timedelta(minutes=5)
 
@@ -79,6 +81,7 @@ class ChannelContext:
         self._said: dict[str, datetime] = {}
         self._conv: dict[str, datetime] = {}
         self._talk: dict[str, dict[str, datetime]] = {}
+        self._addressed: dict[str, datetime] = {}  # member -> when someone else last addressed them
         self._forget_at = 4 * max_messages
         self.roster = Roster()
         self._read: tuple[Message, Reading] | None = None
@@ -118,6 +121,7 @@ class ChannelContext:
             mine = self._talk.setdefault(me, {})
             for other in r.mentions:
                 self._conv[other] = at
+                self._addressed[other] = at
                 mine[other] = at
                 self._talk.setdefault(other, {})[me] = at
         self.roster.see(msg.author, msg.author_name, msg.at)
@@ -139,7 +143,7 @@ class ChannelContext:
         """Drop per-author times older than the horizon (bounded memory in a channel with many voices)."""
         first = self._recent[0].n if self._recent else self._n
         self._last = {a: n for a, n in self._last.items() if n >= first}
-        for d in (self._spoke, self._said, self._conv):
+        for d in (self._spoke, self._said, self._conv, self._addressed):
             for a in [a for a, t in d.items() if t < before]:
                 del d[a]
         for a in list(self._talk):
@@ -173,9 +177,19 @@ class ChannelContext:
         at = self._askers.get(author)
         return at is not None and timedelta(0) <= now - at <= REASK_WINDOW
 
+    def asked_earlier(self, author: str, now: datetime) -> bool:
+        """Asked a question within EARLIER_WINDOW, but not within REASK_WINDOW."""
+        at = self._askers.get(author)
+        return at is not None and REASK_WINDOW < now - at <= EARLIER_WINDOW
+
     def in_conversation(self, author: str, now: datetime) -> bool:
         """Addressed someone, or was addressed by someone else, lately."""
         return self._within(self._conv.get(author), now, CONVERSATION_WINDOW)
+
+    def addressed_since_spoke(self, author: str, now: datetime) -> bool:
+        """Someone else addressed author after author's own latest message (within the horizon)."""
+        at, spoke = self._addressed.get(author), self._spoke.get(author)
+        return at is not None and spoke is not None and at > spoke and _ZERO <= now - at <= self.horizon
 
     def said_recently(self, author: str, now: datetime) -> bool:
         """Said something of substance (not a greeting or probe) lately."""

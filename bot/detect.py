@@ -30,7 +30,20 @@ from .cues import LABELS as TEXT_LABELS
 from .cues import TextCues, clean, text_cues, without_names  # noqa: F401  (re-exported: older imports)
 from .events import Message
 
-CONTEXT_FEATURES = ("addressed_around", "names_other", "asked_recently", "in_conversation", "said_recently", "fresh", "fresh_asks", "story")
+CONTEXT_FEATURES = (
+    "addressed_around",
+    "names_other",
+    "asked_recently",
+    "in_conversation",
+    "said_recently",
+    "fresh",
+    "fresh_asks",
+    "story",
+    "busy_asks",
+    "answers_back",
+    "returning",
+    "asked_earlier",
+)
 CONTEXT_LABELS = {
     "addressed_around": "addressed to another member (a reply)",
     "names_other": "names another member",
@@ -40,6 +53,10 @@ CONTEXT_LABELS = {
     "fresh": "author's first words in a while",
     "fresh_asks": "a newcomer's ask",
     "story": "a long first-person account",
+    "busy_asks": "a question of its own from a member already talking",
+    "answers_back": "someone spoke to the author since their last words (a reply)",
+    "returning": "author spoke earlier in the last half hour",
+    "asked_earlier": "same author asked in the last hours (a re-ask)",
 }
 FEATURES = TEXT_FEATURES + CONTEXT_FEATURES
 LABELS = {**TEXT_LABELS, **CONTEXT_LABELS}
@@ -92,7 +109,7 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
     f = cues.features
     asking = bool(f[_ASKS] or f[_WH] or f[_MODAL] or f[_SOMEONE] or f[_PHRASE])
     story = bool(f[_LONG] and f[_FIRST_PERSON])
-    around = names = asked = conversing = monologue = fresh = 0.0
+    around = names = asked = conversing = monologue = fresh = back = returning = earlier = 0.0
     if msg.starts_topic:
         # A forum topic opens its own conversation: the flat channel's talk says nothing about it.
         fresh = 1.0
@@ -111,6 +128,11 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
             monologue = 1.0
         elif not mentions:
             fresh = 1.0
+        if not fresh and ctx.addressed_since_spoke(msg.author, now):
+            back = 1.0
+        if fresh:  # none of the above: but were they here a while ago, or did they ask already?
+            returning = 1.0 if ctx.spoke_recently(msg.author, now) else 0.0
+            earlier = 1.0 if ctx.asked_earlier(msg.author, now) else 0.0
     elif mentions:
         names = 1.0
     else:
@@ -118,7 +140,9 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
     x = list(f)
     if x[_DEICTIC] and (ctx is None or msg.starts_topic or not ctx.others_spoke(msg.author, msg.at)):
         x[_DEICTIC] = 0.0  # "how do I fix this?" with nothing said before is about the asker's own thing
-    x += [around, names, asked, conversing, monologue, fresh, 1.0 if fresh and asking else 0.0, 1.0 if fresh and story else 0.0]
+    busy_asks = 1.0 if (asked or conversing or monologue) and asking and f[_ASKS] else 0.0
+    fresh_asks, fresh_story = (1.0 if fresh and asking else 0.0), (1.0 if fresh and story else 0.0)
+    x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier]
     return cues, x
 
 

@@ -68,6 +68,8 @@ class ChannelContext(Protocol):
 
     def spoke_recently(self, author: str, now: datetime) -> bool: ...
 
+    def asked_recently(self, author: str, now: datetime) -> bool: ...
+
     def partners(self, author: str, now: datetime, window: timedelta | None = None) -> set[str]: ...
 
 
@@ -104,6 +106,7 @@ REPLY_FEATURES = (
     "c_fresh",
     "addressed_latest",
     "addressed_distance",
+    "m_asker",
 )
 REPLY_LABELS = {
     "addressed": "addressed to the asker",
@@ -127,6 +130,7 @@ REPLY_LABELS = {
     "c_fresh": "the asker's first words in a while",
     "addressed_latest": "addressed to the asker, whose latest message it is",
     "addressed_distance": "addressed, messages since",
+    "m_asker": "the replier asked a question of their own lately",
 }
 model.check(model.REPLY, REPLY_FEATURES)
 _REPLY = model.REPLY  # bench/train.py swaps in the model it is fitting
@@ -170,6 +174,7 @@ class _Weights:
         self.w = w = dict(zip(m.features, m.weights, strict=True))
         self.bias, self.threshold = m.bias, m.threshold
         self.m_asks, self.m_advice, self.m_fresh, self.quiet = w["m_asks"], w["m_advice"], w["m_fresh"], w["quiet"]
+        self.m_asker = w["m_asker"]
         self.addr, self.me, self.cother = w["addressed"], w["c_addressed_me"], w["c_addressed_other"]
         self.gap, self.dist, self.latest, self.since = w["gap"], w["distance"], w["latest_of_author"], w["author_spoke_since"]
         self.adist, self.alatest, self.partners = w["addressed_distance"], w["addressed_latest"], w["partners"]
@@ -222,6 +227,7 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
     m_advice = f[7] if f else 0.0
     mine = ctx._last.get(me)
     m_fresh = 0.0 if ctx.spoke_recently(me, now) else 1.0
+    m_asker = 1.0 if ctx.asked_recently(me, now) else 0.0
     partners = ctx.partners(me, now, CONVERSATION_WINDOW) if (mentions or mine is not None) else set()
     n_now = ctx._n
     quiet = 1.0 if _quiet(ctx, now.timestamp()) else 0.0
@@ -265,6 +271,7 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
                 1.0 if c.fresh else 0.0,
                 latest if addressed else 0.0,
                 distance if addressed else 0.0,
+                m_asker,
             ],
         )
 
@@ -282,6 +289,8 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     quiet = _quiet(ctx, now_ts)
     base = W.bias + (W.m_asks * f[0] + W.m_advice * f[7] if f else 0.0)
     base += (0.0 if ctx.spoke_recently(me, msg.at) else W.m_fresh) + (W.quiet if quiet else 0.0)
+    if ctx.asked_recently(me, msg.at):  # an asker of their own need, less often someone else's helper
+        base += W.m_asker
     partners = ctx.partners(me, msg.at, CONVERSATION_WINDOW) if (mentions or mine is not None) else ()
     n_last = ctx._n - 1
     horizon = ctx.horizon.total_seconds()

@@ -187,7 +187,8 @@ class Watchdog(DueSteps):
         if not m.starts_topic:
             open_here = self._open_flat(m)
             # A member's own new question never answers anyone else's (asked only when it matters).
-            own = lambda: (v := verdict()) is not None and v.is_question  # noqa: E731
+            # In mode "all" the detector is not consulted: a post asking with a '?' of its own is its own question.
+            own = lambda: v.is_question if (v := verdict()) is not None else ctx.read(m).cues.asks  # noqa: E731
             hit = ctx.reply_target(m, open_here, own_question=own) if open_here else None
             if hit is not None:
                 qid, reason = hit

@@ -247,3 +247,27 @@ def test_mentioned_name_does_not_hide_thanks() -> None:
     ctx = busy_channel()
     v = judge(msg("newbie", "dana: thanks a lot!", 10, mentions=("dana",)), ctx)
     assert v.reasons == ("thanks",)
+
+
+def test_a_member_back_after_a_while_or_asking_again_hours_later_weighs_less_than_a_newcomer() -> None:
+    text = "how do I archive an old project without deleting it?"
+    newcomer = judge(msg("dave", text, 100), ChannelContext())
+    back = ChannelContext()
+    back.remember(msg("dave", "the new build is out, release notes are on the wiki", 80))
+    returning = judge(msg("dave", text, 100), back)
+    asked = ChannelContext()
+    asked.remember(msg("dave", "how can I change the default branch of a repo?", 0), is_question=True)
+    again = judge(msg("dave", text, 100), asked)
+    assert has(returning, "author spoke earlier in the last half hour") and returning.score < newcomer.score
+    assert has(again, "same author asked in the last hours (a re-ask)") and again.score < newcomer.score
+    assert not has(newcomer, "author spoke earlier in the last half hour")
+
+
+def test_speaking_after_being_addressed_reads_as_a_reply() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("erin", "my laptop does not suspend any more since the update", 0), is_question=True)
+    ctx.remember(msg("finn", "which kernel are you on, and is it a thinkpad?", 1, mentions=("erin",)))
+    assert ctx.addressed_since_spoke("erin", T0 + timedelta(minutes=2))
+    assert not ctx.addressed_since_spoke("finn", T0 + timedelta(minutes=2))
+    v = judge(msg("erin", "is 6.1 the one from the backports repo?", 2), ctx)
+    assert not v.is_question and has(v, "someone spoke to the author since their last words (a reply)")

@@ -325,3 +325,15 @@ async def test_retention_forgets_old_messages_and_closed_questions_but_keeps_ope
     assert [q.msg_id for q in tracker.questions()] == ["3.0"]  # open questions still matter
     assert tracker.audit_rows()  # the audit log has its own, longer retention
     assert tracker.purge(later + timedelta(days=365), 90, 365)["audit"] >= 1
+
+
+async def test_in_mode_all_a_members_own_question_answers_nobody(make_settings, tracker, clock):
+    # Mode "all" consults no detector; a post with a '?' of its own is still its own question, never
+    # taken by the reply model for the answer to the question just before it.
+    dog, _ = build(make_settings(BASE_TOML.replace('mode = "detect"', 'mode = "all"')), tracker, clock)
+    dog.ingest(msg("1.0", "UMEMBER", 0, "Question 1: how do I fix error 1?"))
+    dog.ingest(msg("2.0", "UOTHER", 0.1, "Question 2: how do I fix error 2?"))
+    dog.ingest(msg("3.0", "UMEMBER", 0.2, "Question 3: how do I fix error 3?"))
+    assert [q.msg_id for q in tracker.open_questions()] == ["1.0", "2.0", "3.0"]
+    dog.ingest(msg("4.0", "UOTHER", 1, "UMEMBER: restart the agent, that fixes it"))  # answers UMEMBER, addressed
+    assert [q.msg_id for q in tracker.open_questions()] == ["1.0", "2.0"]
