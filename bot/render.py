@@ -17,7 +17,7 @@ ZWSP = "\u200b"  # breaks "@everyone" without changing how it reads
 # Characters that reorder or hide text (bidi overrides, zero-width joiners, BOM...). A ZWSP right
 # after "@" or "#" is the one we put there to break a mention: kept, so neutral text stays neutral
 # when it is neutralised again (the door's step runs over text callers neutralised already).
-_INVISIBLE = re.compile("(?<![@#])\u200b|[\u200c-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
+_INVISIBLE = re.compile("(?<![@#!])\u200b|[\u200c-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # Slack: <@U123|name>, <@U123>, <#C123|name>, <!channel>, <!subteam^S1|@team>, <http://x|label>
@@ -28,6 +28,9 @@ _DISCORD_TOKEN = re.compile(r"<(@[!&]?|#|/[\w -]+:)(\d+)>")
 # Markdown links, the usual way to disguise a URL: [trusted.example](http://evil.example)
 _MD_LINK = re.compile(r"\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
+# What is left of a token's opening ("<!" in a channel named "<!") can close on a ">" of another
+# string once a DM is put together ("#<!" … "> quote"); a ZWSP after the sigil keeps it from parsing.
+_TOKEN_OPENING = re.compile("<([@#!])(?!\u200b)")
 
 
 def _slack_token(m: re.Match[str]) -> str:
@@ -71,6 +74,7 @@ def neutralise(text: str, limit: int = 300) -> str:
             before, text = text, _inert(text)
             if text == before:
                 break
+        text = _TOKEN_OPENING.sub("<\\1" + ZWSP, text)
     # Whatever nesting is left cannot form a markdown link without "](" next to each other.
     text = text.replace("](", "] (")
     if "\n\n\n" in text:

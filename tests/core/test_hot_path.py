@@ -35,6 +35,7 @@ def neutralise_long_way(text: str, limit: int = 300) -> str:
         before, text = text, render._inert(text)
         if text == before:
             break
+    text = render._TOKEN_OPENING.sub("<\\1" + render.ZWSP, text)
     text = text.replace("](", "] (")
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if len(text) > limit:

@@ -20,6 +20,7 @@ from bot.cli import main
 from bot.events import Message
 from bot.neutralise import checked_link, link_label, neutral_note
 from bot.outbound import ConsoleTransport, Door, Note
+from bot.render import neutralise
 from bot.watchdog import Watchdog
 
 from .helpers import BASE_TOML, RecordingTransport, advance, at
@@ -158,3 +159,12 @@ def test_a_link_to_an_unexpected_host_is_never_a_labelled_link(source, url):
 def test_neutralising_twice_changes_nothing():
     note = neutral_note(Note(kind="nudge", title=HOSTILE, fields=(("Asked by", HOSTILE),), quote=HOSTILE, body=HOSTILE))
     assert neutral_note(note) == note
+
+
+def test_a_token_opening_left_in_one_string_cannot_close_on_another():
+    # Hypothesis found it: a Slack channel named "<!" met the ">" of the quoted excerpt in the
+    # assembled DM text, "#<! (slack) … > @everyone", which reads as a Slack control sequence.
+    for opening in ("<!", "<@", "<#", "x<!y"):
+        shown = neutralise(opening)
+        assert not re.search("<[@#!](?!\u200b)", shown + " > tail>"), shown
+        assert neutralise(shown) == shown
