@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any, Callable
 
 from .config import Settings
@@ -87,6 +88,9 @@ class Door:
         self.console = console or ConsoleTransport()
         self._in_flight: set[str] = set()  # keys being sent by this process (not crash leftovers)
         self._forum_hosts = feed_hosts(f.url for f in settings.feeds)  # where a forum question's link may go
+        # Called with (audit id, person) when resume closes a nudge row as "recipient no longer staff",
+        # in the same transaction: the watchdog hands that step to the next person on the chain.
+        self.on_lost_step: Callable[[int, str], None] | None = None
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -180,7 +184,8 @@ class Door:
             log.exception("sending %s to %s failed", key, to.name)
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
-    def _finish(self, audit_id: int, delivery: Delivery) -> None:
+    def _finish(self, audit_id: int, delivery: Delivery, then: Callable[[], None] | None = None) -> None:
+        """Record the result; ``then`` runs in the same transaction (nothing settled without its follow-up)."""
         if delivery.ok:
             result = "dry-run" if self.dry_run else "sent"
         else:
@@ -188,6 +193,8 @@ class Door:
             result = ("failed-permanent: " if delivery.permanent else "failed: ") + one_line(delivery.error or "unknown error", 300)
         with self.tracker.transaction():
             self.tracker.audit_finish(audit_id, result, self.clock.now(), delivery.ref)
+            if then is not None:
+                then()
         log.info("audit #%s %s", audit_id, result)
 
     def neutral(self, note: Note) -> Note:
@@ -280,7 +287,9 @@ class Door:
                 self._check(to)
             except NotStaff as exc:
                 log.warning("not resending %s: %s", row["key"], exc)
-                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True))
+                hand_on = self.on_lost_step if row["kind"] == "nudge" else None
+                then = partial(hand_on, row["id"], row["person"]) if hand_on is not None else None
+                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True), then)
                 continue
             transport = self._transport(to)
             if transport is None:
