@@ -148,3 +148,12 @@ def test_view_for_keeps_each_buttons_label_and_style():
         (dout.BUTTON_LABELS["dismiss"], discord.ButtonStyle.secondary, "unanswered:dismiss:7"),
     ]
     assert dout.view_for([{"type": 1}]) is None and dout.view_for([]) is None
+
+
+async def test_a_hung_send_gives_up_in_time_and_finds_the_dm_that_arrived(fake, transport):
+    """Discord stored the DM but never answered: the send stops waiting, then the DM is found (no second one)."""
+    fake.hang_seconds, transport.send_timeout = 2.0, 0.2
+    fake.faults[SEND] = ["hang"]
+    delivery = await transport.deliver(TO_ALICE, transport.render(NUDGE, "h1"), "h1", NUDGE)
+    assert delivery == Delivery(ok=True)  # found by its key; no ref: the answer that had it never came
+    assert len(fake.dms_to(ALICE)) == 1
