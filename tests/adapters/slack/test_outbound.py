@@ -105,3 +105,68 @@ async def test_a_failed_chart_upload_does_not_fail_the_digest_and_edits_touch_on
     await transport.update("C0HELP0001:1.000001", transport.render(NOTE, "x"), NOTE)  # a member channel: refused here
     await transport.update("D0NOTS", transport.render(NOTE, "x"), NOTE)  # no ts
     assert len(fake.called("chat.update")) == 1
+
+
+# Each of Slack's answers that says "this person or this token cannot be reached by retrying": the chain
+# moves on at once (or the health check says what to fix) instead of three retries a minute apart.
+PERMANENT = [
+    "user_not_found",
+    "users_not_found",
+    "cannot_dm_bot",
+    "user_disabled",
+    "account_inactive",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "restricted_action",
+    "messages_tab_disabled",
+    "invalid_auth",
+    "not_authed",
+    "missing_scope",
+    "no_permission",
+    "team_access_not_granted",
+    "invalid_blocks",
+    "msg_too_long",
+    "token_revoked",
+    "not_allowed_token_type",
+    "ekm_access_denied",
+]
+
+
+async def test_each_permanent_slack_error_is_permanent_and_no_history_is_read(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    for error in PERMANENT:
+        fake.failing["chat.postMessage"] = error
+        assert await transport.deliver(to, transport.render(NOTE, "p"), "p", NOTE) == Delivery(ok=False, error=f"slack: {error}", permanent=True), error
+    fake.failing["chat.postMessage"] = "fatal_error"  # a clear refusal, not about the person: retried later
+    assert await transport.deliver(to, transport.render(NOTE, "p"), "p", NOTE) == Delivery(ok=False, error="slack: fatal_error")
+    assert fake.called("conversations.history") == [] and not fake.posted  # a clear refusal posted nothing: no look-up
+
+
+async def test_a_moderator_slack_cannot_open_a_dm_with_is_permanent(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.dm_errors[ALICE] = "user_not_found"
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "o1"), "o1", NOTE)
+    assert delivery == Delivery(ok=False, error="slack: user_not_found", permanent=True) and fake.called("chat.postMessage") == []
+
+
+async def test_the_dm_channel_is_opened_once_per_person(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    for i in range(3):
+        to = Recipient("alice" if i < 2 else "bob", "slack", ALICE if i < 2 else BOB)
+        assert (await transport.deliver(to, transport.render(NOTE, f"c{i}"), f"c{i}", NOTE)).ok
+    assert [c.args["users"] for c in fake.called("conversations.open")] == [ALICE, BOB]
+    assert [c.args["channel"] for c in fake.called("chat.postMessage")] == [fake.dms[ALICE], fake.dms[ALICE], fake.dms[BOB]]
+
+
+async def test_a_post_answers_with_the_dm_it_landed_in_and_carries_its_key(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    rendered = transport.render(NOTE, "m1")
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), rendered, "m1", NOTE)
+    ((channel, ts_),) = list(fake.posted)
+    assert delivery == Delivery(ok=True, ref=f"{channel}:{ts_}") and channel == fake.dms[ALICE]
+    (call,) = fake.called("chat.postMessage")
+    assert call.args["text"] == rendered.payload["text"] == "Hello staff\nA &lt;b&gt; &amp; c"
+    assert str(call.args["unfurl_links"]).lower() in ("false", "0") and str(call.args["unfurl_media"]).lower() in ("false", "0")
+    assert await transport.was_delivered(Recipient("alice", "slack", ALICE), "m1") is True
