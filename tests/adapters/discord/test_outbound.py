@@ -68,7 +68,7 @@ async def test_a_dm_carries_exactly_the_rendered_embed_buttons_and_chart(fake, t
     delivery = await transport.deliver(TO_ALICE, transport.render(chart, "d1"), "d1", chart)
     (msg,) = fake.dms_to(ALICE)
     assert delivery == Delivery(ok=True, ref=f"{msg['channel_id']}:{msg['id']}")
-    assert [a["filename"] for a in msg["attachments"]] == ["digest-2026-w02.png"]
+    assert [(a["filename"], a["size"]) for a in msg["attachments"]] == [("digest-2026-w02.png", len(chart.image))]
     assert msg["embeds"][0]["image"]["url"] == "attachment://digest-2026-w02.png"  # the embed shows that very file
 
     rendered = transport.render(NUDGE, "n1")
@@ -157,3 +157,19 @@ async def test_a_hung_send_gives_up_in_time_and_finds_the_dm_that_arrived(fake, 
     delivery = await transport.deliver(TO_ALICE, transport.render(NUDGE, "h1"), "h1", NUDGE)
     assert delivery == Delivery(ok=True)  # found by its key; no ref: the answer that had it never came
     assert len(fake.dms_to(ALICE)) == 1
+
+
+async def test_a_server_error_that_stored_nothing_is_a_plain_retryable_failure(fake, transport):
+    fake.faults[SEND] = ["503"]  # discord.py does not retry a 503: the transport sees it at once
+    delivery = await transport.deliver(TO_ALICE, transport.render(NUDGE, "s1"), "s1", NUDGE)
+    assert delivery == Delivery(ok=False, error="Discord error 503 (code 0)") and fake.dms_to(ALICE) == []
+
+
+def test_long_quote_lines_field_names_and_titles_are_cut_to_discords_limits():
+    note = Note(kind="notice", title="t" * 300, quote="q" * 600, fields=(("n" * 300, "v"),))
+    embed = dout.build_embed(note, "k")
+    assert embed["title"] == "t" * 255 + "…"
+    assert embed["description"] == "> " + "q" * 499 + "…"
+    assert embed["fields"][0]["name"] == "n" * 255 + "…"
+    two = dout.render_note(Note(kind="nudge", title="T", question=2, buttons=("claim", "dismiss")), "k")
+    assert two.text == "T\n[I'm on it] [Not a question]\nref k"
