@@ -156,8 +156,9 @@ class Door:
             )
             if audit_id is None:
                 # Already recorded under this key: this message was handled before.
-                row = self.tracker.audit_by_key(key)
-                assert row is not None  # audit_begin found this key, so its row exists
+                found = self.tracker.audit_by_key(key)
+                assert found is not None  # audit_begin found this key, so its row exists
+                row = dict(found)  # a plain dict: a misspelt column fails loudly (sqlite3.Row ignores case)
                 log.info("not sending %s again (audit #%s: %s)", key, row["id"], row["result"])
                 if row["result"] == "pending":
                     # Being sent by another process, or left by a crash for resume_pending to settle:
@@ -217,7 +218,8 @@ class Door:
 
     async def update_by_ref(self, ref: str, note: Note) -> None:
         """Edit a DM we sent earlier (after a button click): our own message in a staff DM only."""
-        row = self.tracker.audit_sent_with_ref(ref)
+        found = self.tracker.audit_sent_with_ref(ref)
+        row = dict(found) if found is not None else None  # a plain dict: column names checked exactly
         if row is None or not row["ref"]:
             log.warning("not editing %s: it is not a message this bot sent", ref)
             return
@@ -268,7 +270,7 @@ class Door:
         """
         resent = 0
         now = self.clock.now()
-        for row in self.tracker.pending_audit():
+        for row in map(dict, self.tracker.pending_audit()):  # plain dicts: column names checked exactly
             if row["key"] in self._in_flight:
                 continue  # being sent right now by this process: not a crash leftover
             if row["kind"] == "update":
