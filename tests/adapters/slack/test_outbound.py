@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from adapters.slack.inbound import make_client
 from adapters.slack.outbound import SlackTransport
-from bot.outbound import Delivery, Note, Recipient
+from bot.outbound import Delivery, Note, Recipient, Rendered
 
 from .conftest import eventually
-from .payloads import ALICE, BOB, message, ts
+from .payloads import ALICE, BOB, HELP, message, ts
 
 NOTE = Note(kind="notice", title="Hello staff", body="A <b> & c")
 
@@ -71,7 +71,7 @@ async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
     ok = await transport.deliver(Recipient("mods", "slack", "C0MODS0001", is_channel=True), transport.render(NOTE, "s1"), "s1", NOTE)
     assert ok.ok and ok.ref.startswith("C0MODS0001:")
     refused = await transport.deliver(Recipient("help", "slack", "C0HELP0001", is_channel=True), transport.render(NOTE, "s2"), "s2", NOTE)
-    assert not refused.ok and refused.permanent
+    assert refused == Delivery(ok=False, error="slack: not an allow-listed staff channel", permanent=True)
     assert [c.args["channel"] for c in fake.called("chat.postMessage")] == ["C0MODS0001"]
 
 
@@ -170,3 +170,27 @@ async def test_a_post_answers_with_the_dm_it_landed_in_and_carries_its_key(fake,
     assert call.args["text"] == rendered.payload["text"] == "Hello staff\nA &lt;b&gt; &amp; c"
     assert str(call.args["unfurl_links"]).lower() in ("false", "0") and str(call.args["unfurl_media"]).lower() in ("false", "0")
     assert await transport.was_delivered(Recipient("alice", "slack", ALICE), "m1") is True
+
+
+async def test_a_conversations_open_answer_that_is_not_a_dm_is_refused(fake, slack_settings):
+    """Should Slack (or a proxy) answer with a channel that is not a DM, nothing is posted there."""
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.dms[ALICE] = HELP  # conversations.open now answers with the public #help channel
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "x1"), "x1", NOTE)
+    assert delivery == Delivery(ok=False, error="slack: conversations.open did not return a DM channel", permanent=True)
+    assert fake.called("chat.postMessage") == []
+
+
+async def test_a_row_without_its_payload_is_posted_as_its_escaped_text(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), Rendered(text="old <b> & row"), "r1", NOTE)
+    (call,) = fake.called("chat.postMessage")
+    assert delivery.ok and call.args["text"] == "old &lt;b&gt; &amp; row"
+
+
+async def test_a_cut_connection_that_posted_nothing_is_a_named_transient_failure(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.faults["chat.postMessage"] = ["drop"]  # closed before anything was done
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "z1"), "z1", NOTE)
+    assert delivery.ok is False and delivery.permanent is False and not fake.posted
+    assert delivery.error is not None and delivery.error.startswith("slack: ") and delivery.error.endswith("Error")
