@@ -17,7 +17,7 @@ from adapters.slack import outbound as sout
 from bot import policy
 from bot.config import Person, QuietHours, Route
 from bot.neutralise import checked_link, feed_hosts, for_terminal, link_label, neutral_note
-from bot.outbound import BUTTON_LABELS, NUDGE_BUTTONS, ConsoleTransport, Delivery, Door, Note, NotStaff, Recipient, Rendered
+from bot.outbound import BLIND_RESEND_AFTER, BUTTON_LABELS, NUDGE_BUTTONS, ConsoleTransport, Delivery, Door, Note, NotStaff, Recipient, Rendered
 from bot.render import age, neutralise, one_line, plain_name
 
 from .helpers import BASE_TOML, RecordingTransport
@@ -706,3 +706,74 @@ async def test_resume_pending_goes_on_past_every_row_it_leaves_alone(door, track
     assert await d.resume_pending() == 2
     assert [k for _, _, k in slack.delivered] == ["s2", "s3"]
     assert tracker.audit_rows(kind="update")[0]["result"] == "failed-permanent: interrupted edit, not repeated"
+
+
+# ------------------------------------------------------------------ the door: duplicates, audit results, settling
+
+
+async def test_a_key_still_pending_is_neither_sent_again_nor_called_a_failure(door, tracker):
+    from bot.outbound import PENDING_ELSEWHERE
+
+    d, slack, _ = door
+    await d.send(d.person("alice"), NOTE, key="dup")
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    again = await d.send(d.person("alice"), NOTE, key="dup")
+    assert again == Delivery(ok=False, ref="DUALICE:1", error=PENDING_ELSEWHERE) and len(slack.delivered) == 1
+
+
+async def test_a_long_error_is_audited_on_one_line_of_300(door, tracker):
+    d, slack, _ = door
+    slack.fail_with = Delivery(ok=False, error="e\n" + "x" * 400)
+    await d.send(d.person("alice"), NOTE, key="long")
+    assert tracker.audit_by_key("long")["result"] == "failed: " + ("e " + "x" * 400)[:299] + "…"
+
+
+async def test_resume_pending_settles_every_row_past_each_it_leaves(door, make_settings, tracker, clock):
+    """A row it must skip (not staff, no connection, history unreadable or not yet telling) never stops the rest."""
+    d, slack, _ = door
+    for key in ("gone", "nodiscord", "broken", "unsure", "resend"):
+        await d.send(d.person("alice"), NOTE, key=key)
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    tracker.conn.execute("UPDATE audit SET address = 'UOLD' WHERE key = 'gone'")
+    tracker.conn.execute("UPDATE audit SET person = 'bob', platform = 'discord', address = '123' WHERE key = 'nodiscord'")
+    tracker.conn.execute("UPDATE audit SET payload = NULL WHERE key = 'resend'")
+    slack.delivered.clear()
+    slack.notes.clear()
+    asked: list[tuple[str, object]] = []
+
+    async def history(to, key, since=None):
+        asked.append((key, since))
+        if key == "broken":
+            raise OSError("history unreadable")
+        return None if key == "unsure" else False
+
+    slack.was_delivered = history
+    lost: list[tuple[int, str]] = []
+    d.on_lost_step = lambda audit_id, person: lost.append((audit_id, person))
+    clock.advance(BLIND_RESEND_AFTER - timedelta(seconds=1))
+    assert await d.resume_pending() == 1
+    assert [k for _, _, k in slack.delivered] == ["resend"]
+    assert slack.delivered[0][1] == Rendered(text="hello\n  why: because", payload=None)  # a row audited without a payload
+    assert slack.notes == [Note(kind="notice", title="hello", body="")]  # the note: its kind and first line only
+    audited = tracker.audit_by_key("gone")
+    assert asked == [(k, datetime.fromtimestamp(audited["at"], timezone.utc)) for k in ("broken", "unsure", "resend")]  # back to the audit time
+    assert audited["result"] == "failed-permanent: recipient no longer staff" and lost == []  # not a nudge: nothing to hand on
+    assert [tracker.audit_by_key(k)["result"] for k in ("nodiscord", "broken", "unsure")] == ["pending"] * 3
+    clock.advance(timedelta(seconds=1))  # exactly BLIND_RESEND_AFTER of not knowing: sent anyway
+    assert await d.resume_pending() == 1 and tracker.audit_by_key("unsure")["result"] == "sent"
+
+
+async def test_a_pending_nudge_to_a_person_named_like_a_staff_channel_is_still_a_dm(make_settings, tracker, clock):
+    s = make_settings(BASE_TOML + '\n[people.mods]\nslack = "UMODS"\n\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS"\n')
+    slack = RecordingTransport()
+    d = Door(s, tracker, clock, {"slack": slack})
+    lost: list[tuple[int, str]] = []
+    d.on_lost_step = lambda audit_id, person: lost.append((audit_id, person))
+    await d.send(d.person("mods"), Note(kind="nudge", title="n", question=1), key="n1")
+    await d.send(d.person("alice"), Note(kind="nudge", title="n", question=1), key="n2")
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    tracker.conn.execute("UPDATE audit SET address = 'UOLD' WHERE key = 'n2'")
+    slack.delivered.clear()
+    assert await d.resume_pending() == 1
+    assert slack.delivered[0][0] == Recipient("mods", "slack", "UMODS")  # the person's DM, not the channel
+    assert lost == [(tracker.audit_by_key("n2")["id"], "alice")]  # a nudge no longer staff: handed on
