@@ -777,3 +777,33 @@ async def test_a_pending_nudge_to_a_person_named_like_a_staff_channel_is_still_a
     assert await d.resume_pending() == 1
     assert slack.delivered[0][0] == Recipient("mods", "slack", "UMODS")  # the person's DM, not the channel
     assert lost == [(tracker.audit_by_key("n2")["id"], "alice")]  # a nudge no longer staff: handed on
+
+
+async def test_a_send_in_progress_is_not_settled_as_a_crash_leftover(door, tracker):
+    """The settle job runs every few minutes: a DM being sent right now must not be sent a second time."""
+    import asyncio
+
+    d, slack, _ = door
+    release = asyncio.Event()
+    plain = RecordingTransport.deliver
+
+    async def slow(to, rendered, key, note):
+        await release.wait()
+        return await plain(slack, to, rendered, key, note)
+
+    slack.deliver = slow
+    sending = asyncio.create_task(d.send(d.person("alice"), NOTE, key="slow"))
+    while tracker.audit_by_key("slow") is None:
+        await asyncio.sleep(0)
+    assert await d.resume_pending() == 0 and tracker.audit_by_key("slow")["result"] == "pending"
+    release.set()
+    assert (await sending).ok and [k for _, _, k in slack.delivered] == ["slow"]
+
+
+async def test_a_pending_row_with_no_text_is_resent_with_an_empty_title(door, tracker):
+    d, slack, _ = door
+    await d.send(d.person("alice"), NOTE, key="blank")
+    tracker.conn.execute("UPDATE audit SET result = 'pending', text = ''")
+    slack.delivered.clear()
+    slack.notes.clear()
+    assert await d.resume_pending() == 1 and slack.notes == [Note(kind="notice", title="", body="")]
