@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from unittest.mock import ANY
 
 from adapters.slack.inbound import make_client
-from adapters.slack.outbound import SlackTransport
+from adapters.slack.outbound import METADATA_TYPE, SlackTransport
 from bot.outbound import Delivery, Note, Recipient, Rendered
 
 from .conftest import eventually
@@ -62,6 +64,8 @@ async def test_digest_chart_goes_to_the_same_dm(fake, slack_settings):
     assert delivery.ok and delivery.ref.startswith(fake.dms[BOB] + ":")
     assert fake.called("upload")[0].args["bytes"] == len(note.image)
     assert fake.called("files.completeUploadExternal")[0].args["channel_id"] == fake.dms[BOB]
+    assert fake.called("files.getUploadURLExternal")[0].args["filename"] == "week.png"  # shown under its name
+    assert json.loads(fake.called("files.completeUploadExternal")[0].args["files"]) == [{"id": ANY, "title": "Weekly digest"}]
 
 
 async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
@@ -194,3 +198,38 @@ async def test_a_cut_connection_that_posted_nothing_is_a_named_transient_failure
     delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "z1"), "z1", NOTE)
     assert delivery.ok is False and delivery.permanent is False and not fake.posted
     assert delivery.error is not None and delivery.error.startswith("slack: ") and delivery.error.endswith("Error")
+
+
+async def test_after_a_crash_the_dm_is_found_behind_any_number_of_later_ones(fake, slack_settings):
+    """The read-back pages from the audit time (less 10 minutes): later DMs cannot hide it, nor can a first page."""
+    from datetime import datetime, timezone
+
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    audited = datetime.now(timezone.utc)
+    assert (await transport.deliver(to, transport.render(NOTE, "first"), "first", NOTE)).ok
+    ((dm, first_ts),) = list(fake.posted)
+    for i in range(450):  # more than two pages of later DMs, stored as Slack would
+        later = f"{float(first_ts) + 1 + i:.6f}"
+        fake.posted[(dm, later)] = {**fake.posted[(dm, first_ts)], "ts": later, "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": f"l{i}"}}}
+    assert await transport.was_delivered(to, "first") is False  # just after a failed send: the newest page only
+    assert await transport.was_delivered(to, "first", since=audited) is True
+    reads = [c.args for c in fake.called("conversations.history")][1:]
+    assert [r.get("cursor") or "" for r in reads] == ["", "200", "400"]
+    assert all(int(r["limit"]) == 200 and str(r["include_all_metadata"]).lower() in ("1", "true") for r in reads)
+    assert all(r["oldest"] == f"{(audited - timedelta(minutes=10)).timestamp():.6f}" for r in reads)
+    assert await transport.was_delivered(to, "first", since=audited + timedelta(minutes=11)) is False  # not read before that
+    assert await transport.was_delivered(to, "nowhere", since=audited) is False  # read to the end: not there
+
+
+async def test_an_edit_sends_the_rendered_text_and_blocks(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    delivery = await transport.deliver(to, transport.render(NOTE, "u1"), "u1", NOTE)
+    handled = Note(kind="nudge", title="Handled <now>", question=3, buttons=("resolve",))
+    rendered = transport.render(handled, "u1")
+    await transport.update(delivery.ref, rendered, handled)
+    (msg,) = fake.posted.values()
+    assert msg["text"] == rendered.payload["text"] and msg["blocks"] == rendered.payload["blocks"]
+    await transport.update(delivery.ref, Rendered(text="plain <x>"), handled)  # a row audited without a payload
+    assert msg["text"] == "plain &lt;x&gt;" and msg["blocks"] == []
