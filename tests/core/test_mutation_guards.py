@@ -807,3 +807,21 @@ async def test_a_pending_row_with_no_text_is_resent_with_an_empty_title(door, tr
     slack.delivered.clear()
     slack.notes.clear()
     assert await d.resume_pending() == 1 and slack.notes == [Note(kind="notice", title="", body="")]
+
+
+async def test_a_door_without_a_hand_on_still_closes_a_nudge_no_longer_staff(door, tracker):
+    d, slack, _ = door
+    await d.send(d.person("alice"), Note(kind="nudge", title="n", question=1), key="h1")
+    tracker.conn.execute("UPDATE audit SET result = 'pending', address = 'UOLD'")
+    assert d.on_lost_step is None and await d.resume_pending() == 0
+    assert tracker.audit_by_key("h1")["result"] == "failed-permanent: recipient no longer staff"
+    with pytest.raises(NotStaff, match="'nope' is not an allow-listed staff channel"):
+        await d.send(Recipient("nope", "slack", "C0MODS", is_channel=True), NOTE, key="h2")
+
+
+async def test_the_door_accepts_links_to_the_configured_forums_only(make_settings, tracker, clock):
+    s = make_settings(BASE_TOML + '\n[[feeds]]\nname = "forum"\nurl = "https://forum.example.org/latest.rss"\n')
+    d = Door(s, tracker, clock, {})
+    kept = d.neutral(Note(kind="nudge", title="t", link="https://forum.example.org/t/1", source="forum"))
+    assert kept.link == "https://forum.example.org/t/1"
+    assert d.neutral(Note(kind="nudge", title="t", link="https://evil.example/t/1", source="forum")).link is None

@@ -404,6 +404,8 @@ class FakeDiscord:
         answer = self._serve(request.method, path, body, request.query)
         if fault == "drop-after":
             return self._drop(request)
+        if fault == "503-after":  # done, then answered with an error page: the client cannot know it worked
+            return web.Response(status=503, text="<html>upstream trouble</html>", content_type="text/html")
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)
         if fault == "malformed":

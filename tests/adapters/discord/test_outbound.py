@@ -173,3 +173,9 @@ def test_long_quote_lines_field_names_and_titles_are_cut_to_discords_limits():
     assert embed["fields"][0]["name"] == "n" * 255 + "…"
     two = dout.render_note(Note(kind="nudge", title="T", question=2, buttons=("claim", "dismiss")), "k")
     assert two.text == "T\n[I'm on it] [Not a question]\nref k"
+
+
+async def test_a_server_error_after_discord_stored_the_dm_finds_it_instead_of_sending_again(fake, transport):
+    fake.faults[SEND] = ["503-after"]
+    delivery = await transport.deliver(TO_ALICE, transport.render(NUDGE, "s2"), "s2", NUDGE)
+    assert delivery == Delivery(ok=True) and len(fake.dms_to(ALICE)) == 1
