@@ -825,3 +825,10 @@ async def test_the_door_accepts_links_to_the_configured_forums_only(make_setting
     kept = d.neutral(Note(kind="nudge", title="t", link="https://forum.example.org/t/1", source="forum"))
     assert kept.link == "https://forum.example.org/t/1"
     assert d.neutral(Note(kind="nudge", title="t", link="https://evil.example/t/1", source="forum")).link is None
+
+
+def test_slack_limits_exactly_at_their_boundaries():
+    assert sout.blocks_for(Note(kind="notice", title="h" * 150))[0]["text"]["text"] == "h" * 150  # Slack's header limit, not cut
+    footer = sout.blocks_for(Note(kind="notice", title="t", footer="f" * 2500))[-1]
+    assert footer == {"type": "context", "elements": [{"type": "mrkdwn", "text": "f" * 2000}]}
+    assert sout._safe_link("https://acme.slack.com/archives/CX1/pXX") == "https://acme.slack.com/archives/CX1/pXX"
