@@ -787,8 +787,12 @@ async def test_a_send_in_progress_is_not_settled_as_a_crash_leftover(door, track
     release = asyncio.Event()
     plain = RecordingTransport.deliver
 
+    calls: list[str] = []
+
     async def slow(to, rendered, key, note):
-        await release.wait()
+        calls.append(key)
+        if len(calls) == 1:  # the first send waits; a second one (the bug) would go straight through
+            await release.wait()
         return await plain(slack, to, rendered, key, note)
 
     slack.deliver = slow
@@ -815,6 +819,8 @@ async def test_a_door_without_a_hand_on_still_closes_a_nudge_no_longer_staff(doo
     tracker.conn.execute("UPDATE audit SET result = 'pending', address = 'UOLD'")
     assert d.on_lost_step is None and await d.resume_pending() == 0
     assert tracker.audit_by_key("h1")["result"] == "failed-permanent: recipient no longer staff"
+    with pytest.raises(NotStaff, match="'ghost' is not a configured person"):
+        await d.send(Recipient("ghost", "slack", "UGHOST"), NOTE, key="h3")
     with pytest.raises(NotStaff, match="'nope' is not an allow-listed staff channel"):
         await d.send(Recipient("nope", "slack", "C0MODS", is_channel=True), NOTE, key="h2")
 
