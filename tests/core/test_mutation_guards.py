@@ -838,3 +838,20 @@ def test_slack_limits_exactly_at_their_boundaries():
     footer = sout.blocks_for(Note(kind="notice", title="t", footer="f" * 2500))[-1]
     assert footer == {"type": "context", "elements": [{"type": "mrkdwn", "text": "f" * 2000}]}
     assert sout._safe_link("https://acme.slack.com/archives/CX1/pXX") == "https://acme.slack.com/archives/CX1/pXX"
+
+
+def test_next_awake_walks_the_chain_forward_and_keeps_the_step(make_settings):
+    s = make_settings(
+        CHAIN.replace('[people.bob]\nslack = "UBOB"\ntimezone = "UTC"', '[people.bob]\nslack = "UBOB"\ntimezone = "UTC"\nquiet_hours = "10:00-12:00"')
+        + '\n[people.dave]\nslack = "UDAVE"\n'
+        + '\n[[routes]]\nplatform = "slack"\nchannel = "#xray"\nchain = ["alice"]\n'
+    )
+    r = route(chain=["bob", "dave", "carol", "alice"], during_quiet_hours="next-awake")
+    assert policy.decide(s, r, 0, 0, NOON) == policy.Decision(send_to="dave", step=0, note="bob is in quiet hours")  # the next, not the previous
+    everyone_quiet = route(chain=["bob", "carol"], during_quiet_hours="next-awake")
+    assert policy.decide(s, everyone_quiet, 1, 1, NOON) == policy.Decision(
+        wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=1, note="everyone on the chain is in quiet hours"
+    )
+    # Only "#" is dropped from either name: an X (or any letter) is part of it.
+    assert policy.route_for(s, "slack", "C9", "XRAY") is s.routes[1] and policy.route_for(s, "slack", "C9", "#xray") is s.routes[1]
+    assert policy.route_for(s, "slack", "C9", "ray") is None
