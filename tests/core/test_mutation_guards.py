@@ -844,7 +844,7 @@ def test_next_awake_walks_the_chain_forward_and_keeps_the_step(make_settings):
     s = make_settings(
         CHAIN.replace('[people.bob]\nslack = "UBOB"\ntimezone = "UTC"', '[people.bob]\nslack = "UBOB"\ntimezone = "UTC"\nquiet_hours = "10:00-12:00"')
         + '\n[people.dave]\nslack = "UDAVE"\n'
-        + '\n[[routes]]\nplatform = "slack"\nchannel = "#xray"\nchain = ["alice"]\n'
+        + '\n[[routes]]\nplatform = "slack"\nchannel = "#Xray"\nchain = ["alice"]\n'
     )
     r = route(chain=["bob", "dave", "carol", "alice"], during_quiet_hours="next-awake")
     assert policy.decide(s, r, 0, 0, NOON) == policy.Decision(send_to="dave", step=0, note="bob is in quiet hours")  # the next, not the previous
