@@ -61,7 +61,7 @@ dashboard: $(STAMP)
 ## Re-pin constraints.txt from a fresh venv after changing pyproject.toml's ranges.
 constraints:
 	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
-	PYTHONWARNINGS=ignore .venv-pin/bin/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	PYTHONWARNINGS=ignore .venv-pin/bin/python -m pip install --quiet -e '.[$(EXTRAS),mutation]'
 	{ head -n 2 constraints.txt; .venv-pin/bin/python -m pip freeze --exclude-editable; } > constraints.new && mv constraints.new constraints.txt
 	rm -rf .venv-pin
 

@@ -139,6 +139,24 @@ class DueSteps:
                 self.tracker.set_failures(q.id, failures)
         return 0
 
+    def hand_on(self, audit_id: int, person: str) -> None:
+        """The nudge of ``audit_id`` was never sent: its recipient left the staff (or changed id) before a
+        restart settled it. The escalation goes on now with the next person, as the chain now reads:
+        after ``person`` if they are still on it (re-addressed), else whoever took their place (the
+        chain closed up over them). Runs inside the door's transaction that closes the audit row."""
+        nudge = self.tracker.nudge_by_audit(audit_id)
+        q = self.tracker.question(nudge["question"]) if nudge is not None else None
+        if nudge is None or q is None or q.nudges_sent != nudge["seq"] + 1:
+            return  # not a question's step, or a later step went out already: nothing was skipped
+        route = self.route(q.platform, q.channel, q.channel_name)
+        if route is None or route.mode == "off":
+            return
+        step = route.chain.index(person) + 1 if person in route.chain else nudge["step"]
+        now = self.clock.now()
+        self.tracker.resume_chain(q.id, step=step, at=now)
+        log.warning("question %s: %s is no longer staff; its nudge step goes to the next person on the chain", q.id, person)
+        self._due_changed(now)
+
     def nudge_note(self, q: Question, route: Route, decision: policy.Decision, now: datetime) -> Note:
         window = self.settings.window_for(route)
         where = q.channel_name or q.channel

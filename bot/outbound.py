@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any, Callable
 
 from .config import Settings
@@ -87,6 +88,9 @@ class Door:
         self.console = console or ConsoleTransport()
         self._in_flight: set[str] = set()  # keys being sent by this process (not crash leftovers)
         self._forum_hosts = feed_hosts(f.url for f in settings.feeds)  # where a forum question's link may go
+        # Called with (audit id, person) when resume closes a nudge row as "recipient no longer staff",
+        # in the same transaction: the watchdog hands that step to the next person on the chain.
+        self.on_lost_step: Callable[[int, str], None] | None = None
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -152,8 +156,9 @@ class Door:
             )
             if audit_id is None:
                 # Already recorded under this key: this message was handled before.
-                row = self.tracker.audit_by_key(key)
-                assert row is not None  # audit_begin found this key, so its row exists
+                found = self.tracker.audit_by_key(key)
+                assert found is not None  # audit_begin found this key, so its row exists
+                row = dict(found)  # a plain dict: a misspelt column fails loudly (sqlite3.Row ignores case)
                 log.info("not sending %s again (audit #%s: %s)", key, row["id"], row["result"])
                 if row["result"] == "pending":
                     # Being sent by another process, or left by a crash for resume_pending to settle:
@@ -180,7 +185,8 @@ class Door:
             log.exception("sending %s to %s failed", key, to.name)
             return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
 
-    def _finish(self, audit_id: int, delivery: Delivery) -> None:
+    def _finish(self, audit_id: int, delivery: Delivery, then: Callable[[], None] | None = None) -> None:
+        """Record the result; ``then`` runs in the same transaction (nothing settled without its follow-up)."""
         if delivery.ok:
             result = "dry-run" if self.dry_run else "sent"
         else:
@@ -188,6 +194,8 @@ class Door:
             result = ("failed-permanent: " if delivery.permanent else "failed: ") + one_line(delivery.error or "unknown error", 300)
         with self.tracker.transaction():
             self.tracker.audit_finish(audit_id, result, self.clock.now(), delivery.ref)
+            if then is not None:
+                then()
         log.info("audit #%s %s", audit_id, result)
 
     def neutral(self, note: Note) -> Note:
@@ -210,7 +218,8 @@ class Door:
 
     async def update_by_ref(self, ref: str, note: Note) -> None:
         """Edit a DM we sent earlier (after a button click): our own message in a staff DM only."""
-        row = self.tracker.audit_sent_with_ref(ref)
+        found = self.tracker.audit_sent_with_ref(ref)
+        row = dict(found) if found is not None else None  # a plain dict: column names checked exactly
         if row is None or not row["ref"]:
             log.warning("not editing %s: it is not a message this bot sent", ref)
             return
@@ -261,7 +270,7 @@ class Door:
         """
         resent = 0
         now = self.clock.now()
-        for row in self.tracker.pending_audit():
+        for row in map(dict, self.tracker.pending_audit()):  # plain dicts: column names checked exactly
             if row["key"] in self._in_flight:
                 continue  # being sent right now by this process: not a crash leftover
             if row["kind"] == "update":
@@ -280,7 +289,9 @@ class Door:
                 self._check(to)
             except NotStaff as exc:
                 log.warning("not resending %s: %s", row["key"], exc)
-                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True))
+                hand_on = self.on_lost_step if row["kind"] == "nudge" else None
+                then = partial(hand_on, row["id"], row["person"]) if hand_on is not None else None
+                self._finish(row["id"], Delivery(ok=False, error=NO_LONGER_STAFF, permanent=True), then)
                 continue
             transport = self._transport(to)
             if transport is None:

@@ -180,7 +180,9 @@ def _core(
 ) -> tuple[Door, Watchdog]:
     """The door and the watchdog: the same for a live run, the demo and a replay."""
     door = Door(settings, tracker, clock, dry_run=dry_run, console=console)
-    return door, Watchdog(settings, tracker, clock, door, fallback_route=fallback_route)
+    watchdog = Watchdog(settings, tracker, clock, door, fallback_route=fallback_route)
+    door.on_lost_step = watchdog.hand_on  # a step whose recipient left the staff goes to the next person
+    return door, watchdog
 
 
 def build(

@@ -26,7 +26,7 @@ import textwrap
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 import aiohttp
 import discord
@@ -44,6 +44,7 @@ from tests.adapters.discord.fake_discord import FakeDiscord, snowflake, user
 from tests.adapters.slack.fake_slack import FakeSlack, event_callback
 from tests.adapters.slack.payloads import ALICE, ASKER, BOB, HELP, HELPER, message, ts
 from tests.conftest import T0
+from tests.helpers import until
 
 ROOT = Path(__file__).parents[1]
 
@@ -171,15 +172,6 @@ def slack_config(tmp_path: Path, fake: FakeSlack, extra: str = "") -> Path:
     )
     fake.use_config(load_settings(path)[0])  # staff = the ids this config names
     return path
-
-
-async def until(condition: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-    return value
 
 
 async def test_a_slack_run_with_errors_leaks_no_secret(slack, tmp_path, monkeypatch, debug_logs, capfd, clock):

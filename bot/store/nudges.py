@@ -24,6 +24,18 @@ class Nudges:
             (step, nudges_sent, None if next_due is None else next_due.timestamp(), qid),
         )
 
+    def nudge_by_audit(self, audit_id: int) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM nudges WHERE audit = ?", (audit_id,)).fetchone()
+
+    def resume_chain(self, qid: int, *, step: int, at: datetime) -> None:
+        """A step was never delivered (its recipient left the staff): the chain goes on from ``step`` at ``at``.
+
+        Given up only because that step was the last: open again. Claimed, answered or closed: left alone."""
+        self.conn.execute(
+            "UPDATE questions SET status = 'open', step = ?, next_due = ? WHERE id = ? AND status IN ('open', 'given_up') AND claimed_by IS NULL",
+            (step, at.timestamp(), qid),
+        )
+
     def nudges_for(self, qid: int) -> list[sqlite3.Row]:
         return self.conn.execute(
             "SELECT n.*, a.result, a.at AS sent_at FROM nudges n LEFT JOIN audit a ON a.id = n.audit WHERE n.question = ? ORDER BY n.seq",

@@ -1,16 +1,18 @@
-"""Small builders for core tests: events at relative minutes, a watchdog on a real store."""
+"""Small builders for core tests: events at relative minutes, a watchdog on a real store.
+
+RecordingTransport lives in tests/helpers.py (shared); it is imported here for the core tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.events import Message
-from bot.outbound import Delivery, Door, Note, Recipient, Rendered
+from bot.outbound import Door
 from bot.watchdog import Watchdog
 
 from ..conftest import T0
+from ..helpers import RecordingTransport
 
 BASE_TOML = """
 [defaults]
@@ -43,34 +45,7 @@ def msg(mid: str, author: str, minutes: float, text: str = "How do I reset my pa
     return Message(id=mid, author=author, at=at(minutes), text=text, **kw)
 
 
-@dataclass
-class RecordingTransport:
-    """Stands in for a platform's DM API: records what the door hands it."""
-
-    platform: str = "slack"
-    fail_with: Delivery | None = None
-    delivered: list[tuple[Recipient, Rendered, str]] = field(default_factory=list)
-    on_deliver: object = None
-
-    def render(self, note: Note, key: str) -> Rendered:
-        return Rendered(text=note.as_text(), payload={"key": key})
-
-    async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
-        if callable(self.on_deliver):
-            self.on_deliver(to, key)
-        if self.fail_with is not None:
-            return self.fail_with
-        self.delivered.append((to, rendered, key))
-        return Delivery(ok=True, ref=f"D{to.address}:{len(self.delivered)}")
-
-    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
-        return any(k == key for _, _, k in self.delivered)
-
-    async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
-        self.delivered.append((Recipient("(edit)", self.platform, ref), rendered, "update"))
-
-    def recipients(self) -> list[str]:
-        return [to.name for to, _, key in self.delivered if key != "update"]
+__all__ = ["BASE_TOML", "RecordingTransport", "advance", "at", "build", "msg"]
 
 
 def build(settings: Settings, tracker, clock, transport: RecordingTransport | None = None) -> tuple[Watchdog, RecordingTransport]:

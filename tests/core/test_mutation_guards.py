@@ -17,7 +17,7 @@ from adapters.slack import outbound as sout
 from bot import policy
 from bot.config import Person, QuietHours, Route
 from bot.neutralise import checked_link, feed_hosts, for_terminal, link_label, neutral_note
-from bot.outbound import BUTTON_LABELS, NUDGE_BUTTONS, ConsoleTransport, Delivery, Door, Note, NotStaff, Recipient, Rendered
+from bot.outbound import BLIND_RESEND_AFTER, BUTTON_LABELS, NUDGE_BUTTONS, ConsoleTransport, Delivery, Door, Note, NotStaff, Recipient, Rendered
 from bot.render import age, neutralise, one_line, plain_name
 
 from .helpers import BASE_TOML, RecordingTransport
@@ -706,3 +706,152 @@ async def test_resume_pending_goes_on_past_every_row_it_leaves_alone(door, track
     assert await d.resume_pending() == 2
     assert [k for _, _, k in slack.delivered] == ["s2", "s3"]
     assert tracker.audit_rows(kind="update")[0]["result"] == "failed-permanent: interrupted edit, not repeated"
+
+
+# ------------------------------------------------------------------ the door: duplicates, audit results, settling
+
+
+async def test_a_key_still_pending_is_neither_sent_again_nor_called_a_failure(door, tracker):
+    from bot.outbound import PENDING_ELSEWHERE
+
+    d, slack, _ = door
+    await d.send(d.person("alice"), NOTE, key="dup")
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    again = await d.send(d.person("alice"), NOTE, key="dup")
+    assert again == Delivery(ok=False, ref="DUALICE:1", error=PENDING_ELSEWHERE) and len(slack.delivered) == 1
+
+
+async def test_a_long_error_is_audited_on_one_line_of_300(door, tracker):
+    d, slack, _ = door
+    slack.fail_with = Delivery(ok=False, error="e\n" + "x" * 400)
+    await d.send(d.person("alice"), NOTE, key="long")
+    assert tracker.audit_by_key("long")["result"] == "failed: " + ("e " + "x" * 400)[:299] + "…"
+
+
+async def test_resume_pending_settles_every_row_past_each_it_leaves(door, make_settings, tracker, clock):
+    """A row it must skip (not staff, no connection, history unreadable or not yet telling) never stops the rest."""
+    d, slack, _ = door
+    for key in ("gone", "nodiscord", "broken", "unsure", "resend"):
+        await d.send(d.person("alice"), NOTE, key=key)
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    tracker.conn.execute("UPDATE audit SET address = 'UOLD' WHERE key = 'gone'")
+    tracker.conn.execute("UPDATE audit SET person = 'bob', platform = 'discord', address = '123' WHERE key = 'nodiscord'")
+    tracker.conn.execute("UPDATE audit SET payload = NULL WHERE key = 'resend'")
+    slack.delivered.clear()
+    slack.notes.clear()
+    asked: list[tuple[str, object]] = []
+
+    async def history(to, key, since=None):
+        asked.append((key, since))
+        if key == "broken":
+            raise OSError("history unreadable")
+        return None if key == "unsure" else False
+
+    slack.was_delivered = history
+    lost: list[tuple[int, str]] = []
+    d.on_lost_step = lambda audit_id, person: lost.append((audit_id, person))
+    clock.advance(BLIND_RESEND_AFTER - timedelta(seconds=1))
+    assert await d.resume_pending() == 1
+    assert [k for _, _, k in slack.delivered] == ["resend"]
+    assert slack.delivered[0][1] == Rendered(text="hello\n  why: because", payload=None)  # a row audited without a payload
+    assert slack.notes == [Note(kind="notice", title="hello", body="")]  # the note: its kind and first line only
+    audited = tracker.audit_by_key("gone")
+    assert asked == [(k, datetime.fromtimestamp(audited["at"], timezone.utc)) for k in ("broken", "unsure", "resend")]  # back to the audit time
+    assert audited["result"] == "failed-permanent: recipient no longer staff" and lost == []  # not a nudge: nothing to hand on
+    assert [tracker.audit_by_key(k)["result"] for k in ("nodiscord", "broken", "unsure")] == ["pending"] * 3
+    clock.advance(timedelta(seconds=1))  # exactly BLIND_RESEND_AFTER of not knowing: sent anyway
+    assert await d.resume_pending() == 1 and tracker.audit_by_key("unsure")["result"] == "sent"
+
+
+async def test_a_pending_nudge_to_a_person_named_like_a_staff_channel_is_still_a_dm(make_settings, tracker, clock):
+    s = make_settings(BASE_TOML + '\n[people.mods]\nslack = "UMODS"\n\n[staff_channels.mods]\nplatform = "slack"\nchannel = "C0MODS"\n')
+    slack = RecordingTransport()
+    d = Door(s, tracker, clock, {"slack": slack})
+    lost: list[tuple[int, str]] = []
+    d.on_lost_step = lambda audit_id, person: lost.append((audit_id, person))
+    await d.send(d.person("mods"), Note(kind="nudge", title="n", question=1), key="n1")
+    await d.send(d.person("alice"), Note(kind="nudge", title="n", question=1), key="n2")
+    tracker.conn.execute("UPDATE audit SET result = 'pending'")
+    tracker.conn.execute("UPDATE audit SET address = 'UOLD' WHERE key = 'n2'")
+    slack.delivered.clear()
+    assert await d.resume_pending() == 1
+    assert slack.delivered[0][0] == Recipient("mods", "slack", "UMODS")  # the person's DM, not the channel
+    assert lost == [(tracker.audit_by_key("n2")["id"], "alice")]  # a nudge no longer staff: handed on
+
+
+async def test_a_send_in_progress_is_not_settled_as_a_crash_leftover(door, tracker):
+    """The settle job runs every few minutes: a DM being sent right now must not be sent a second time."""
+    import asyncio
+
+    d, slack, _ = door
+    release = asyncio.Event()
+    plain = RecordingTransport.deliver
+
+    calls: list[str] = []
+
+    async def slow(to, rendered, key, note):
+        calls.append(key)
+        if len(calls) == 1:  # the first send waits; a second one (the bug) would go straight through
+            await release.wait()
+        return await plain(slack, to, rendered, key, note)
+
+    slack.deliver = slow
+    sending = asyncio.create_task(d.send(d.person("alice"), NOTE, key="slow"))
+    while tracker.audit_by_key("slow") is None:
+        await asyncio.sleep(0)
+    assert await d.resume_pending() == 0 and tracker.audit_by_key("slow")["result"] == "pending"
+    release.set()
+    assert (await sending).ok and [k for _, _, k in slack.delivered] == ["slow"]
+
+
+async def test_a_pending_row_with_no_text_is_resent_with_an_empty_title(door, tracker):
+    d, slack, _ = door
+    await d.send(d.person("alice"), NOTE, key="blank")
+    tracker.conn.execute("UPDATE audit SET result = 'pending', text = ''")
+    slack.delivered.clear()
+    slack.notes.clear()
+    assert await d.resume_pending() == 1 and slack.notes == [Note(kind="notice", title="", body="")]
+
+
+async def test_a_door_without_a_hand_on_still_closes_a_nudge_no_longer_staff(door, tracker):
+    d, slack, _ = door
+    await d.send(d.person("alice"), Note(kind="nudge", title="n", question=1), key="h1")
+    tracker.conn.execute("UPDATE audit SET result = 'pending', address = 'UOLD'")
+    assert d.on_lost_step is None and await d.resume_pending() == 0
+    assert tracker.audit_by_key("h1")["result"] == "failed-permanent: recipient no longer staff"
+    with pytest.raises(NotStaff, match="'ghost' is not a configured person"):
+        await d.send(Recipient("ghost", "slack", "UGHOST"), NOTE, key="h3")
+    with pytest.raises(NotStaff, match="'nope' is not an allow-listed staff channel"):
+        await d.send(Recipient("nope", "slack", "C0MODS", is_channel=True), NOTE, key="h2")
+
+
+async def test_the_door_accepts_links_to_the_configured_forums_only(make_settings, tracker, clock):
+    s = make_settings(BASE_TOML + '\n[[feeds]]\nname = "forum"\nurl = "https://forum.example.org/latest.rss"\n')
+    d = Door(s, tracker, clock, {})
+    kept = d.neutral(Note(kind="nudge", title="t", link="https://forum.example.org/t/1", source="forum"))
+    assert kept.link == "https://forum.example.org/t/1"
+    assert d.neutral(Note(kind="nudge", title="t", link="https://evil.example/t/1", source="forum")).link is None
+
+
+def test_slack_limits_exactly_at_their_boundaries():
+    assert sout.blocks_for(Note(kind="notice", title="h" * 150))[0]["text"]["text"] == "h" * 150  # Slack's header limit, not cut
+    footer = sout.blocks_for(Note(kind="notice", title="t", footer="f" * 2500))[-1]
+    assert footer == {"type": "context", "elements": [{"type": "mrkdwn", "text": "f" * 2000}]}
+    assert sout._safe_link("https://acme.slack.com/archives/CX1/pXX") == "https://acme.slack.com/archives/CX1/pXX"
+
+
+def test_next_awake_walks_the_chain_forward_and_keeps_the_step(make_settings):
+    s = make_settings(
+        CHAIN.replace('[people.bob]\nslack = "UBOB"\ntimezone = "UTC"', '[people.bob]\nslack = "UBOB"\ntimezone = "UTC"\nquiet_hours = "10:00-12:00"')
+        + '\n[people.dave]\nslack = "UDAVE"\n'
+        + '\n[[routes]]\nplatform = "slack"\nchannel = "#Xray"\nchain = ["alice"]\n'
+    )
+    r = route(chain=["bob", "dave", "carol", "alice"], during_quiet_hours="next-awake")
+    assert policy.decide(s, r, 0, 0, NOON) == policy.Decision(send_to="dave", step=0, note="bob is in quiet hours")  # the next, not the previous
+    everyone_quiet = route(chain=["bob", "carol"], during_quiet_hours="next-awake")
+    assert policy.decide(s, everyone_quiet, 1, 1, NOON) == policy.Decision(
+        wait_until=datetime(2026, 1, 5, 12, 0, tzinfo=UTC), step=1, note="everyone on the chain is in quiet hours"
+    )
+    # Only "#" is dropped from either name: an X (or any letter) is part of it.
+    assert policy.route_for(s, "slack", "C9", "XRAY") is s.routes[1] and policy.route_for(s, "slack", "C9", "#xray") is s.routes[1]
+    assert policy.route_for(s, "slack", "C9", "ray") is None

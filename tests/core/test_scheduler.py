@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from bot.clock import FakeClock, SystemClock
 from bot.wiring import build
 
+from ..helpers import until as wait_for
 from .helpers import RecordingTransport, msg
 
 TOML = """
@@ -42,15 +43,6 @@ class Source:
 
     async def stop(self) -> None:
         pass
-
-
-async def wait_for(condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
 
 
 async def test_deadlines_fire_on_time_through_apscheduler(make_settings, tracker):

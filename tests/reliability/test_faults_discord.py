@@ -11,11 +11,10 @@ from typing import Any
 
 import discord
 import pytest
-import yarl
 
 from adapters.discord.inbound import DiscordSource
 from bot.watchdog import RETRY_AFTER_FAILURE
-from tests.adapters.discord.conftest import ALICE, BOB, FORUM, HELP, OFFTOPIC, SETTINGS, sid, until
+from tests.adapters.discord.conftest import ALICE, BOB, FORUM, HELP, SETTINGS, serve_fake, sid, until
 from tests.adapters.discord.conftest import Bot as BaseBot
 from tests.adapters.discord.fake_discord import TOKEN, FakeDiscord, user
 
@@ -25,17 +24,9 @@ HISTORY = "GET /channels/{id}/messages"
 
 @pytest.fixture
 async def fake(monkeypatch, make_settings):
-    f = await FakeDiscord().start()
-    make_settings.listeners.append(f.use_config)  # staff = the ids the test's config names
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f.gateway_url))
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)  # restored after the test
-    f.text_channel(HELP, "help")
-    f.forum_channel(FORUM, "questions")
-    f.text_channel(OFFTOPIC, "off-topic")
-    f.hang_seconds = 1.0
-    yield f
-    await f.close()
-    assert not f.violations, f"member-visible calls were attempted: {f.violations}"
+    async for f in serve_fake(monkeypatch, make_settings):
+        f.hang_seconds = 1.0
+        yield f
 
 
 class Bot(BaseBot):

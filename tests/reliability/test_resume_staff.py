@@ -1,15 +1,18 @@
-"""A crash between audit and send, then a config change: the pending DM goes to nobody who is no longer staff.
+"""A crash between audit and send, then a config change: the pending DM goes to nobody who is no longer staff,
+and the step it carried goes to the next person on the chain (the escalation goes on, exactly once).
 
 The real bot process is SIGKILLed by the door's crash point right after the nudge to
 alice is audited (nothing sent). Before the restart alice is removed from [people], or
 her Slack id changes. The restarted bot settles the pending row without sending it (and
 without even opening a DM with the old id): the row is closed "recipient no longer
 staff". The fake Slack takes its staff from the new config, so a DM to the old id would
-be a violation as well.
+be a violation as well. Bob, next on the chain, gets that nudge right away (not after
+another escalation delay, and not never): one DM, with one audit row.
 """
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 
@@ -57,14 +60,20 @@ async def test_a_pending_dm_is_not_resent_to_someone_no_longer_staff(tmp_path, c
 
         proc = await trial._launch()
         try:
-            settled = await trial._until(lambda: audit(trial.db)[0][3] != "pending", 30)
+            handed_on = await trial._until(lambda: len(audit(trial.db)) >= 2 and audit(trial.db)[1][3] == "sent", 30)
+            await asyncio.sleep(1.5)  # past the 1 s escalation delay: a second nudge to bob would show now
         finally:
             proc.send_signal(signal.SIGTERM)
             await proc.wait()
-        assert settled, audit(trial.db)
-        assert audit(trial.db)[0] == ("nudge", "alice", ALICE, "failed-permanent: recipient no longer staff")
+        assert handed_on, audit(trial.db)
+        assert audit(trial.db) == [
+            ("nudge", "alice", ALICE, "failed-permanent: recipient no longer staff"),
+            ("nudge", "bob", BOB, "sent"),
+        ]
         assert ALICE not in fake.dms and ALICE_NEW not in fake.dms  # no DM opened with either id
-        assert [c.args.get("users") for c in fake.called("conversations.open")] in ([], [BOB])
+        assert [c.args.get("users") for c in fake.called("conversations.open")] == [BOB]
+        posts = fake.called("chat.postMessage")
+        assert [c.args.get("channel") for c in posts] == [fake.dms[BOB]]  # exactly once, to bob
         assert fake.violations == []
     finally:
         await fake.close()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, AsyncIterator
 
 import discord
 import pytest
@@ -14,6 +12,7 @@ import yarl
 from adapters.discord.inbound import DiscordSource
 from bot import wiring
 from tests.conftest import T0
+from tests.helpers import until  # noqa: F401  # re-exported: the Discord tests import it from here
 
 from .fake_discord import TOKEN, FakeDiscord, snowflake, user
 
@@ -73,19 +72,14 @@ def sid(minutes: float, n: int = 0) -> str:
     return snowflake(at(minutes), n)
 
 
-async def until(condition: Callable[[], Any], timeout: float = 5.0) -> None:
-    """Wait for a condition (never a fixed sleep): re-checked as the loop runs."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.002)
+async def serve_fake(monkeypatch: Any, make_settings: Any) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord with #help, a forum and an unwatched channel; discord.py pointed at it.
 
-
-@pytest.fixture
-async def fake(monkeypatch, make_settings):
+    Staff are the ids the test's config names. At the end the test fails on any member-visible call.
+    Shared by the adapter tests (the ``fake`` fixture) and the fault tests (tests/reliability).
+    """
     f = await FakeDiscord().start()
-    make_settings.listeners.append(f.use_config)  # staff = the ids the test's config names
+    make_settings.listeners.append(f.use_config)
     monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f.gateway_url))
     monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)  # restored after the test
     f.text_channel(HELP, "help")
@@ -94,6 +88,12 @@ async def fake(monkeypatch, make_settings):
     yield f
     await f.close()
     assert not f.violations, f"member-visible calls were attempted: {f.violations}"
+
+
+@pytest.fixture
+async def fake(monkeypatch, make_settings):
+    async for f in serve_fake(monkeypatch, make_settings):
+        yield f
 
 
 @pytest.fixture

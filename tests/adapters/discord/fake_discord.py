@@ -77,6 +77,7 @@ def staff_ids_of(settings: Any, platform: str) -> set[str]:
 class FakeDiscord:
     def __init__(self, staff_users: set[str] | None = None) -> None:
         self.staff_users: set[str] = set(staff_users or ())
+        self.staff_channels: set[str] = set()  # allow-listed [staff_channels] ids: posts there are allowed
         self.calls: list[Call] = []
         self.violations: list[str] = []
         self.channels: dict[str, dict[str, Any]] = {}  # guild channels and threads
@@ -130,6 +131,7 @@ class FakeDiscord:
     def use_config(self, settings: Any) -> None:
         """Staff are whoever the config in force names: a DM to anyone else is a violation."""
         self.staff_users = staff_ids_of(settings, "discord")
+        self.staff_channels = {c.channel for c in settings.staff_channels.values() if c.platform == "discord"}
 
     @property
     def gateway_url(self) -> str:
@@ -396,6 +398,9 @@ class FakeDiscord:
             return web.Response(
                 status=429, body=json.dumps(limited).encode(), headers={"Content-Type": JSON, "Retry-After": str(self.retry_after), "X-RateLimit-Scope": "user"}
             )
+        refused = re.fullmatch(r"(4\d\d):(\d+)", fault)  # e.g. "403:50001": Discord refusing with that code
+        if refused:
+            return self._error(int(refused.group(1)), int(refused.group(2)), "injected refusal")
         if fault in ("500", "502", "503"):
             return web.Response(status=int(fault), text="<html>upstream trouble</html>", content_type="text/html")
         if fault == "drop":
@@ -405,6 +410,8 @@ class FakeDiscord:
         answer = self._serve(request.method, path, body, request.query)
         if fault == "drop-after":
             return self._drop(request)
+        if fault == "503-after":  # done, then answered with an error page: the client cannot know it worked
+            return web.Response(status=503, text="<html>upstream trouble</html>", content_type="text/html")
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)
         if fault == "malformed":
@@ -424,6 +431,9 @@ class FakeDiscord:
             recipient = str((body or {}).get("recipient_id"))
             return None if recipient in self.staff_users else f"DM opened with {recipient}, who is not configured staff"
         m = re.fullmatch(r"/channels/(\d+)/messages(?:/(\d+))?", path)
+        if m and m.group(1) in self.staff_channels and method == "POST" and m.group(2) is None:
+            mentions = (body or {}).get("allowed_mentions")
+            return None if mentions == {"parse": []} else f"{method} {path} with allowed_mentions {mentions!r}, not none"
         if m and m.group(1) in self.dms:
             if self.dms[m.group(1)] not in self.staff_users:
                 return f"{method} {path}: a DM to {self.dms[m.group(1)]}, who is not configured staff"
@@ -444,7 +454,7 @@ class FakeDiscord:
         if method == "POST" and path == "/users/@me/channels":
             return self._open_dm(str(body["recipient_id"]))
         m = re.fullmatch(r"/channels/(\d+)/messages", path)
-        if method == "POST" and m and m.group(1) in self.dms:
+        if method == "POST" and m and (m.group(1) in self.dms or m.group(1) in self.staff_channels):
             return self._send_dm(m.group(1), body)
         m = re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)
         if method == "PATCH" and m and m.group(1) in self.dms and m.group(2) in self.dm_messages:
@@ -484,7 +494,7 @@ class FakeDiscord:
         m = re.fullmatch(r"/channels/(\d+)/messages", path)
         if m:
             cid = m.group(1)
-            if cid in self.dms:
+            if cid in self.dms or cid in self.staff_channels:
                 msgs = sorted((x for x in self.dm_messages.values() if x["channel_id"] == cid), key=lambda x: int(x["id"]), reverse=True)
                 if query.get("after"):  # the oldest `limit` after it, answered newest first as Discord does
                     newer = [x for x in reversed(msgs) if int(x["id"]) > int(query["after"])][: int(query.get("limit", 50))]
@@ -525,7 +535,7 @@ class FakeDiscord:
         return self._reply({"id": cid, "type": 1, "last_message_id": None, "recipients": [user(recipient, f"user{recipient[-2:]}")]})
 
     def _send_dm(self, cid: str, body: dict[str, Any]) -> web.Response:
-        if self.dms[cid] in self.closed_dms:
+        if self.dms.get(cid) in self.closed_dms:
             return self._error(403, 50007, "Cannot send messages to this user")
         mid = snowflake(datetime.now(timezone.utc), next(self._ids))
         msg = {

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.feeds.poller import FeedsSource
-from bot.outbound import Delivery, Note, Recipient, Rendered
 from bot.wiring import App, build
+from tests.helpers import RecordingTransport  # a Slack stand-in for the door: forum questions DM on Slack
 
 from .fakeserver import FakeForumServer
 from .forum import Blog
@@ -24,31 +24,6 @@ escalate_after = "30m"
 display_name = "Alice"
 slack = "U0ALICE01"
 """
-
-
-class RecordingTransport:
-    """A Slack stand-in for the door: records what staff would receive (forum questions DM on Slack)."""
-
-    platform = "slack"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[Recipient, Rendered, str, Note]] = []
-
-    def render(self, note: Note, key: str) -> Rendered:
-        return Rendered(text=note.as_text())
-
-    async def deliver(self, to: Recipient, rendered: Rendered, key: str, note: Note) -> Delivery:
-        self.sent.append((to, rendered, key, note))
-        return Delivery(ok=True, ref=f"slack:{key}")
-
-    async def was_delivered(self, to: Recipient, key: str, since: object = None) -> bool | None:
-        return any(k == key for _, _, k, _ in self.sent)
-
-    async def update(self, ref: str, rendered: Rendered, note: Note) -> None:
-        pass
-
-    def of_kind(self, kind: str) -> list[Note]:
-        return [n for _, _, _, n in self.sent if n.kind == kind]
 
 
 @dataclass

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from adapters.slack.inbound import SlackSource
 from bot.wiring import App, build
+from tests.helpers import until as eventually  # noqa: F401  # re-exported: the Slack tests import it from here
 
 from .fake_slack import FakeSlack
 from .payloads import ALICE, APP_USER, ASKER, BOB, HELP, HELPER, OTHER, RANDOM
@@ -81,14 +81,3 @@ async def start_slack(slack_settings, clock, tracker) -> Any:
     yield start
     for source in started:
         await source.stop()
-
-
-async def eventually(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Wait for state the core changes after Slack's ack (Bolt runs listeners after acking)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not (value := predicate()):
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
-    return value

@@ -393,7 +393,10 @@ class FakeSlack:
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         if channel in self.dms.values():
-            mine = [m for (c, _), m in self.posted.items() if c == channel]
+            after = Decimal(args.get("oldest") or 0)
+            mine = [m for (c, _), m in self.posted.items() if c == channel and Decimal(m["ts"]) > after]
+            if str(args.get("include_all_metadata", "")).lower() not in ("1", "true"):
+                mine = [{k: v for k, v in m.items() if k != "metadata"} for m in mine]  # Slack sends metadata only when asked
             return self._page(sorted(mine, key=lambda m: Decimal(m["ts"]), reverse=True), args)
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}

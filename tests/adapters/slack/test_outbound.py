@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from unittest.mock import ANY
 
 from adapters.slack.inbound import make_client
-from adapters.slack.outbound import SlackTransport
-from bot.outbound import Delivery, Note, Recipient
+from adapters.slack.outbound import METADATA_TYPE, SlackTransport
+from bot.outbound import Delivery, Note, Recipient, Rendered
 
 from .conftest import eventually
-from .payloads import ALICE, BOB, message, ts
+from .payloads import ALICE, BOB, HELP, message, ts
 
 NOTE = Note(kind="notice", title="Hello staff", body="A <b> & c")
 
@@ -62,6 +64,8 @@ async def test_digest_chart_goes_to_the_same_dm(fake, slack_settings):
     assert delivery.ok and delivery.ref.startswith(fake.dms[BOB] + ":")
     assert fake.called("upload")[0].args["bytes"] == len(note.image)
     assert fake.called("files.completeUploadExternal")[0].args["channel_id"] == fake.dms[BOB]
+    assert fake.called("files.getUploadURLExternal")[0].args["filename"] == "week.png"  # shown under its name
+    assert json.loads(fake.called("files.completeUploadExternal")[0].args["files"]) == [{"id": ANY, "title": "Weekly digest"}]
 
 
 async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
@@ -71,7 +75,7 @@ async def test_staff_channel_only_when_allow_listed(fake, slack_settings):
     ok = await transport.deliver(Recipient("mods", "slack", "C0MODS0001", is_channel=True), transport.render(NOTE, "s1"), "s1", NOTE)
     assert ok.ok and ok.ref.startswith("C0MODS0001:")
     refused = await transport.deliver(Recipient("help", "slack", "C0HELP0001", is_channel=True), transport.render(NOTE, "s2"), "s2", NOTE)
-    assert not refused.ok and refused.permanent
+    assert refused == Delivery(ok=False, error="slack: not an allow-listed staff channel", permanent=True)
     assert [c.args["channel"] for c in fake.called("chat.postMessage")] == ["C0MODS0001"]
 
 
@@ -105,3 +109,127 @@ async def test_a_failed_chart_upload_does_not_fail_the_digest_and_edits_touch_on
     await transport.update("C0HELP0001:1.000001", transport.render(NOTE, "x"), NOTE)  # a member channel: refused here
     await transport.update("D0NOTS", transport.render(NOTE, "x"), NOTE)  # no ts
     assert len(fake.called("chat.update")) == 1
+
+
+# Each of Slack's answers that says "this person or this token cannot be reached by retrying": the chain
+# moves on at once (or the health check says what to fix) instead of three retries a minute apart.
+PERMANENT = [
+    "user_not_found",
+    "users_not_found",
+    "cannot_dm_bot",
+    "user_disabled",
+    "account_inactive",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "restricted_action",
+    "messages_tab_disabled",
+    "invalid_auth",
+    "not_authed",
+    "missing_scope",
+    "no_permission",
+    "team_access_not_granted",
+    "invalid_blocks",
+    "msg_too_long",
+    "token_revoked",
+    "not_allowed_token_type",
+    "ekm_access_denied",
+]
+
+
+async def test_each_permanent_slack_error_is_permanent_and_no_history_is_read(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    for error in PERMANENT:
+        fake.failing["chat.postMessage"] = error
+        assert await transport.deliver(to, transport.render(NOTE, "p"), "p", NOTE) == Delivery(ok=False, error=f"slack: {error}", permanent=True), error
+    fake.failing["chat.postMessage"] = "fatal_error"  # a clear refusal, not about the person: retried later
+    assert await transport.deliver(to, transport.render(NOTE, "p"), "p", NOTE) == Delivery(ok=False, error="slack: fatal_error")
+    assert fake.called("conversations.history") == [] and not fake.posted  # a clear refusal posted nothing: no look-up
+
+
+async def test_a_moderator_slack_cannot_open_a_dm_with_is_permanent(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.dm_errors[ALICE] = "user_not_found"
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "o1"), "o1", NOTE)
+    assert delivery == Delivery(ok=False, error="slack: user_not_found", permanent=True) and fake.called("chat.postMessage") == []
+
+
+async def test_the_dm_channel_is_opened_once_per_person(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    for i in range(3):
+        to = Recipient("alice" if i < 2 else "bob", "slack", ALICE if i < 2 else BOB)
+        assert (await transport.deliver(to, transport.render(NOTE, f"c{i}"), f"c{i}", NOTE)).ok
+    assert [c.args["users"] for c in fake.called("conversations.open")] == [ALICE, BOB]
+    assert [c.args["channel"] for c in fake.called("chat.postMessage")] == [fake.dms[ALICE], fake.dms[ALICE], fake.dms[BOB]]
+
+
+async def test_a_post_answers_with_the_dm_it_landed_in_and_carries_its_key(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    rendered = transport.render(NOTE, "m1")
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), rendered, "m1", NOTE)
+    ((channel, ts_),) = list(fake.posted)
+    assert delivery == Delivery(ok=True, ref=f"{channel}:{ts_}") and channel == fake.dms[ALICE]
+    (call,) = fake.called("chat.postMessage")
+    assert call.args["text"] == rendered.payload["text"] == "Hello staff\nA &lt;b&gt; &amp; c"
+    assert str(call.args["unfurl_links"]).lower() in ("false", "0") and str(call.args["unfurl_media"]).lower() in ("false", "0")
+    assert await transport.was_delivered(Recipient("alice", "slack", ALICE), "m1") is True
+
+
+async def test_a_conversations_open_answer_that_is_not_a_dm_is_refused(fake, slack_settings):
+    """Should Slack (or a proxy) answer with a channel that is not a DM, nothing is posted there."""
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.dms[ALICE] = HELP  # conversations.open now answers with the public #help channel
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "x1"), "x1", NOTE)
+    assert delivery == Delivery(ok=False, error="slack: conversations.open did not return a DM channel", permanent=True)
+    assert fake.called("chat.postMessage") == []
+
+
+async def test_a_row_without_its_payload_is_posted_as_its_escaped_text(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), Rendered(text="old <b> & row"), "r1", NOTE)
+    (call,) = fake.called("chat.postMessage")
+    assert delivery.ok and call.args["text"] == "old &lt;b&gt; &amp; row"
+
+
+async def test_a_cut_connection_that_posted_nothing_is_a_named_transient_failure(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    fake.faults["chat.postMessage"] = ["drop"]  # closed before anything was done
+    delivery = await transport.deliver(Recipient("alice", "slack", ALICE), transport.render(NOTE, "z1"), "z1", NOTE)
+    assert delivery.ok is False and delivery.permanent is False and not fake.posted
+    assert delivery.error is not None and delivery.error.startswith("slack: ") and delivery.error.endswith("Error")
+
+
+async def test_after_a_crash_the_dm_is_found_behind_any_number_of_later_ones(fake, slack_settings):
+    """The read-back pages from the audit time (less 10 minutes): later DMs cannot hide it, nor can a first page."""
+    from datetime import datetime, timezone
+
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    audited = datetime.now(timezone.utc)
+    assert (await transport.deliver(to, transport.render(NOTE, "first"), "first", NOTE)).ok
+    ((dm, first_ts),) = list(fake.posted)
+    for i in range(450):  # more than two pages of later DMs, stored as Slack would
+        later = f"{float(first_ts) + 1 + i:.6f}"
+        fake.posted[(dm, later)] = {**fake.posted[(dm, first_ts)], "ts": later, "metadata": {"event_type": METADATA_TYPE, "event_payload": {"key": f"l{i}"}}}
+    assert await transport.was_delivered(to, "first") is False  # just after a failed send: the newest page only
+    assert await transport.was_delivered(to, "first", since=audited) is True
+    reads = [c.args for c in fake.called("conversations.history")][1:]
+    assert [r.get("cursor") or "" for r in reads] == ["", "200", "400"]
+    assert all(int(r["limit"]) == 200 and str(r["include_all_metadata"]).lower() in ("1", "true") for r in reads)
+    assert all(r["oldest"] == f"{(audited - timedelta(minutes=10)).timestamp():.6f}" for r in reads)
+    assert await transport.was_delivered(to, "first", since=audited + timedelta(minutes=11)) is False  # not read before that
+    assert await transport.was_delivered(to, "nowhere", since=audited) is False  # read to the end: not there
+
+
+async def test_an_edit_sends_the_rendered_text_and_blocks(fake, slack_settings):
+    transport = SlackTransport(make_client(slack_settings()))
+    to = Recipient("alice", "slack", ALICE)
+    delivery = await transport.deliver(to, transport.render(NOTE, "u1"), "u1", NOTE)
+    handled = Note(kind="nudge", title="Handled <now>", question=3, buttons=("resolve",))
+    rendered = transport.render(handled, "u1")
+    await transport.update(delivery.ref, rendered, handled)
+    (msg,) = fake.posted.values()
+    assert msg["text"] == rendered.payload["text"] and msg["blocks"] == rendered.payload["blocks"]
+    await transport.update(delivery.ref, Rendered(text="plain <x>"), handled)  # a row audited without a payload
+    assert msg["text"] == "plain &lt;x&gt;" and msg["blocks"] == []
