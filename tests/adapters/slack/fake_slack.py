@@ -13,7 +13,8 @@ Fault injection (tests/reliability): ``faults[method]`` is a list of faults, one
 used per call of that method, in order: "429" (with ``Retry-After: retry_after``),
 "500"/"502"/"503" (an HTML error page, nothing done), "drop" (the connection is
 closed before anything is done), "drop-after" (done, then the connection closed:
-the answer is lost), "timeout" (done, then answered after ``timeout_seconds``,
+the answer is lost), "500-after" (done, then answered with an HTML 500, as a Slack edge
+that timed out behind the post does), "timeout" (done, then answered after ``timeout_seconds``,
 beyond the client's timeout), "slow" (answered after ``slow_seconds``, within
 it), "malformed" (done, answered with broken JSON). ``drop_socket`` cuts the
 Socket Mode WebSocket without a goodbye; ``send_garbage`` sends a frame that is
@@ -335,7 +336,7 @@ class FakeSlack:
             return self._drop(request)
         if fault == "slow":
             await asyncio.sleep(self.slow_seconds)
-        elif fault not in ("drop-after", "timeout", "malformed"):
+        elif fault not in ("drop-after", "500-after", "timeout", "malformed"):
             raise AssertionError(f"unknown fault {fault!r}")
         return None
 
@@ -343,6 +344,8 @@ class FakeSlack:
         """Faults that lose or spoil the answer of a call that was carried out."""
         if fault == "drop-after":
             return self._drop(request)
+        if fault == "500-after":
+            return web.Response(status=500, text="<html><body>upstream trouble</body></html>", content_type="text/html")
         if fault == "timeout":
             await asyncio.sleep(self.timeout_seconds)
         if fault == "malformed":

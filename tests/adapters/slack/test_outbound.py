@@ -90,6 +90,9 @@ async def test_a_lost_answer_is_looked_up_before_the_send_is_called_failed(fake,
     fake.faults["chat.postMessage"] = ["500"]  # nothing was posted: the history says so, and it failed
     failed = await transport.deliver(to, transport.render(NOTE, "lost:2"), "lost:2", NOTE)
     assert failed == Delivery(ok=False, error="slack: HTTP 500") and len(fake.posted) == 1
+    fake.faults["chat.postMessage"] = ["500-after"]  # Slack took the post, then answered 500: found, not failed
+    stored = await transport.deliver(to, transport.render(NOTE, "lost:4"), "lost:4", NOTE)
+    assert len(fake.posted) == 2 and stored == Delivery(ok=True, ref="{}:{}".format(*list(fake.posted)[-1]))
     fake.failing["conversations.history"] = "internal_error"  # and when the history cannot be read either
     assert await transport.was_delivered(to, "lost:1") is None
     del fake.failing["conversations.history"]
