@@ -146,6 +146,7 @@ def test_neutral_note_exactly():
     long = neutral_note(Note(kind="notice", title="t" * 400, body="b" * 30000, reason="r" * 2000, fields=(("l" * 100, "v" * 2000),), footer="f" * 400))
     assert len(long.title) == 300 and len(long.body) == 20000 and len(long.reason) == 1000 and len(long.footer) == 300
     assert len(long.fields[0][0]) == 80 and len(long.fields[0][1]) == 1000
+    assert len(neutral_note(Note(kind="digest", title="t", image=b"png", image_name="c" * 100)).image_name) == 80
 
 
 def test_an_unverified_link_is_shown_plain_in_one_field():
@@ -170,6 +171,9 @@ def test_an_unverified_link_is_shown_plain_in_one_field():
         ("https://forum.example.org/t/1", "slack", False),
         ("https://acme.slack.com/" + "x" * 2000, "slack", False),
         ("https://acme.slack.com/" + "x" * 1976, "slack", True),
+        ("https://acme.slack.com/" + "x" * 1977, "slack", True),  # 2,000 characters: the longest kept
+        ("https://acme.slack.com/" + "x" * 1978, "slack", False),
+        ("https://acme.slack.com/archives/CX1/pXX", "slack", True),  # upper-case X is an ordinary character
         ("", "slack", False),
         (None, "slack", False),
         ("https://", "slack", False),
