@@ -115,6 +115,7 @@ ROOMS: dict[str, set[str]] = {
     # The door: staff check, neutralise, audit (in the store), send through a transport.
     "bot.outbound": {"bot.config", "bot.neutralise", "bot.render", "bot.store", "bot.transport"},
     "bot.ingest_gate": {"bot.events", "bot.store"},
+    "bot.read_points": {"bot.store"},
     "bot.due_steps": {"bot.config", "bot.events", "bot.outbound", "bot.policy", "bot.render", "bot.store"},
     "bot.watchdog": {"bot.config", "bot.events", "bot.outbound", "bot.policy", "bot.render", "bot.store", "bot.due_steps"} | DETECTION,
     "bot.scheduler": {"bot.watchdog"},
@@ -137,7 +138,7 @@ ROOMS: dict[str, set[str]] = {
 }
 # Adapters reach the core only through these: the events they produce, their settings, the outbound
 # vocabulary their transports implement, and the pure text helpers.
-ADAPTER_DOORS = {"bot.events", "bot.config", "bot.transport", "bot.neutralise", "bot.render"}
+ADAPTER_DOORS = {"bot.events", "bot.config", "bot.transport", "bot.neutralise", "bot.render", "bot.read_points"}
 # Exception: StoreError only (no Tracker), so a catch-up or poller can tell "the store failed"
 # (stop, retry later) from "this payload is bad" (skip it); they get the store itself only through the ChatPort.
 ADAPTER_NAMES = {"bot.store": {"StoreError"}}

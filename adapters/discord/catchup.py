@@ -17,7 +17,7 @@ import aiohttp
 import discord
 
 from bot.events import Event
-from bot.store import StoreError
+from bot.read_points import load_points, save_points
 
 from . import translate
 from .payload import payload_of
@@ -32,7 +32,6 @@ SYNCED = "synced_at"  # source state (older versions): when the last complete ca
 # Source state: per channel, where its history must be read from when nothing of it is stored.
 # Saved before the first read and moved on as each channel's catch-up is stored, so a run that
 # dies mid catch-up (or a quiet channel) never shrinks the look-back to "one window before now".
-READ_FROM = "read_from"
 CLOCK_MARGIN = timedelta(seconds=2)  # a read point is moved on to this much before the read began
 CATCH_UP_LIMIT = 10_000  # messages per channel or thread per catch-up, a guard against runaway history
 ARCHIVED_LIMIT = 200  # archived threads looked at per channel and kind (newest archived first)
@@ -47,7 +46,7 @@ async def catch_up(src: "DiscordSource") -> int:
     async with gate.catching_up():
         total = 0
         started = port.clock.now()
-        points = _read_points(port)
+        points = load_points(port)
         for key, watched in list(src.watched.items()):
             after = _after(src, key, watched, points)
             events = await _missed(src, key, watched, after)
@@ -58,7 +57,7 @@ async def catch_up(src: "DiscordSource") -> int:
                 # held meanwhile are newer): with nothing stored, it resumes from here (less a
                 # margin for the clocks of Discord and this machine; re-reading is harmless).
                 points[key] = started - CLOCK_MARGIN
-                _save_points(port, points)
+                save_points(port, points, "discord")
     src.catch_ups += 1
     src.caught_up_messages += total
     gate.retry_later()
@@ -83,26 +82,8 @@ def _after(src: "DiscordSource", key: str, watched: "Watched", points: dict[str,
         legacy = src.port.state(SYNCED)
         since = datetime.fromisoformat(legacy) if isinstance(legacy, str) else None
         points[key] = since or src.port.clock.now() - src.port.window_for(watched.route)
-        _save_points(src.port, points)
+        save_points(src.port, points, "discord")
     return discord.Object(discord.utils.time_snowflake(points[key], high=True))
-
-
-def _read_points(port: Any) -> dict[str, datetime]:
-    saved = port.state(READ_FROM)
-    points: dict[str, datetime] = {}
-    for channel, at in (saved if isinstance(saved, dict) else {}).items():
-        try:
-            points[str(channel)] = datetime.fromisoformat(at)
-        except (TypeError, ValueError):
-            continue
-    return points
-
-
-def _save_points(port: Any, points: dict[str, datetime]) -> None:
-    try:
-        port.set_state(READ_FROM, {c: t.isoformat() for c, t in points.items()})
-    except StoreError as exc:  # the catch-up itself will meet the same store and open its gaps
-        log.warning("discord: could not record where history was read from (%s)", exc)
 
 
 async def _threads(src: "DiscordSource", key: str, watched: "Watched", after: int) -> list[Any]:

@@ -20,7 +20,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.events import Event, Message
-from bot.store import StoreError
+from bot.read_points import load_points, save_points
 
 from . import translate
 from .outbound import api_error
@@ -36,7 +36,6 @@ READ_ERRORS = (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, ValueEr
 # Source state: per channel with nothing stored yet, where its history must be read from. Saved
 # before the first read and moved on only by a complete catch-up, so a run that dies before it
 # stored anything (or a quiet channel) never shrinks the look-back to "one window before now".
-READ_FROM = "read_from"
 
 
 def ts_of(at: datetime) -> str:
@@ -57,7 +56,7 @@ async def catch_up(src: "SlackSource") -> int:
         raw: list[tuple[str, dict[str, Any]]] = []
         threads: set[tuple[str, str]] = set()
         read_from: dict[str, datetime] = {}
-        points = _read_points(port)
+        points = load_points(port)
         for channel in list(src.watched):
             oldest = _oldest(src, channel, now, points)
             read_from[channel] = time_of(oldest)
@@ -100,7 +99,7 @@ async def catch_up(src: "SlackSource") -> int:
             return 0
         # Everything up to the start of this read is stored: channels still without a stored
         # message resume from here (live events held meanwhile are newer than ``now``).
-        _save_points(port, {c: now for c in src.watched if c not in gate.gaps} | {c: t for c, t in points.items() if c in gate.gaps})
+        save_points(port, {c: now for c in src.watched if c not in gate.gaps} | {c: t for c, t in points.items() if c in gate.gaps}, "slack")
         src.catchups += 1
         src.last_catch_up = {"events": len(events), "threads": len(threads), "fetch_s": fetched - started, "apply_s": done - fetched}
         log.info(
@@ -130,26 +129,8 @@ def _oldest(src: "SlackSource", channel: str, now: datetime, points: dict[str, d
     # Saved before reading: a run killed before it stored anything must not lose that window.
     windows = [src.port.window_for(r) for r in src.port.watched_routes()] or [timedelta(hours=1)]
     points[channel] = now - max(windows)
-    _save_points(src.port, points)
+    save_points(src.port, points, "slack")
     return ts_of(points[channel])
-
-
-def _read_points(port: Any) -> dict[str, datetime]:
-    saved = port.state(READ_FROM)
-    points: dict[str, datetime] = {}
-    for channel, at in (saved if isinstance(saved, dict) else {}).items():
-        try:
-            points[str(channel)] = datetime.fromisoformat(at)
-        except (TypeError, ValueError):
-            continue
-    return points
-
-
-def _save_points(port: Any, points: dict[str, datetime]) -> None:
-    try:
-        port.set_state(READ_FROM, {c: t.isoformat() for c, t in points.items()})
-    except StoreError as exc:  # the catch-up itself will meet the same store and open its gaps
-        log.warning("could not record where Slack history was read from (%s)", exc)
 
 
 async def _pages(src: "SlackSource", method: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from adapters.discord.catchup import READ_FROM
+from bot.read_points import READ_FROM
 from bot.store import Tracker
 
 from .conftest import ALICE, FORUM, HELP, Bot, member, sid
