@@ -78,8 +78,38 @@ def fit(x: np.ndarray, y: np.ndarray, iters: int = 30) -> tuple[np.ndarray, floa
 TARGET = os.environ.get("UNANSWERED_TRAIN_TARGET", "root")  # chosen on dev over "answered-root" (F1 0.78 vs 0.75)
 
 
+OPENERS = ("greeting", "probe")  # chatter that opens a conversation without its ask
+HANDOVER = 30 * 60  # seconds: the ask an opener announced comes within this
+
+
+def handed_over(log: IrcLog) -> set[str]:
+    """Lines that carry the ask of a conversation their author opened with chatter.
+
+    The annotators mark "hi all" or "can anyone help me?" as the start of the
+    conversation, but the member's question is the first substantive line they say
+    after it (often after a helper's "go ahead"): that line is the start of the
+    request, which is what the detector looks for.
+    """
+    out: set[str] = set()
+    pending: dict[str, float] = {}  # author -> when their opener was said
+    for m in log.messages:
+        if m.author_is_bot:
+            continue
+        kind = detect.text_cues(m.text).chatter
+        if kind in OPENERS and m.id in log.starts:
+            pending[m.author] = m.at.timestamp()
+        elif not kind and m.author in pending:
+            if m.at.timestamp() - pending.pop(m.author) <= HANDOVER:
+                out.add(m.id)
+    return out
+
+
 def question_target(log: IrcLog, m, by_id) -> int:
-    if m.id not in log.starts or m.author_is_bot:
+    if m.author_is_bot:
+        return 0
+    if m.id in log.handover:
+        return 1
+    if m.id not in log.starts:
         return 0
     if TARGET == "root":
         return 1
@@ -101,6 +131,7 @@ def walk(logs: list[IrcLog], is_question) -> tuple[list, list, list, list]:
     qx, qy, rx, ry = [], [], [], []
     for log in logs:
         by_id = log.by_id()
+        log.handover = handed_over(log)
         ctx = ChannelContext(horizon=FLAT_HORIZON)
         for m in log.messages:
             if m.author_is_bot:

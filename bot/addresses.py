@@ -14,7 +14,8 @@ become addresses:
   ``..., name`` closing it;
 - the name alone as the first or last word ("swj you should ...", "thanks bob2"),
   only when the name is not a common word: a member called "will" or "help" is
-  addressed only as ``will:``.
+  addressed only as ``will:``; nor is a last word after a preposition or article
+  ("does it run on ubuntu?" with a member ``ubuntu_`` around).
 The typed name may differ from the nick the way people type them: case, the
 decoration IRC nicks carry (``|QuaD-`` typed ``quad``, ``bob_`` or ``bob2``
 typed ``bob``) and, with ``:`` or ``@``, a unique shortening of at least three
@@ -58,6 +59,14 @@ unless until up us use used using very wait want was way we well were what whate
 which while who why will wish with without wonder work works would wow yeah yes yet yo you your
 lol hmm hm ah oh ha haha heh np ty brb afk k kk yep yup nah hey sup dude man guys folks all
 """.split()
+)
+
+
+# A word after one of these is the object of the sentence ("works on ubuntu?", "use the gimp"),
+# not a name called out at its end, even when a member goes by that word.
+_OBJECT_BEFORE = frozenset(
+    "on in with for of to from about under using than like into at by over onto via without "
+    "the a an my your his her its our their this that these those some any".split()
 )
 
 
@@ -170,9 +179,11 @@ class Roster:
         tail = rest.rstrip(" .!?:)")
         if tail and (cut := max(tail.rfind(" "), tail.rfind(","))) < len(tail) - 2:
             typed = tail[cut + 1 :].lstrip("@")
-            comma = tail[: cut + 1].rstrip().endswith(",")
-            # "..., bob" always; "thanks bob2" only for a name that is not a common word
-            if (comma or typed.lower().strip(_DECOR) not in COMMON_WORDS) and (who := self.resolve(typed, at)):
+            head = tail[: cut + 1].rstrip()
+            comma = head.endswith(",")
+            # "..., bob" always; "thanks bob2" only for a name that is not a common word nor an object
+            bare = typed.lower().strip(_DECOR) not in COMMON_WORDS and head[head.rfind(" ") + 1 :].lower() not in _OBJECT_BEFORE
+            if (comma or bare) and (who := self.resolve(typed, at)):
                 if who not in ids:
                     ids.append(who)
                     rest = tail[: cut + 1].rstrip(" ,")

@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Sequence
 
 from . import replies
 from .addresses import Roster
+from .cues import FEATURES as _TEXT_FEATURES
 from .cues import text_cues, without_names
 from .events import Message
 from .replies import (  # noqa: F401  (re-exported: the engine and older imports)
@@ -47,6 +48,7 @@ MONOLOGUE_WINDOW = timedelta(minutes=5)
 
 
 _ZERO = timedelta(0)
+_RESOLVED = _TEXT_FEATURES.index("resolved")
 
 
 def read(msg: Message, roster: Roster | None) -> Reading:
@@ -79,6 +81,8 @@ class ChannelContext:
         # addressed or was addressed; and who talked with whom when.
         self._spoke: dict[str, datetime] = {}
         self._said: dict[str, datetime] = {}
+        self._probed: dict[str, datetime] = {}  # author -> their latest "anyone can help?" with no ask yet
+        self._thanked: dict[str, datetime] = {}  # author -> when they said thanks / "fixed it" after asking
         self._conv: dict[str, datetime] = {}
         self._talk: dict[str, dict[str, datetime]] = {}
         self._addressed: dict[str, datetime] = {}  # member -> when someone else last addressed them
@@ -116,6 +120,12 @@ class ChannelContext:
         self._spoke[me] = at
         if not chatter:
             self._said[me] = at
+            if self._probed:
+                self._probed.pop(me, None)  # the ask the probe announced has come
+        elif cues.chatter == "probe":
+            self._probed[me] = at
+        if (cues.chatter == "thanks" or (cues.features and cues.features[_RESOLVED])) and me in self._askers:
+            self._thanked[me] = at  # their need is met (or gone): a later ask is a new one
         if r.mentions:
             self._conv[me] = at
             mine = self._talk.setdefault(me, {})
@@ -143,7 +153,7 @@ class ChannelContext:
         """Drop per-author times older than the horizon (bounded memory in a channel with many voices)."""
         first = self._recent[0].n if self._recent else self._n
         self._last = {a: n for a, n in self._last.items() if n >= first}
-        for d in (self._spoke, self._said, self._conv, self._addressed):
+        for d in (self._spoke, self._said, self._conv, self._addressed, self._probed, self._thanked):
             for a in [a for a, t in d.items() if t < before]:
                 del d[a]
         for a in list(self._talk):
@@ -194,6 +204,16 @@ class ChannelContext:
     def said_recently(self, author: str, now: datetime) -> bool:
         """Said something of substance (not a greeting or probe) lately."""
         return self._within(self._said.get(author), now, MONOLOGUE_WINDOW)
+
+    def thanked_since_ask(self, author: str, now: datetime) -> bool:
+        """Said thanks (or that it is solved) after their latest question, within the horizon."""
+        at, asked = self._thanked.get(author), self._askers.get(author)
+        return at is not None and asked is not None and at >= asked and _ZERO <= now - at <= self.horizon
+
+    def probed(self, author: str, now: datetime) -> bool:
+        """Asked whether anyone can help (a probe) lately and has not said what about yet."""
+        at = self._probed.get(author)
+        return at is not None and _ZERO <= now - at <= self.horizon
 
     def others_spoke(self, author: str, now: datetime, window: timedelta = MONOLOGUE_WINDOW) -> bool:
         """Someone else said something lately (there is something to refer to)."""

@@ -88,9 +88,19 @@ _PROBE = re.compile(
     r"|help(?:\s+(?:me|please|pls|plz))*|(?:any|some)\s*help(?:\s+please)?"
     r"|(?:can|may)\s+i\s+ask\s+(?:a|some|you\s+a)?\s*(?:quick\s+)?questions?(?:\s+here)?"
     r"|i\s+have\s+a\s+(?:quick\s+|small\s+|little\s+)?question"
-    r"|(?:hello|ping)|still\s+there|you\s+there)"
+    r"|(?:hello|ping)|still\s+there|you\s+there"
+    r"|" + _ANYONE + r"\s+(?:here\s+)?(?:got|have|has|with|to\s+spare|spare)\s+(?:a\s+)?(?:minute|moment|sec|second|min)s?"
+    r"(?:\s+(?:to\s+help|for\s+(?:a\s+)?(?:newbie|noob|n00b|beginner|question|me)))*"
+    r"|" + _ANYONE + r"\s+(?:can|could)\s+(?:give\s+(?:me\s+)?(?:a\s+)?)?help(?:\s+me)?"
+    r"|(?:can|may)\s+i\s+ask\s+(?:something|you\s+something|for\s+help))"
     r"[\s?!.:,)(-]*$"
 )
+# One sentence of a longer message that only asks for help: the message is a preamble
+# ("Hi! I installed it last week. However, I need some help.") unless another sentence
+# carries the ask or the trouble. The member's real question usually follows.
+_CLAUSES = re.compile(r"[.!?;]+(?:\s+|$)|\.\.+|\s+(?:but|however)\s+")
+_CLAUSE_LEAD = re.compile(r"^(?:however|but|so|and|now|anyway|alright|well|ok(?:ay)?)\b[\s,.:;!-]*")
+_PREAMBLE_GATE = ("help", "question", "minute", "moment")
 # "!ban x", "/remind me": a command word, not a path like "/etc/fstab ..."
 _BOT_COMMAND = re.compile(r"^[!/][a-z][\w-]*(?:\s|$)")
 _WH = re.compile(r"^(?:how|what|what's|whats|why|where|where's|wheres|when|which|who|who's|whom|whose)\b")
@@ -177,6 +187,14 @@ _HELP_PHRASES: tuple[tuple[str, float, tuple[str, ...], re.Pattern[str]], ...] =
         ("problem", 0.5, ("problem", "issue", "trouble", "stuck"), r"\b(?:problems?|issues?|trouble|stuck)\b"),
     )
 )
+# Words that turn to a new matter ("another question:", "that reminds me...", "unrelated, but"):
+# a member already talking who says this is starting a new request, not continuing.
+_NEW_TOPIC = re.compile(
+    r"^(?:(?:so|ok|okay|well|also|and|but|btw|anyway|oh)\b[\s,.:;!-]*)*"
+    r"(?:(?:an)?other|different|new|unrelated|separate|second|next|one\s+more|quick)\s+(?:questions?|q|issue|problem|topic|thing)\b"
+    r"|^(?:that|which|this)\s+reminds\s+me|^speaking\s+of\b|^on\s+(?:an)?other\s+(?:note|topic|subject)|^(?:totally\s+|completely\s+)?unrelated\b"
+    r"|^(?:by\s+the\s+way|btw|also|oh\s+and|and\s+also)\b"
+)
 # "I fixed it", "never mind": a report, not a request.
 _RESOLVED = re.compile(
     r"\b(?:fixed|solved|sorted\s+(?:it\s+)?out|figured\s+(?:it\s+)?out|works\s+now|working\s+now"
@@ -258,6 +276,22 @@ def _cut_name(text: str, name: str, low: str) -> str:
     return "".join(out)
 
 
+def _preamble(body: str) -> bool:
+    """A sentence of body only asks for help and no other sentence asks or tells of trouble."""
+    probe = False
+    for clause in _CLAUSES.split(body):
+        clause = _CLAUSE_LEAD.sub("", clause.strip())
+        if not clause:
+            continue
+        if _PROBE.match(clause):
+            probe = True
+        elif "?" in clause or _WH.match(clause) or _MODAL.match(clause) or _SOMEONE.match(clause):
+            return False
+        elif any(any(g in clause for g in gate) and rx.search(clause) for _, _, gate, rx in _HELP_PHRASES):
+            return False
+    return probe
+
+
 # The features every message has, in a fixed order (the learned weights are keyed by these names).
 FEATURES = (
     "asks",
@@ -275,6 +309,7 @@ FEATURES = (
     "code",
     "ends_q",
     "you",
+    "new_topic",
 )
 # How each feature reads in a moderator's "why" line.
 LABELS = {
@@ -293,6 +328,7 @@ LABELS = {
     "code": "quotes code or a link",
     "ends_q": "ends with '?'",
     "you": "speaks to someone ('you')",
+    "new_topic": "turns to a new matter ('another question', 'btw')",
 }
 
 
@@ -331,6 +367,7 @@ def text_cues(text: str) -> TextCues:
         if m.end() > 0:
             greeted = True
             body = body[m.end() :]
+    new_topic = _NEW_TOPIC.match(body) is not None
     if m := _LEAD.match(body):
         body = body[m.end() :]
     if not body or _ALNUM.search(body) is None:
@@ -341,6 +378,8 @@ def text_cues(text: str) -> TextCues:
         return _chatter(body, "ack", "acknowledgement only")
     if _PROBE.match(body):
         return _chatter(body, "probe", "asks if anyone is there, without the question itself")
+    if any(g in body for g in _PREAMBLE_GATE) and _preamble(body):
+        return _chatter(body, "probe", "asks for help, without the question itself")
 
     words = count_words(body)
     asks = ("?" in body or not body.isascii()) and (_SENTENCE_Q.search(body) is not None or (not body.isascii() and _CJK_PARTICLE.search(body) is not None))
@@ -377,5 +416,6 @@ def text_cues(text: str) -> TextCues:
         1.0 if code else 0.0,
         1.0 if asks and _END_Q.search(body) is not None else 0.0,
         1.0 if "u" in body and _SECOND_PERSON.search(body) is not None else 0.0,
+        1.0 if new_topic else 0.0,
     )
     return TextCues(body, "", "", words, features, tuple(phrases))

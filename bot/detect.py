@@ -43,6 +43,8 @@ CONTEXT_FEATURES = (
     "answers_back",
     "returning",
     "asked_earlier",
+    "after_probe",
+    "thanked",
 )
 CONTEXT_LABELS = {
     "addressed_around": "addressed to another member (a reply)",
@@ -57,6 +59,8 @@ CONTEXT_LABELS = {
     "answers_back": "someone spoke to the author since their last words (a reply)",
     "returning": "author spoke earlier in the last half hour",
     "asked_earlier": "same author asked in the last hours (a re-ask)",
+    "after_probe": "follows the author's own 'can anyone help?'",
+    "thanked": "the author's last question was settled (they said thanks)",
 }
 FEATURES = TEXT_FEATURES + CONTEXT_FEATURES
 LABELS = {**TEXT_LABELS, **CONTEXT_LABELS}
@@ -109,7 +113,7 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
     f = cues.features
     asking = bool(f[_ASKS] or f[_WH] or f[_MODAL] or f[_SOMEONE] or f[_PHRASE])
     story = bool(f[_LONG] and f[_FIRST_PERSON])
-    around = names = asked = conversing = monologue = fresh = back = returning = earlier = 0.0
+    around = names = asked = conversing = monologue = fresh = back = returning = earlier = probed = thanked = 0.0
     if msg.starts_topic:
         # A forum topic opens its own conversation: the flat channel's talk says nothing about it.
         fresh = 1.0
@@ -130,6 +134,10 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
             fresh = 1.0
         if not fresh and ctx.addressed_since_spoke(msg.author, now):
             back = 1.0
+        if ctx.probed(msg.author, now):
+            probed = 1.0
+        if ctx.thanked_since_ask(msg.author, now):
+            thanked = 1.0
         if fresh:  # none of the above: but were they here a while ago, or did they ask already?
             returning = 1.0 if ctx.spoke_recently(msg.author, now) else 0.0
             earlier = 1.0 if ctx.asked_earlier(msg.author, now) else 0.0
@@ -142,7 +150,7 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
         x[_DEICTIC] = 0.0  # "how do I fix this?" with nothing said before is about the asker's own thing
     busy_asks = 1.0 if (asked or conversing or monologue) and asking and f[_ASKS] else 0.0
     fresh_asks, fresh_story = (1.0 if fresh and asking else 0.0), (1.0 if fresh and story else 0.0)
-    x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier]
+    x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier, probed, thanked]
     return cues, x
 
 
