@@ -148,15 +148,23 @@ def parse_raw(name: str, text: str, *, mentions: bool = False) -> list[Message]:
     dates = _dates(lines, day, hour)
     seen = _Mentions()  # nicks that have spoken: the ones a reply can address
     spoke: set[str] = set()
+    # IRC has no stable user id, but the log says who renamed: "=== bob is now known as bob_away".
+    # The member keeps their first nick as id (as a platform's user id stays), and the new nick
+    # as their name, which is what others now type.
+    ids: dict[str, str] = {}
     out: list[Message] = []
     last_minute: datetime | None = None
     same = 0
     for i, line in enumerate(lines):
         if line.startswith("==="):
             # a member who spoke and then changed nick is addressed by the new nick
-            if (m := _RENAME.match(line)) and m.group(1) in spoke:
-                seen.add(m.group(2))
-                spoke.add(m.group(2))
+            if m := _RENAME.match(line):
+                old, new = m.groups()
+                if new != old:
+                    ids[new] = ids.get(old, old)
+                if old in spoke:
+                    seen.add(new)
+                    spoke.add(new)
             continue
         m = _MSG.match(line)
         action = False
@@ -177,10 +185,10 @@ def parse_raw(name: str, text: str, *, mentions: bool = False) -> list[Message]:
                 platform=PLATFORM,
                 channel=name,
                 id=str(i),
-                author=nick,
+                author=ids.get(nick, nick),
                 at=minute + timedelta(milliseconds=same),
                 text=body,
-                mentions=seen.find(body, nick) if mentions else (),
+                mentions=tuple(dict.fromkeys(ids.get(n, n) for n in seen.find(body, nick))) if mentions else (),
                 author_is_bot=is_bot(nick),
                 author_name=nick,
                 channel_name=name,
