@@ -51,10 +51,12 @@ def test_addresses_people_write(text: str, who: str) -> None:
         "so, how do I mount it",
         "the answer is in the manual",
         "rand is not a word here",  # a shortening counts only with ':' or '@'
+        "has anyone ever used crossover on ubuntu?",  # a member "ubuntu_" is around: after "on" it is the object
+        "i want to install the gimp",
     ],
 )
 def test_ordinary_words_are_not_addresses(text: str) -> None:
-    r = roster("will", "help", "so", "randabis-laptop")
+    r = roster("will", "help", "so", "randabis-laptop", "ubuntu_", "gimp")
     assert r.address(text, "newbie", T0).ids == ()
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.conversation import ChannelContext
+from bot.detect import FEATURES as detect_features
 from bot.detect import THRESHOLD, Verdict, clean, judge, text_cues
 from bot.events import Message
 
@@ -113,6 +114,9 @@ def test_reasons_are_readable() -> None:
         ("anyone here?", "asks if anyone is there, without the question itself"),
         ("hello? is anybody around?", "asks if anyone is there, without the question itself"),
         ("can someone help me?", "asks if anyone is there, without the question itself"),
+        ("anyone got a minute for a newbie?", "asks if anyone is there, without the question itself"),
+        ("Hi all! I installed it last week. However, I need some help.", "asks for help, without the question itself"),
+        ("alright... i could use some help here.. i messed up last night", "asks for help, without the question itself"),
         ("!ban spammer", "a bot command"),
         ("/remind me in 10 minutes", "a bot command"),
         ("* waves", "an action (/me)"),
@@ -271,3 +275,51 @@ def test_speaking_after_being_addressed_reads_as_a_reply() -> None:
     assert not ctx.addressed_since_spoke("finn", T0 + timedelta(minutes=2))
     v = judge(msg("erin", "is 6.1 the one from the backports repo?", 2), ctx)
     assert not v.is_question and has(v, "someone spoke to the author since their last words (a reply)")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wifi is broken. can anyone help me?",  # the trouble is said: a question, not a preamble
+        "I need some help. How do I mount an NTFS disk?",
+        "i need help with my ipod touch please",  # help *with something*
+    ],
+)
+def test_a_help_request_that_says_what_about_is_not_a_preamble(text: str) -> None:
+    assert text_cues(text).chatter == ""
+
+
+def test_the_ask_after_a_probe_is_the_question() -> None:
+    """ "can anyone help?", a helper's "go ahead", then the real ask: that line is the question."""
+    ctx = busy_channel()
+    probe = msg("carol", "can anyone help me?", 7)
+    assert not judge(probe, ctx).is_question
+    ctx.remember(probe)
+    go = msg("dana", "carol: sure, what is it?", 7.5, mentions=("carol",))
+    ctx.remember(go)
+    ask = judge(msg("carol", "my laptop does not wake from suspend since the last update", 8), ctx)
+    assert has(ask, "follows the author's own 'can anyone help?'")
+
+
+def test_thanks_settles_the_askers_question_so_the_next_ask_is_new() -> None:
+    def second_ask(thank: bool) -> Verdict:
+        ctx = busy_channel()
+        first = msg("carol", "how can I change the default branch of a repo?", 7)
+        ctx.remember(first, is_question=True)
+        ctx.remember(msg("dana", "carol: settings, then branches", 8, mentions=("carol",)))
+        if thank:
+            ctx.remember(msg("carol", "thanks!", 9))
+        return judge(msg("carol", "how do I archive an old project?", 12), ctx)
+
+    settled, open_ = second_ask(True), second_ask(False)
+    assert has(settled, "the author's last question was settled (they said thanks)")
+    assert not has(open_, "the author's last question was settled (they said thanks)")
+    assert settled.score > open_.score
+
+
+def test_turning_to_a_new_matter_reads_as_a_new_request() -> None:
+    turn = text_cues("another question: how do I list the installed packages?")
+    plain = text_cues("how do I list the installed packages?")
+    i = detect_features.index("new_topic")
+    assert turn.features[i] == 1.0 and plain.features[i] == 0.0
+    assert text_cues("btw, is there a way to keep the old kernel?").features[i] == 1.0
