@@ -46,6 +46,17 @@ EARLIER_WINDOW = timedelta(hours=3)
 # The author's own recent substantive lines: the new one continues them.
 MONOLOGUE_WINDOW = timedelta(minutes=5)
 
+# The windows above are set for a busy help channel (a message every ~10 s). A Slack or
+# Gitter channel may see one every few minutes, where "five minutes ago" is the previous
+# turn and a conversation spans an hour. So every window stretches with the channel's
+# pace: the mean gap between its last PACE_GAPS messages, the longest left out (one
+# lunch break does not make a busy channel slow), against REF_GAP; never shorter than
+# set, at most MAX_SCALE times longer.
+REF_GAP = 20.0  # seconds: about #ubuntu's pace at its quieter hours (its typical gap is ~10 s)
+PACE_GAPS = 16
+MAX_GAP = 1800.0  # a longer silence counts as half an hour: the pace is of talk, not of sleep
+MAX_SCALE = 48.0
+
 
 _ZERO = timedelta(0)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
@@ -68,7 +79,11 @@ class ChannelContext:
     """Bounded memory (a few dozen recent messages / minutes) of one flat channel."""
 
     def __init__(self, *, horizon: timedelta = timedelta(minutes=30), max_messages: int = 50):
-        self.horizon = horizon
+        self.base_horizon = self.horizon = horizon
+        self.scale = 1.0  # how much slower than a busy help channel this one talks (>= 1)
+        self._gaps: deque[float] = deque(maxlen=PACE_GAPS)
+        self._last_at: datetime | None = None
+        self._reask, self._earlier, self._monologue, self._conv_window = REASK_WINDOW, EARLIER_WINDOW, MONOLOGUE_WINDOW, CONVERSATION_WINDOW
         self._recent: deque[_Seen] = deque(maxlen=min(max_messages, replies.MAX_MEMORY))
         # Who asked when, kept apart from the message deque: in a busy channel
         # 50 messages span a few minutes, but a re-ask comes much later.
@@ -144,10 +159,32 @@ class ChannelContext:
         if recent[0].at < (since := at - self.horizon):
             while recent and recent[0].at < since:
                 recent.popleft()
+        # Then learn the pace from this gap (after the age-out: a long silence does not keep the old talk).
+        if (last := self._last_at) is not None:
+            self._keep_pace((at - last).total_seconds())
+        self._last_at = at
         if len(self._spoke) > self._forget_at:
             self._forget(msg.at - self.horizon)
             # many voices all within the horizon: do not scan again on the very next message
             self._forget_at = max(4 * (self._recent.maxlen or 50), 2 * len(self._spoke))
+
+    def _keep_pace(self, gap: float) -> None:
+        gaps = self._gaps
+        gaps.append(0.0 if gap < 0 else MAX_GAP if gap > MAX_GAP else gap)
+        if len(gaps) < 4 or (self._n & 3 and len(gaps) == PACE_GAPS):
+            return  # too few to tell; then every 4th message is often enough
+        pace = (sum(gaps) - max(gaps)) / (len(gaps) - 1)
+        scale = pace / REF_GAP
+        scale = 1.0 if scale < 1.0 else MAX_SCALE if scale > MAX_SCALE else scale
+        if abs(scale - self.scale) > 0.05 * self.scale:  # rescale the windows only on a real change of pace
+            self.scale = scale
+            self.horizon = self.base_horizon * scale
+            self._reask, self._earlier = REASK_WINDOW * scale, EARLIER_WINDOW * scale
+            self._monologue, self._conv_window = MONOLOGUE_WINDOW * scale, CONVERSATION_WINDOW * scale
+
+    def window(self, base: timedelta) -> timedelta:
+        """base stretched to this channel's pace."""
+        return base if self.scale == 1.0 else base * self.scale
 
     def _forget(self, before: datetime) -> None:
         """Drop per-author times older than the horizon (bounded memory in a channel with many voices)."""
@@ -167,8 +204,8 @@ class ChannelContext:
         return len(self._recent)
 
     def _back(self, now: datetime, window: timedelta) -> Iterator[_Seen]:
-        """Remembered messages, newest first, no older than window before now."""
-        limit = min(window, self.horizon)
+        """Remembered messages, newest first, no older than window (at this channel's pace) before now."""
+        limit = min(self.window(window), self.horizon)
         for seen in reversed(self._recent):
             if now - seen.at > limit:
                 return
@@ -185,16 +222,16 @@ class ChannelContext:
 
     def asked_recently(self, author: str, now: datetime) -> bool:
         at = self._askers.get(author)
-        return at is not None and timedelta(0) <= now - at <= REASK_WINDOW
+        return at is not None and timedelta(0) <= now - at <= self._reask
 
     def asked_earlier(self, author: str, now: datetime) -> bool:
-        """Asked a question within EARLIER_WINDOW, but not within REASK_WINDOW."""
+        """Asked a question within EARLIER_WINDOW, but not within REASK_WINDOW (both at this channel's pace)."""
         at = self._askers.get(author)
-        return at is not None and REASK_WINDOW < now - at <= EARLIER_WINDOW
+        return at is not None and self._reask < now - at <= self._earlier
 
     def in_conversation(self, author: str, now: datetime) -> bool:
         """Addressed someone, or was addressed by someone else, lately."""
-        return self._within(self._conv.get(author), now, CONVERSATION_WINDOW)
+        return self._within(self._conv.get(author), now, self._conv_window)
 
     def addressed_since_spoke(self, author: str, now: datetime) -> bool:
         """Someone else addressed author after author's own latest message (within the horizon)."""
@@ -203,7 +240,7 @@ class ChannelContext:
 
     def said_recently(self, author: str, now: datetime) -> bool:
         """Said something of substance (not a greeting or probe) lately."""
-        return self._within(self._said.get(author), now, MONOLOGUE_WINDOW)
+        return self._within(self._said.get(author), now, self._monologue)
 
     def thanked_since_ask(self, author: str, now: datetime) -> bool:
         """Said thanks (or that it is solved) after their latest question, within the horizon."""
@@ -227,7 +264,7 @@ class ChannelContext:
         talk = self._talk.get(author)
         if not talk:
             return set()
-        limit = min(window or self.horizon, self.horizon)
+        limit = min(self.window(window) if window else self.horizon, self.horizon)
         return {p for p, at in talk.items() if timedelta(0) <= now - at <= limit}
 
     # --- the reply model (bot/replies.py) --------------------------------------

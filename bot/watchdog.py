@@ -108,9 +108,9 @@ class Watchdog(DueSteps):
             self._contexts.move_to_end(key)
         return ctx
 
-    def _open_flat(self, m: Message) -> list[OpenQuestion]:
+    def _open_flat(self, m: Message, horizon: timedelta) -> list[OpenQuestion]:
         key = (m.platform, m.channel)
-        cutoff = m.at - FLAT_HORIZON
+        cutoff = m.at - horizon  # the channel's horizon, at its pace
         found = self._flat_open.get(key)
         if found is None:
             # First look at this channel since start: reload its recent open questions.
@@ -185,7 +185,7 @@ class Watchdog(DueSteps):
 
         hit = None
         if not m.starts_topic:
-            open_here = self._open_flat(m)
+            open_here = self._open_flat(m, ctx.horizon)
             # A member's own new question never answers anyone else's (asked only when it matters).
             # In mode "all" the detector is not consulted: a post asking with a '?' of its own is its own question.
             own = lambda: v.is_question if (v := verdict()) is not None else ctx.read(m).cues.asks  # noqa: E731

@@ -190,3 +190,51 @@ def test_askers_memory_is_bounded() -> None:
     now = T0 + timedelta(minutes=2)
     assert ctx.asked_recently("asker9", now)
     assert not ctx.asked_recently("asker0", now)  # dropped: oldest of more than 3 askers
+
+
+# --- pace: the windows stretch with how fast the channel talks ------------------
+
+
+def talk(ctx: ChannelContext, gap_minutes: float, n: int = 40) -> float:
+    """n alternating lines between two members, gap_minutes apart; returns the last minute."""
+    minute = 0.0
+    for i in range(n):
+        who, other = ("dana", "eli") if i % 2 == 0 else ("eli", "dana")
+        ctx.remember(msg(who, "the build log says the cache is stale", minute, mentions=(other,)))
+        minute += gap_minutes
+    return minute - gap_minutes
+
+
+def test_a_busy_channel_keeps_the_windows_as_set() -> None:
+    ctx = ChannelContext(horizon=timedelta(minutes=30))
+    talk(ctx, 0.1)  # a line every 6 s
+    assert ctx.scale == 1.0 and ctx.horizon == timedelta(minutes=30)
+
+
+def test_a_slow_channel_stretches_its_windows() -> None:
+    """At a line every 10 minutes, a member who spoke 40 minutes ago is still in the conversation."""
+    fast, slow = ChannelContext(horizon=timedelta(minutes=30)), ChannelContext(horizon=timedelta(minutes=30))
+    talk(fast, 0.1)
+    last = talk(slow, 10)
+    assert slow.scale > 10 and slow.horizon > timedelta(hours=5)
+    later = T0 + timedelta(minutes=last + 40)
+    assert slow.in_conversation("dana", later) and slow.spoke_recently("eli", later)
+    assert slow.window(REASK_WINDOW) > REASK_WINDOW
+    # the fast channel's clock is the set one: 40 minutes after its last line is long ago
+    assert not fast.spoke_recently("eli", T0 + timedelta(minutes=4 + 40))
+
+
+def test_a_nights_silence_does_not_make_a_busy_channel_slow() -> None:
+    ctx = ChannelContext(horizon=timedelta(minutes=30))
+    last = talk(ctx, 0.1)
+    ctx.remember(msg("dana", "morning", last + 8 * 60))  # eight hours later
+    assert ctx.scale < 6  # the gap counts as MAX_GAP, once
+
+
+def test_an_answer_an_hour_later_in_a_slow_channel_is_still_found() -> None:
+    """The open question is still a candidate when the helper answers at the channel's pace."""
+    ctx = ChannelContext(horizon=timedelta(minutes=30))
+    last = talk(ctx, 8)
+    q = ask(ctx, 1, "carol", "how do I rotate the api token without downtime?", last + 8)
+    hit = ctx.reply_target(msg("dana", "carol: make a second token first, then swap them", last + 70, mentions=("carol",)), [q])
+    assert key(hit) == 1
