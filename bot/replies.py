@@ -210,8 +210,9 @@ def prior(asks: bool, is_question: bool, chatter: bool, long: bool, fresh: bool)
 
 def _quiet(ctx: ChannelContext, now_ts: float) -> bool:
     recent = 0
+    window = _QUIET_S * ctx.scale  # at the channel's pace
     for s in reversed(ctx._recent):
-        if now_ts - s.ts > _QUIET_S or recent > QUIET_MAX:
+        if now_ts - s.ts > window or recent > QUIET_MAX:
             break
         recent += 1
     return recent <= QUIET_MAX
@@ -238,6 +239,7 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
         minutes = (now - c.at).total_seconds() / 60
         if minutes > ctx.horizon.total_seconds() / 60:
             break
+        minutes /= ctx.scale  # the gap in the channel's own time (bot/conversation.py, pace)
         if c.author == me:
             continue
         taken += 1
@@ -294,6 +296,7 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     partners = ctx.partners(me, msg.at, CONVERSATION_WINDOW) if (mentions or mine is not None) else ()
     n_last = ctx._n - 1
     horizon = ctx.horizon.total_seconds()
+    per_minute = 60.0 * ctx.scale  # gaps are weighed in the channel's own time (bot/conversation.py, pace)
     w_gap, w_dist, w_latest, w_me, w_cother = W.gap, W.dist, W.latest, W.me, W.cother
     w_adj = W.adj_quiet if quiet else W.adj
     since = W.since if mine is not None else 0.0
@@ -319,7 +322,7 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
             continue
         n = c.n
         dist = _LOG1P[n_last - n]  # (the memory holds at most MAX_MEMORY messages)
-        sc = base + c.prior + (w_gap * log1p(seconds / 60) if seconds > 0 else 0.0) + w_dist * dist
+        sc = base + c.prior + (w_gap * log1p(seconds / per_minute) if seconds > 0 else 0.0) + w_dist * dist
         latest = last_of.get(author) == n
         if latest:
             sc += w_latest
