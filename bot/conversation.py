@@ -82,7 +82,7 @@ class ChannelContext:
         self.base_horizon = self.horizon = horizon
         self.scale = 1.0  # how much slower than a busy help channel this one talks (>= 1)
         self._gaps: deque[float] = deque(maxlen=PACE_GAPS)
-        self._last_at: datetime | None = None
+        self._last_ts: float | None = None
         self._reask, self._earlier, self._monologue, self._conv_window = REASK_WINDOW, EARLIER_WINDOW, MONOLOGUE_WINDOW, CONVERSATION_WINDOW
         self._recent: deque[_Seen] = deque(maxlen=min(max_messages, replies.MAX_MEMORY))
         # Who asked when, kept apart from the message deque: in a busy channel
@@ -127,7 +127,7 @@ class ChannelContext:
         recent = self._recent
         recent.append(
             _Seen(
-                msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, at.timestamp(), replies.prior(asks, is_question, chatter, long, fresh)
+                msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, (ts := at.timestamp()), replies.prior(asks, is_question, chatter, long, fresh)
             )
         )
         self._last[me] = n
@@ -160,19 +160,21 @@ class ChannelContext:
             while recent and recent[0].at < since:
                 recent.popleft()
         # Then learn the pace from this gap (after the age-out: a long silence does not keep the old talk).
-        if (last := self._last_at) is not None:
-            self._keep_pace((at - last).total_seconds())
-        self._last_at = at
+        if (last := self._last_ts) is not None:
+            gap = ts - last
+            self._gaps.append(0.0 if gap < 0 else MAX_GAP if gap > MAX_GAP else gap)
+            if len(self._gaps) < PACE_GAPS or not (n + 1) & 3:  # once warm, every 4th message is often enough
+                self._keep_pace()
+        self._last_ts = ts
         if len(self._spoke) > self._forget_at:
             self._forget(msg.at - self.horizon)
             # many voices all within the horizon: do not scan again on the very next message
             self._forget_at = max(4 * (self._recent.maxlen or 50), 2 * len(self._spoke))
 
-    def _keep_pace(self, gap: float) -> None:
+    def _keep_pace(self) -> None:
         gaps = self._gaps
-        gaps.append(0.0 if gap < 0 else MAX_GAP if gap > MAX_GAP else gap)
-        if len(gaps) < 4 or (self._n & 3 and len(gaps) == PACE_GAPS):
-            return  # too few to tell; then every 4th message is often enough
+        if len(gaps) < 4:
+            return  # too few to tell
         pace = (sum(gaps) - max(gaps)) / (len(gaps) - 1)
         scale = pace / REF_GAP
         scale = 1.0 if scale < 1.0 else MAX_SCALE if scale > MAX_SCALE else scale

@@ -352,46 +352,48 @@ def reply_target(
     ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
 ) -> tuple[int, str] | None:
     """If msg (a top-level message from a human) is the first response to one of open_questions
-    in this flat channel, return (question key, reason). Never the asker's own message.
+    (in time order) in this flat channel, return (question key, reason). Never the asker's own message.
     own_question: the detector judges msg a new question of its own (never an answer); a callable is
     asked only when that matters (an unaddressed message), so the detector need not always run first."""
-    now, me = msg.at, msg.author
-    since = now - ctx.horizon
-    open_here: list[OpenQuestion] = []
-    for q in reversed(open_questions):  # newest first, and only so many: the cost stays flat in a busy channel
-        if q.author != me and since <= q.at <= now:
-            open_here.append(q)
-            if len(open_here) == OPEN_CONSIDERED:
-                break
-    open_here.reverse()
-    if not open_here:
-        return None
     r = ctx.read(msg)
     kind = r.cues.chatter
     if kind in NEVER_ANSWERS:
         return None
-    askers = {q.author for q in open_here}
-    if not any(a in askers for a in r.mentions):
-        if r.mentions:
-            return None  # addressed to others: it answers their messages, not these questions
+    now, me = msg.at, msg.author
+    # Whose messages msg can answer: its addressees; unaddressed, the last few other speakers (the
+    # candidates the reply model weighs). Only their open questions are worth weighing it against.
+    if r.mentions:
+        reach = set(r.mentions)
+    else:
         if kind or (own_question() if callable(own_question) else own_question):
             return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
-        # Cheap first: a link can only reach an asker's message among the candidates the model weighs.
+        reach = set()
         near = 0
         for s in reversed(ctx._recent):
-            if s.author in askers:
-                break
             if s.author != me:
+                reach.add(s.author)
                 near += 1
                 if near >= NEAR_CANDIDATES:
-                    return None
-        else:
-            return None
+                    break
+    reach.discard(me)
+    if not reach:
+        return None
+    since = now - ctx.horizon
+    open_here: list[OpenQuestion] = []  # newest first, and only so many (the list is in time order)
+    for q in reversed(open_questions):
+        if q.at < since:
+            break
+        if q.author in reach and q.at <= now:
+            open_here.append(q)
+            if len(open_here) == OPEN_CONSIDERED:
+                break
+    if not open_here:
+        return None  # addressed to others, or none of the last speakers has an open question
     hit = link(ctx, msg)
     if hit is None:
         return None
     # The message answered is the question itself, or the asker's follow-up after it.
-    for q in reversed(open_here):
+    for q in open_here:
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
             return q.key, hit.why(msg, ctx)
     return None

@@ -7,6 +7,7 @@ writes on the loop thread); ``tick`` is async because it sends.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import sqlite3
@@ -233,7 +234,12 @@ class Watchdog(DueSteps):
             return
         if not m.starts_topic:
             key = (m.platform, m.channel)
-            self._flat_open.setdefault(key, []).append(OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at))
+            found = self._flat_open.setdefault(key, [])
+            q = OpenQuestion(key=qid, msg_id=m.id, author=m.author, at=m.at)
+            if not found or found[-1].at <= m.at:
+                found.append(q)
+            else:  # a question read late (catch-up out of order): the list stays in time order for reply_target
+                bisect.insort(found, q, key=_asked_at)
             if (oldest := self._flat_oldest.get(key)) is not None and m.at < oldest:
                 self._flat_oldest[key] = m.at
         self._due_changed(due)
@@ -291,6 +297,10 @@ class Watchdog(DueSteps):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _asked_at(q: OpenQuestion) -> datetime:
+    return q.at
 
 
 def storable(event: Event) -> Event:
