@@ -125,11 +125,8 @@ class ChannelContext:
         fresh = spoke is None or not _ZERO <= at - spoke <= self.horizon  # not spoke_recently(), inline
         chatter, asks, long = bool(cues.chatter), cues.asks, cues.words >= 12
         recent = self._recent
-        recent.append(
-            _Seen(
-                msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, (ts := at.timestamp()), replies.prior(asks, is_question, chatter, long, fresh)
-            )
-        )
+        ts = at.timestamp()
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, replies.prior(asks, is_question, chatter, long, fresh)))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at

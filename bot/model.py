@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import math
 import os
-from operator import mul
 from dataclasses import dataclass
 from importlib import resources
+from operator import mul
 from typing import Sequence
 
 
