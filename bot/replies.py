@@ -59,7 +59,8 @@ class ChannelContext(Protocol):
     A protocol, so that the memory imports the model and never the other way round.
     """
 
-    horizon: timedelta
+    horizon: timedelta  # at the channel's pace
+    scale: float  # how much slower than a busy help channel it talks (>= 1)
     _recent: deque[_Seen]
     _last: dict[str, int]
     _n: int
