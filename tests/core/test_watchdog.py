@@ -337,3 +337,16 @@ async def test_in_mode_all_a_members_own_question_answers_nobody(make_settings, 
     assert [q.msg_id for q in tracker.open_questions()] == ["1.0", "2.0", "3.0"]
     dog.ingest(msg("4.0", "UOTHER", 1, "UMEMBER: restart the agent, that fixes it"))  # answers UMEMBER, addressed
     assert [q.msg_id for q in tracker.open_questions()] == ["1.0", "2.0"]
+
+
+async def test_a_question_read_late_does_not_hide_the_newer_ones_from_their_answers(settings, tracker, clock):
+    """Catch-up can deliver an older question after a newer one; the open list stays in time order."""
+    dog, _ = build(settings, tracker, clock)
+    dog.ingest(msg("5.0", "UOTHER", 10, text="How do I export my data as CSV?"))
+    dog.ingest(msg("1.0", "UMEMBER", 0))  # older, read late
+    dog.ingest(msg("6.0", "UHELPER", 11, text="umember: Settings > Account > Reset", mentions=("UMEMBER",)))
+    dog.ingest(msg("7.0", "UHELP2", 12, text="uother: Settings > Export, pick CSV", mentions=("UOTHER",)))
+    by_msg = {q.msg_id: q for q in tracker.questions()}
+    exported, reset = by_msg["5.0"], by_msg["1.0"]
+    assert reset.answered_by == "UHELPER" and reset.answered_at == at(11)
+    assert exported.answered_by == "UHELP2" and exported.answered_at == at(12)
