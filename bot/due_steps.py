@@ -92,7 +92,8 @@ class DueSteps:
             with self.tracker.transaction():
                 self.tracker.set_next_due(q.id, None)
             return 0
-        decision = policy.decide(self.settings, route, q.step, q.nudges_sent, now)
+        delivered = q.nudges_sent - q.lost_steps  # attempts handed on reached nobody: not one of max_nudges
+        decision = policy.decide(self.settings, route, q.step, delivered, now)
         if decision.send_to is None:
             with self.tracker.transaction():
                 if decision.stop:
@@ -101,7 +102,7 @@ class DueSteps:
                     self.tracker.set_next_due(q.id, decision.wait_until)
             return 0
         seq = q.nudges_sent
-        next_due = policy.after_send(self.settings, route, decision.step, seq + 1, now)
+        next_due = policy.after_send(self.settings, route, decision.step, delivered + 1, now)
         note = self.nudge_note(q, route, decision, now)
         try:
             to = self.door.person(decision.send_to, prefer=route.notify_via or q.platform)

@@ -30,9 +30,11 @@ class Nudges:
     def resume_chain(self, qid: int, *, step: int, at: datetime) -> None:
         """A step was never delivered (its recipient left the staff): the chain goes on from ``step`` at ``at``.
 
-        Given up only because that step was the last: open again. Claimed, answered or closed: left alone."""
+        Given up only because that step was the last: open again. Claimed, answered or closed: left alone.
+        The lost attempt is counted apart, so it does not use up one of the route's max_nudges."""
         self.conn.execute(
-            "UPDATE questions SET status = 'open', step = ?, next_due = ? WHERE id = ? AND status IN ('open', 'given_up') AND claimed_by IS NULL",
+            "UPDATE questions SET status = 'open', step = ?, next_due = ?, lost_steps = lost_steps + 1"
+            " WHERE id = ? AND status IN ('open', 'given_up') AND claimed_by IS NULL",
             (step, at.timestamp(), qid),
         )
 

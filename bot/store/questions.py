@@ -38,6 +38,7 @@ class Question:
     next_due: datetime | None
     closed_by: str | None = None
     answered_by_name: str | None = None
+    lost_steps: int = 0  # attempts that reached nobody and were handed on (they do not count toward max_nudges)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Question":
@@ -64,6 +65,7 @@ class Question:
             next_due=dt(row["next_due"]),
             closed_by=row["closed_by"],
             answered_by_name=row["answered_by_name"],
+            lost_steps=row["lost_steps"],
         )
 
 

@@ -164,3 +164,10 @@ def m005_lifecycle_indexes(db: sqlite_utils.Database) -> None:
         CREATE INDEX IF NOT EXISTS audit_ref ON audit(ref) WHERE ref IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m006_lost_steps(db: sqlite_utils.Database) -> None:
+    # Nudge attempts that never reached anyone (their recipient left the staff before a restart
+    # settled them): the step was handed on, so it must not use up one of max_nudges.
+    db.execute("ALTER TABLE questions ADD COLUMN lost_steps INTEGER NOT NULL DEFAULT 0")

@@ -105,3 +105,15 @@ async def test_a_claimed_question_is_not_handed_on(make_settings, tracker, clock
     await door.resume_pending()
     assert await advance(dog, clock, 24 * 60) == 0 and sent.recipients() == []
     assert tracker.audit_rows(kind="nudge")[0]["result"] == "failed-permanent: recipient no longer staff"
+
+
+async def test_a_step_handed_on_does_not_use_up_max_nudges(make_settings, tracker, clock):
+    """max_nudges = 1: alice's attempt reached nobody, so bob's is the one nudge, and it goes out."""
+    one = THREE.replace('["alice", "bob", "carol"]', '["alice", "bob", "carol"]\nmax_nudges = 1')
+    await crash_sending_to(make_settings(one), tracker, clock, "alice")
+    assert tracker.question(1).status == "given_up"  # alice's attempt was the one allowed
+    door, dog, sent = run(make_settings(WITHOUT_ALICE.replace('["bob", "carol"]', '["bob", "carol"]\nmax_nudges = 1')), tracker, clock)
+    await door.resume_pending()
+    assert await advance(dog, clock, 24 * 60) == 1 and sent.recipients() == ["bob"]  # one nudge, to bob, never carol
+    q = tracker.question(1)
+    assert (q.nudges_sent, q.lost_steps, q.status) == (2, 1, "given_up")
