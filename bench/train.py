@@ -80,6 +80,7 @@ TARGET = os.environ.get("UNANSWERED_TRAIN_TARGET", "root")  # chosen on dev over
 
 OPENERS = ("greeting", "probe")  # chatter that opens a conversation without its ask
 HANDOVER = 30 * 60  # seconds: the ask an opener announced comes within this
+SHORT = detect.FEATURES.index("short")
 
 
 def handed_over(log: IrcLog) -> set[str]:
@@ -95,10 +96,11 @@ def handed_over(log: IrcLog) -> set[str]:
     for m in log.messages:
         if m.author_is_bot:
             continue
-        kind = detect.text_cues(m.text).chatter
+        cues = detect.text_cues(m.text)
+        kind = cues.chatter
         if kind in OPENERS and m.id in log.starts:
             pending[m.author] = m.at.timestamp()
-        elif not kind and m.author in pending:
+        elif not kind and m.author in pending and not cues.features[SHORT]:  # the ask is a sentence
             if m.at.timestamp() - pending.pop(m.author) <= HANDOVER:
                 out.add(m.id)
     return out

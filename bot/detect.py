@@ -68,7 +68,7 @@ model.check(model.QUESTION, FEATURES)
 _Q = model.QUESTION
 THRESHOLD = _Q.threshold
 _ASKS, _WH, _MODAL, _SOMEONE, _PHRASE = 0, 1, 2, 3, 4
-_LONG, _FIRST_PERSON, _DEICTIC = 9, 10, 11
+_SHORT, _LONG, _FIRST_PERSON, _DEICTIC = 8, 9, 10, 11
 
 
 class Verdict:
@@ -134,8 +134,8 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
             fresh = 1.0
         if not fresh and ctx.addressed_since_spoke(msg.author, now):
             back = 1.0
-        if ctx.probed(msg.author, now):
-            probed = 1.0
+        if not f[_SHORT] and ctx.probed(msg.author, now):
+            probed = 1.0  # the ask a probe announced is a sentence, not "saying" or "ok so"
         if ctx.thanked_since_ask(msg.author, now):
             thanked = 1.0
         if fresh:  # none of the above: but were they here a while ago, or did they ask already?
