@@ -417,6 +417,8 @@ def reply_target(
             return None  # addressed to others: it answers their messages, not these questions
         if kind or (own_question() if callable(own_question) else own_question):
             return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
+        if r.cues.asks and ctx.waiting(me, now):
+            return None  # asking again while nobody has taken up their own question: a re-ask, their own
         # Cheap first: a link can only reach an asker's message among the candidates the model weighs.
         near = 0
         for s in reversed(ctx._recent):

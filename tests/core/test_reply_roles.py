@@ -165,3 +165,21 @@ def test_the_fast_reply_score_equals_the_feature_vector_score_with_roles() -> No
                 assert link is None
         ctx.remember(m, is_question="?" in text)
     assert {"m_waiting", "m_owes", "c_owed", "spoke_since_other"} <= seen
+
+
+def reask_after_another_question(who: str) -> tuple[ChannelContext, list[OpenQuestion], Message]:
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "my wifi drops every few minutes on my laptop, any idea why?", 0)
+    ctx.remember(msg("carol", "my build finished fine", 0.5))
+    qb = ask(ctx, 2, "bob", "how do I make grub wait longer before it boots?", 1)
+    return ctx, [qa, qb], msg(who, "so is there any way to keep the wifi up when on battery?", 1.2)
+
+
+def test_asking_again_while_your_own_question_waits_answers_nobody() -> None:
+    # A re-ask is not a new question (the detector does not open a second one), but it is still the
+    # member's own: whatever the learned weights say, it never answers bob.
+    with weight("m_waiting", 0.0), weight("m_asks", 0.0):
+        ctx, open_q, m = reask_after_another_question("alice")
+        assert ctx.reply_target(m, open_q) is None
+        ctx, open_q, m = reask_after_another_question("carol")  # the same words from someone with no question open
+        assert key(ctx.reply_target(m, open_q)) == 2
