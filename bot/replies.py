@@ -145,7 +145,7 @@ REPLY_LABELS = {
     "addressed_distance": "addressed, messages since",
     "m_asker": "the replier asked a question of their own lately",
     "m_waiting": "the replier's own question is still waiting, and they address nobody",
-    "m_owes": "the replier was spoken to since their last words",
+    "m_owes": "the replier, naming nobody, was spoken to since their last words",
     "c_owed": "by the member who spoke to the replier",
     "spoke_since_other": "the replier spoke since, to someone else",
 }
@@ -255,7 +255,7 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
     m_fresh = 0.0 if ctx.spoke_recently(me, now) else 1.0
     m_asker = 1.0 if ctx.asked_recently(me, now) else 0.0
     m_waiting = 1.0 if not mentions and ctx.waiting(me, now) else 0.0
-    owed = ctx.owed(me, now)
+    owed = None if mentions else ctx.owed(me, now)
     to_others = _addressed_in(ctx, mine)
     partners = ctx.partners(me, now, CONVERSATION_WINDOW) if (mentions or mine is not None) else set()
     n_now = ctx._n
@@ -326,7 +326,8 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
         base += W.m_asker
         if not mentions and ctx.waiting(me, msg.at):  # nobody has answered them yet: likely their own follow-up
             base += W.m_waiting
-    owed = ctx.owed(me, msg.at)  # someone spoke to them since their last words: likely a reply to that member
+    # Spoken to since their last words, and naming nobody: most likely a reply to that member.
+    owed = None if mentions else ctx.owed(me, msg.at)
     if owed is not None:
         base += W.m_owes
     partners = ctx.partners(me, msg.at, CONVERSATION_WINDOW) if (mentions or mine is not None) else ()
