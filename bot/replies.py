@@ -8,7 +8,10 @@ general cues every help channel has (addressed to its author, time and messages
 since, whether its author has spoken again, whether the two have been talking,
 whether it asked something); the best candidate is the message answered if its
 score clears the threshold chosen on the dev split. Greetings, thanks, small talk
-and a member's own new question never answer anyone.
+and a member's own new question never answer anyone; nor does a member talking
+about their own need (asking again while their question waits, or replying to the
+member who is helping them with it). Who helps whom is also learned: whether the
+replier's own question still waits, who spoke to them since their last words.
 
 It reads the channel's bounded memory (``ChannelContext`` in bot/conversation.py)
 and keeps none of its own. ``link`` is the hot path of a busy channel: the same
