@@ -101,6 +101,8 @@ class ChannelContext:
         self._conv: dict[str, datetime] = {}
         self._talk: dict[str, dict[str, datetime]] = {}
         self._addressed: dict[str, datetime] = {}  # member -> when someone else last addressed them
+        self._addressed_by: dict[str, str] = {}  # member -> who that was
+        self._spoke_to: dict[tuple[str, str], datetime] = {}  # (author, member) -> when author last addressed member
         self._forget_at = 4 * max_messages
         self.roster = Roster()
         self._read: tuple[Message, Reading] | None = None
@@ -144,6 +146,8 @@ class ChannelContext:
             for other in r.mentions:
                 self._conv[other] = at
                 self._addressed[other] = at
+                self._addressed_by[other] = me
+                self._spoke_to[me, other] = at
                 mine[other] = at
                 self._talk.setdefault(other, {})[me] = at
         self.roster.see(msg.author, msg.author_name, msg.at)
@@ -192,6 +196,8 @@ class ChannelContext:
         for d in (self._spoke, self._said, self._conv, self._addressed, self._probed, self._thanked):
             for a in [a for a, t in d.items() if t < before]:
                 del d[a]
+        self._addressed_by = {a: b for a, b in self._addressed_by.items() if a in self._addressed}
+        self._spoke_to = {k: t for k, t in self._spoke_to.items() if t >= before}
         for a in list(self._talk):
             talk = {p: t for p, t in self._talk[a].items() if t >= before}
             if talk:
@@ -223,6 +229,10 @@ class ChannelContext:
         at = self._askers.get(author)
         return at is not None and timedelta(0) <= now - at <= self._reask
 
+    def asked_at(self, author: str) -> datetime | None:
+        """When author last asked a question (as far as this memory knows)."""
+        return self._askers.get(author)
+
     def asked_earlier(self, author: str, now: datetime) -> bool:
         """Asked a question within EARLIER_WINDOW, but not within REASK_WINDOW (both at this channel's pace)."""
         at = self._askers.get(author)
@@ -236,6 +246,22 @@ class ChannelContext:
         """Someone else addressed author after author's own latest message (within the horizon)."""
         at, spoke = self._addressed.get(author), self._spoke.get(author)
         return at is not None and spoke is not None and at > spoke and _ZERO <= now - at <= self.horizon
+
+    def addressed_at(self, author: str, member: str) -> datetime | None:
+        """When author last addressed member (within the memory)."""
+        return self._spoke_to.get((author, member))
+
+    def owed(self, author: str, now: datetime) -> str | None:
+        """The member who addressed author after author's own latest words (author owes them a reply), if any."""
+        return self._addressed_by.get(author) if self.addressed_since_spoke(author, now) else None
+
+    def waiting(self, author: str, now: datetime) -> bool:
+        """Asked lately, and nobody has addressed them since: their own question is still waiting."""
+        asked = self._askers.get(author)
+        if asked is None or not _ZERO <= now - asked <= self._reask:
+            return False
+        at = self._addressed.get(author)
+        return at is None or at < asked
 
     def said_recently(self, author: str, now: datetime) -> bool:
         """Said something of substance (not a greeting or probe) lately."""

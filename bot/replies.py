@@ -8,7 +8,10 @@ general cues every help channel has (addressed to its author, time and messages
 since, whether its author has spoken again, whether the two have been talking,
 whether it asked something); the best candidate is the message answered if its
 score clears the threshold chosen on the dev split. Greetings, thanks, small talk
-and a member's own new question never answer anyone.
+and a member's own new question never answer anyone; nor does a member talking
+about their own need (asking again while their question waits, or replying to the
+member who is helping them with it). Who helps whom is also learned: whether the
+replier's own question still waits, who spoke to them since their last words.
 
 It reads the channel's bounded memory (``ChannelContext`` in bot/conversation.py)
 and keeps none of its own. ``link`` is the hot path of a busy channel: the same
@@ -73,13 +76,22 @@ class ChannelContext(Protocol):
 
     def partners(self, author: str, now: datetime, window: timedelta | None = None) -> set[str]: ...
 
+    def asked_at(self, author: str) -> datetime | None: ...
+
+    def addressed_at(self, author: str, member: str) -> datetime | None: ...
+
+    def waiting(self, author: str, now: datetime) -> bool: ...
+
+    def owed(self, author: str, now: datetime) -> str | None: ...
+
 
 # Earlier messages by others the reply model weighs: those by the members the message addresses, if
 # it addresses anyone, up to MAX_CANDIDATES back; otherwise the NEAR_CANDIDATES latest. On the
 # training split the latest 12 hold 91 % of reply links, 20 hold 96 %.
 NEAR_CANDIDATES = 12
 MAX_CANDIDATES = 24
-# Chatter that never answers anyone; a bare acknowledgement answers only when addressed to the asker ("yes").
+# Chatter that never answers anyone; a bare acknowledgement answers only when addressed to the asker ("yes"),
+# and so does a command: "alice: /msg nickserv help", "!grub | alice" point the asker at an answer.
 NEVER_ANSWERS = frozenset({"greeting", "thanks", "probe", "command", "action", "empty"})
 CONVERSATION_WINDOW = timedelta(minutes=10)  # "the two were already talking": addressed each other this lately
 QUIET_WINDOW = timedelta(minutes=5)  # "a quiet channel": at most QUIET_MAX messages in the last QUIET_WINDOW
@@ -108,6 +120,10 @@ REPLY_FEATURES = (
     "addressed_latest",
     "addressed_distance",
     "m_asker",
+    "m_waiting",
+    "m_owes",
+    "c_owed",
+    "spoke_since_other",
 )
 REPLY_LABELS = {
     "addressed": "addressed to the asker",
@@ -132,6 +148,10 @@ REPLY_LABELS = {
     "addressed_latest": "addressed to the asker, whose latest message it is",
     "addressed_distance": "addressed, messages since",
     "m_asker": "the replier asked a question of their own lately",
+    "m_waiting": "the replier's own question is still waiting, and they address nobody",
+    "m_owes": "the replier, naming nobody, was spoken to since their last words",
+    "c_owed": "by the member who spoke to the replier",
+    "spoke_since_other": "the replier spoke since, to someone else",
 }
 model.check(model.REPLY, REPLY_FEATURES)
 _REPLY = model.REPLY  # bench/train.py swaps in the model it is fitting
@@ -175,7 +195,8 @@ class _Weights:
         self.w = w = dict(zip(m.features, m.weights, strict=True))
         self.bias, self.threshold = m.bias, m.threshold
         self.m_asks, self.m_advice, self.m_fresh, self.quiet = w["m_asks"], w["m_advice"], w["m_fresh"], w["quiet"]
-        self.m_asker = w["m_asker"]
+        self.m_asker, self.m_waiting, self.m_owes, self.owed = w["m_asker"], w["m_waiting"], w["m_owes"], w["c_owed"]
+        self.since_other = w["spoke_since_other"]
         self.addr, self.me, self.cother = w["addressed"], w["c_addressed_me"], w["c_addressed_other"]
         self.gap, self.dist, self.latest, self.since = w["gap"], w["distance"], w["latest_of_author"], w["author_spoke_since"]
         self.adist, self.alatest, self.partners = w["addressed_distance"], w["addressed_latest"], w["partners"]
@@ -219,6 +240,14 @@ def _quiet(ctx: ChannelContext, now_ts: float) -> bool:
     return recent <= QUIET_MAX
 
 
+def _addressed_in(ctx: ChannelContext, n: int | None) -> tuple[str, ...]:
+    """Whom the remembered message at position n addressed (nobody if it is no longer remembered)."""
+    recent = ctx._recent
+    if n is None or not recent or not 0 <= (i := n - recent[0].n) < len(recent):
+        return ()
+    return recent[i].mentions
+
+
 def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[float]]]:
     """Each earlier message msg could answer, with its features (REPLY_FEATURES order)."""
     now, me = msg.at, msg.author
@@ -230,6 +259,9 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
     mine = ctx._last.get(me)
     m_fresh = 0.0 if ctx.spoke_recently(me, now) else 1.0
     m_asker = 1.0 if ctx.asked_recently(me, now) else 0.0
+    m_waiting = 1.0 if not mentions and ctx.waiting(me, now) else 0.0
+    owed = None if mentions else ctx.owed(me, now)
+    to_others = _addressed_in(ctx, mine)
     partners = ctx.partners(me, now, CONVERSATION_WINDOW) if (mentions or mine is not None) else set()
     n_now = ctx._n
     quiet = 1.0 if _quiet(ctx, now.timestamp()) else 0.0
@@ -275,6 +307,10 @@ def candidates(ctx: ChannelContext, msg: Message) -> Iterator[tuple[_Seen, list[
                 latest if addressed else 0.0,
                 distance if addressed else 0.0,
                 m_asker,
+                m_waiting,
+                0.0 if owed is None else 1.0,
+                1.0 if owed is not None and c.author == owed else 0.0,
+                1.0 if mine is not None and mine > c.n and to_others and c.author not in to_others else 0.0,
             ],
         )
 
@@ -294,6 +330,12 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     base += (0.0 if ctx.spoke_recently(me, msg.at) else W.m_fresh) + (W.quiet if quiet else 0.0)
     if ctx.asked_recently(me, msg.at):  # an asker of their own need, less often someone else's helper
         base += W.m_asker
+        if not mentions and ctx.waiting(me, msg.at):  # nobody has answered them yet: likely their own follow-up
+            base += W.m_waiting
+    # Spoken to since their last words, and naming nobody: most likely a reply to that member.
+    owed = None if mentions else ctx.owed(me, msg.at)
+    if owed is not None:
+        base += W.m_owes
     partners = ctx.partners(me, msg.at, CONVERSATION_WINDOW) if (mentions or mine is not None) else ()
     n_last = ctx._n - 1
     horizon = ctx.horizon.total_seconds()
@@ -307,7 +349,9 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     log1p = math.log1p
     # Unaddressed, only the NEAR_CANDIDATES latest count; addressed, the addressees' messages that far back.
     limit = MAX_CANDIDATES if mentions else NEAR_CANDIDATES
-    mine_n = mine if (mine is not None and since) else -1  # "the replier spoke since c"
+    mine_n = mine if mine is not None else -1  # "the replier spoke since c"
+    to_others = _addressed_in(ctx, mine)  # whom the replier's latest message addressed (a helper juggling askers)
+    w_since_other, w_owed = W.since_other, W.owed
     w_adist, w_alatest, w_partners = W.adist, W.alatest, W.partners
     for c in reversed(ctx._recent):
         if taken >= limit:
@@ -333,6 +377,10 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
             sc += w_me if me in c.mentions else w_cother
         if n < mine_n:
             sc += since
+            if to_others and author not in to_others:
+                sc += w_since_other
+        if author == owed:
+            sc += w_owed
         if n == n_last:
             sc += w_adj
         if partners and author in partners:
@@ -358,7 +406,7 @@ def reply_target(
     asked only when that matters (an unaddressed message), so the detector need not always run first."""
     r = ctx.read(msg)
     kind = r.cues.chatter
-    if kind in NEVER_ANSWERS:
+    if kind in NEVER_ANSWERS and not (kind == "command" and r.mentions):
         return None
     now, me = msg.at, msg.author
     # Whose messages msg can answer: its addressees; unaddressed, the last few other speakers (the
@@ -368,6 +416,8 @@ def reply_target(
     else:
         if kind or (own_question() if callable(own_question) else own_question):
             return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
+        if r.cues.asks and ctx.waiting(me, now):
+            return None  # asking again while nobody has taken up their own question: a re-ask, their own
         reach = set()
         near = 0
         for s in reversed(ctx._recent):
@@ -396,5 +446,17 @@ def reply_target(
     # The message answered is the question itself, or the asker's follow-up after it.
     for q in open_here:
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
+            if helped_by(ctx, me, q.author, q.at, now):
+                return None  # a reply to the member who is helping them with their own question
             return q.key, hit.why(msg, ctx)
     return None
+
+
+def helped_by(ctx: ChannelContext, member: str, helper: str, after: datetime, now: datetime) -> bool:
+    """member asked a question lately, and helper has addressed member since (and since ``after``).
+
+    Then member's reply to helper is their side of the conversation about their own need; it
+    answers the help, not a question helper asked before it ("alice: no, it is installed" to
+    the asker who just told alice what to try)."""
+    asked, helped = ctx.asked_at(member), ctx.addressed_at(helper, member)
+    return asked is not None and helped is not None and ctx.asked_recently(member, now) and helped >= max(asked, after)
