@@ -8,7 +8,9 @@ only inside a URL or code are not.
 Two layers, so a moderator can see why a message was (or was not) taken for a
 question:
 - rules that settle a message outright: bot output; chatter (greeting, thanks,
-  acknowledgement, bare probe, bot command, /me action: bot/cues.py);
+  acknowledgement, bare probe, bot command, /me action: bot/cues.py); and, over
+  the score, a request put to the whole room ("does anyone know ...?") addressed
+  to nobody by a member not asking again is a question;
 - otherwise a learned linear score (bot/model.py, fitted on real IRC logs, the
   threshold chosen on a separate split) over general features: the text's shape
   (bot/cues.py: a sentence-final question mark of any script, a question word or
@@ -75,7 +77,7 @@ class Verdict:
     """is_question, score, and the readable reasons (built only when someone reads them: the hot path
     of a busy channel judges every message, but a moderator reads the reasons of few)."""
 
-    __slots__ = ("is_question", "score", "_reasons", "_x", "_cues", "_topic")
+    __slots__ = ("is_question", "score", "_reasons", "_x", "_cues", "_topic", "_room")
 
     def __init__(
         self,
@@ -86,14 +88,17 @@ class Verdict:
         x: list[float] | None = None,
         cues: TextCues | None = None,
         topic: bool = False,
+        room: bool = False,
     ) -> None:
         self.is_question, self.score = is_question, score
-        self._reasons, self._x, self._cues, self._topic = reasons, x, cues, topic
+        self._reasons, self._x, self._cues, self._topic, self._room = reasons, x, cues, topic, room
 
     @property
     def reasons(self) -> tuple[str, ...]:
         if self._reasons is None:
             self._reasons = _reasons(self._x or [], self._cues, self._topic)
+            if self._room:
+                self._reasons = (ROOM_REASON,) + self._reasons
         return self._reasons
 
     def __repr__(self) -> str:
@@ -164,7 +169,26 @@ def judge(msg: Message, ctx: ChannelContext | None = None) -> Verdict:
     if not x:
         return Verdict(False, (cues.reason,), -3.0)
     score = _Q.score(x)
+    if score < _Q.threshold and _asks_the_room(x, cues):
+        # A rule over the learned score: in the training split's proxy (a conversation start) a member who
+        # is already talking and asks everyone "does anyone know ...?" often continues a topic, but it is a
+        # request put to the room all the same, and if nobody takes it up a moderator should know.
+        return Verdict(True, None, round(score, 2), x=x, cues=cues, topic=msg.starts_topic, room=True)
     return Verdict(score >= _Q.threshold, None, round(score, 2), x=x, cues=cues, topic=msg.starts_topic)
+
+
+ROOM_REASON = "asks the whole room ('anyone know ...?'), addressed to no one"
+_T = len(TEXT_FEATURES)
+_AROUND, _NAMES, _ASKED = _T, _T + 1, _T + 2
+_ROOM = frozenset({"anyone know", "can someone"})
+
+
+def _asks_the_room(x: list[float], cues: TextCues) -> bool:
+    """ "does anyone know ...?", "anyone using X here?": a request put to everyone with a '?', addressed
+    to nobody, and not the author asking again what they asked minutes ago."""
+    if x[_AROUND] or x[_NAMES] or x[_ASKED]:
+        return False
+    return bool((x[_SOMEONE] or _ROOM.intersection(cues.phrases)) and x[_ASKS])
 
 
 def _reasons(x: list[float], cues: TextCues | None, topic: bool) -> tuple[str, ...]:

@@ -323,3 +323,21 @@ def test_turning_to_a_new_matter_reads_as_a_new_request() -> None:
     i = detect_features.index("new_topic")
     assert turn.features[i] == 1.0 and plain.features[i] == 0.0
     assert text_cues("btw, is there a way to keep the old kernel?").features[i] == 1.0
+
+
+def test_a_member_already_talking_who_asks_the_whole_room_asks_a_question() -> None:
+    """ "does anyone know ...?" mid-conversation is put to everyone: if nobody takes it up, staff should know."""
+    ctx = busy_channel()
+    v = judge(msg("dana", "does anyone know the gnome equivalent of katapult?", 7), ctx)
+    assert v.is_question
+    assert v.reasons[0] == "asks the whole room ('anyone know ...?'), addressed to no one"
+    # addressed to the member they talk with, it is part of that conversation
+    assert not judge(msg("dana", "eli: does anyone know the gnome equivalent of katapult?", 7, mentions=("eli",)), ctx).is_question
+
+
+def test_asking_the_room_again_minutes_later_is_a_re_ask() -> None:
+    ctx = busy_channel()
+    first = msg("carol", "does anyone know how to pin a package version?", 7)
+    assert judge(first, ctx).is_question
+    ctx.remember(first, is_question=True)
+    assert not judge(msg("carol", "anyone know how to pin a package?", 12), ctx).is_question
