@@ -188,11 +188,15 @@ _HELP_PHRASES: tuple[tuple[str, float, tuple[str, ...], re.Pattern[str]], ...] =
     )
 )
 # Words that turn to a new matter ("another question:", "that reminds me...", "unrelated, but"):
-# a member already talking who says this is starting a new request, not continuing.
-_NEW_TOPIC = re.compile(
-    r"^(?:(?:so|ok|okay|well|also|and|but|btw|anyway|oh)\b[\s,.:;!-]*)*"
-    r"(?:(?:an)?other|different|new|unrelated|separate|second|next|one\s+more|quick)\s+(?:questions?|q|issue|problem|topic|thing)\b"
+# a member already talking who says this is starting a new request, not continuing. _TURN
+# says so outright; _ASIDE ("btw", "also", "quick question") only hints at it.
+_TURN_LEAD = r"^(?:(?:so|ok|okay|well|also|and|but|btw|anyway|oh)\b[\s,.:;!-]*)*"
+_TURN = re.compile(
+    _TURN_LEAD + r"(?:(?:an)?other|different|unrelated|separate)\s+(?:questions?|q|issue|problem|topic)\b"
     r"|^(?:that|which|this)\s+reminds\s+me|^speaking\s+of\b|^on\s+(?:an)?other\s+(?:note|topic|subject)|^(?:totally\s+|completely\s+)?unrelated\b"
+)
+_ASIDE = re.compile(
+    _TURN_LEAD + r"(?:new|second|next|one\s+more|quick|other)\s+(?:questions?|q|issue|problem|topic|thing)\b"
     r"|^(?:by\s+the\s+way|btw|also|oh\s+and|and\s+also)\b"
 )
 # "I fixed it", "never mind": a report, not a request.
@@ -342,6 +346,7 @@ class TextCues:
     words: int = 0
     features: tuple[float, ...] = ()  # aligned with FEATURES (empty for chatter)
     phrases: tuple[str, ...] = ()  # the help phrases found, for the "why" line
+    turns: bool = False  # says outright it turns to a new matter ("another question: ...")
 
     @property
     def asks(self) -> bool:
@@ -367,7 +372,8 @@ def text_cues(text: str) -> TextCues:
         if m.end() > 0:
             greeted = True
             body = body[m.end() :]
-    new_topic = _NEW_TOPIC.match(body) is not None
+    turns = _TURN.match(body) is not None
+    new_topic = turns or _ASIDE.match(body) is not None
     if m := _LEAD.match(body):
         body = body[m.end() :]
     if not body or _ALNUM.search(body) is None:
@@ -418,4 +424,4 @@ def text_cues(text: str) -> TextCues:
         1.0 if "u" in body and _SECOND_PERSON.search(body) is not None else 0.0,
         1.0 if new_topic else 0.0,
     )
-    return TextCues(body, "", "", words, features, tuple(phrases))
+    return TextCues(body, "", "", words, features, tuple(phrases), turns)

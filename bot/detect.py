@@ -177,7 +177,7 @@ def judge(msg: Message, ctx: ChannelContext | None = None) -> Verdict:
     return Verdict(score >= _Q.threshold, None, round(score, 2), x=x, cues=cues, topic=msg.starts_topic)
 
 
-ROOM_REASON = "asks the whole room ('anyone know ...?'), addressed to no one"
+ROOM_REASON = "asks the whole room ('anyone know ...?', 'another question: ...'), addressed to no one"
 _T = len(TEXT_FEATURES)
 _AROUND, _NAMES, _ASKED = _T, _T + 1, _T + 2
 _ROOM = frozenset({"anyone know", "can someone"})
@@ -185,10 +185,13 @@ _ROOM = frozenset({"anyone know", "can someone"})
 
 def _asks_the_room(x: list[float], cues: TextCues) -> bool:
     """ "does anyone know ...?", "anyone using X here?": a request put to everyone with a '?', addressed
-    to nobody, and not the author asking again what they asked minutes ago."""
-    if x[_AROUND] or x[_NAMES] or x[_ASKED]:
+    to nobody, and not the author asking again what they asked minutes ago. Or a request its author
+    announces as a new one ("another question: is ...?"), addressed to nobody."""
+    if x[_AROUND] or x[_NAMES]:
         return False
-    return bool((x[_SOMEONE] or _ROOM.intersection(cues.phrases)) and x[_ASKS])
+    if cues.turns and (x[_ASKS] or x[_WH] or x[_MODAL]):
+        return True
+    return bool(not x[_ASKED] and (x[_SOMEONE] or _ROOM.intersection(cues.phrases)) and x[_ASKS])
 
 
 def _reasons(x: list[float], cues: TextCues | None, topic: bool) -> tuple[str, ...]:

@@ -341,3 +341,13 @@ def test_asking_the_room_again_minutes_later_is_a_re_ask() -> None:
     assert judge(first, ctx).is_question
     ctx.remember(first, is_question=True)
     assert not judge(msg("carol", "anyone know how to pin a package?", 12), ctx).is_question
+
+
+def test_a_request_announced_as_a_new_one_is_a_question_even_mid_conversation() -> None:
+    ctx = busy_channel()
+    first = msg("dana", "eli: how do I roll back the deploy?", 7, mentions=("eli",))
+    ctx.remember(first, is_question=True)
+    v = judge(msg("dana", "another question.. is the staging db wiped every night?", 9), ctx)
+    assert v.is_question and v.reasons[0].startswith("asks the whole room")
+    # "btw" only hints at a new matter: it weighs in the score, it does not settle it
+    assert text_cues("btw is the staging db wiped every night?").turns is False
