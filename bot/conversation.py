@@ -17,12 +17,13 @@ around for plain-text addresses) and answers:
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Sequence
 
 from . import replies
-from .addresses import Roster
+from .addresses import COMMON_WORDS, Roster
 from .cues import FEATURES as _TEXT_FEATURES
 from .cues import text_cues, without_names
 from .events import Message
@@ -59,6 +60,9 @@ MAX_SCALE = 48.0
 
 
 _ZERO = timedelta(0)
+_WORD = re.compile(r"[^\W\d_][\w.+-]{3,}")
+_COMMON = COMMON_WORDS
+ECHO_WINDOW = timedelta(minutes=3)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
 
 
@@ -84,6 +88,7 @@ class ChannelContext:
         self._gaps: deque[float] = deque(maxlen=PACE_GAPS)
         self._last_ts: float | None = None
         self._reask, self._earlier, self._monologue, self._conv_window = REASK_WINDOW, EARLIER_WINDOW, MONOLOGUE_WINDOW, CONVERSATION_WINDOW
+        self._echo_window = ECHO_WINDOW
         self._recent: deque[_Seen] = deque(maxlen=min(max_messages, replies.MAX_MEMORY))
         # Who asked when, kept apart from the message deque: in a busy channel
         # 50 messages span a few minutes, but a re-ask comes much later.
@@ -128,7 +133,7 @@ class ChannelContext:
         chatter, asks, long = bool(cues.chatter), cues.asks, cues.words >= 12
         recent = self._recent
         ts = at.timestamp()
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, replies.prior(asks, is_question, chatter, long, fresh)))
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, replies.prior(asks, is_question, chatter, long, fresh), cues.body))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at
@@ -271,6 +276,17 @@ class ChannelContext:
         """Said thanks (or that it is solved) after their latest question, within the horizon."""
         at, asked = self._thanked.get(author), self._askers.get(author)
         return at is not None and asked is not None and at >= asked and _ZERO <= now - at <= self.horizon
+
+    def echoes(self, body: str, author: str, now: datetime) -> bool:
+        """body repeats a word (4+ letters, not a common one) of another member's message of the last
+        few minutes: a short question about what was just said ("fluxbox is in ubuntu?")."""
+        words = {w for w in _WORD.findall(body) if w not in _COMMON}
+        if not words:
+            return False
+        for s in self._back(now, self._echo_window):
+            if s.author != author and s.body and not words.isdisjoint(_WORD.findall(s.body)):
+                return True
+        return False
 
     def probed(self, author: str, now: datetime) -> bool:
         """Asked whether anyone can help (a probe) lately and has not said what about yet."""

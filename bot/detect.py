@@ -47,6 +47,7 @@ CONTEXT_FEATURES = (
     "asked_earlier",
     "after_probe",
     "thanked",
+    "echoes",
 )
 CONTEXT_LABELS = {
     "addressed_around": "addressed to another member (a reply)",
@@ -63,6 +64,7 @@ CONTEXT_LABELS = {
     "asked_earlier": "same author asked in the last hours (a re-ask)",
     "after_probe": "follows the author's own 'can anyone help?'",
     "thanked": "the author's last question was settled (they said thanks)",
+    "echoes": "a short question repeating a word someone else just said (about that)",
 }
 FEATURES = TEXT_FEATURES + CONTEXT_FEATURES
 LABELS = {**TEXT_LABELS, **CONTEXT_LABELS}
@@ -71,6 +73,7 @@ _Q = model.QUESTION
 THRESHOLD = _Q.threshold
 _ASKS, _WH, _MODAL, _SOMEONE, _PHRASE = 0, 1, 2, 3, 4
 _SHORT, _LONG, _FIRST_PERSON, _DEICTIC = 8, 9, 10, 11
+ECHO_WORDS = 6  # a question this short that repeats someone's word is about what they said
 
 
 class Verdict:
@@ -155,7 +158,10 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
         x[_DEICTIC] = 0.0  # "how do I fix this?" with nothing said before is about the asker's own thing
     busy_asks = 1.0 if (asked or conversing or monologue) and asking and f[_ASKS] else 0.0
     fresh_asks, fresh_story = (1.0 if fresh and asking else 0.0), (1.0 if fresh and story else 0.0)
-    x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier, probed, thanked]
+    echo = 0.0
+    if ctx is not None and f[_ASKS] and cues.words <= ECHO_WORDS and not msg.starts_topic and ctx.echoes(cues.body, msg.author, msg.at):
+        echo = 1.0
+    x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier, probed, thanked, echo]
     return cues, x
 
 
