@@ -133,7 +133,8 @@ class ChannelContext:
         chatter, asks, long = bool(cues.chatter), cues.asks, cues.words >= 12
         recent = self._recent
         ts = at.timestamp()
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, replies.prior(asks, is_question, chatter, long, fresh), cues.body))
+        prior = replies.prior(asks, is_question, chatter, long, fresh)
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.body))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at
