@@ -352,3 +352,15 @@ def test_a_request_announced_as_a_new_one_is_a_question_even_mid_conversation() 
     assert v.is_question and v.reasons[0].startswith("asks the whole room")
     # "btw" only hints at a new matter: it weighs in the score, it does not settle it
     assert text_cues("btw is the staging db wiped every night?").turns is False
+
+
+def test_a_short_question_repeating_what_someone_just_said_is_about_it() -> None:
+    def after_story(question: str) -> Verdict:
+        ctx = ChannelContext()
+        ctx.remember(msg("striss", "I just installed Fluxbox and the fonts in my gnome apps look huge", 0))
+        return judge(msg("dopey", question, 1), ctx)
+
+    echo, fresh = after_story("fluxbox is in ubuntu?"), after_story("grub2 is in ubuntu?")
+    label = "a short question repeating a word someone else just said (about that)"
+    assert has(echo, label) and not has(fresh, label)
+    assert echo.score < fresh.score
