@@ -17,13 +17,12 @@ around for plain-text addresses) and answers:
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Sequence
 
 from . import replies
-from .addresses import COMMON_WORDS, Roster
+from .addresses import Roster
 from .cues import FEATURES as _TEXT_FEATURES
 from .cues import text_cues, without_names
 from .events import Message
@@ -60,8 +59,6 @@ MAX_SCALE = 48.0
 
 
 _ZERO = timedelta(0)
-_WORD = re.compile(r"[^\W\d_][\w.+-]{3,}")
-_COMMON = COMMON_WORDS
 ECHO_WINDOW = timedelta(minutes=3)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
 
@@ -134,7 +131,7 @@ class ChannelContext:
         recent = self._recent
         ts = at.timestamp()
         prior = replies.prior(asks, is_question, chatter, long, fresh)
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.body))
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at
@@ -278,14 +275,13 @@ class ChannelContext:
         at, asked = self._thanked.get(author), self._askers.get(author)
         return at is not None and asked is not None and at >= asked and _ZERO <= now - at <= self.horizon
 
-    def echoes(self, body: str, author: str, now: datetime) -> bool:
-        """body repeats a word (4+ letters, not a common one) of another member's message of the last
-        few minutes: a short question about what was just said ("fluxbox is in ubuntu?")."""
-        words = {w for w in _WORD.findall(body) if w not in _COMMON}
-        if not words:
+    def echoes(self, terms: frozenset[str], author: str, now: datetime) -> bool:
+        """terms (bot/cues.py: 4+ letters, not common words) take up a word of another member's message
+        of the last few minutes: a short question about what was just said ("fluxbox is in ubuntu?")."""
+        if not terms:
             return False
         for s in self._back(now, self._echo_window):
-            if s.author != author and s.body and not words.isdisjoint(_WORD.findall(s.body)):
+            if s.author != author and not terms.isdisjoint(s.terms):
                 return True
         return False
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .addresses import COMMON_WORDS
+
 KNOWN_LANGUAGES = ("en",)  # languages whose words (phrase lists below) the detector knows
 MIN_WORDS = 4  # fewer words than this: "very short"
 LONG_WORDS = 12  # this many words or more: a long message (an account of a problem, or an explanation)
@@ -215,6 +217,7 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|you're|youre|u|ur|yours)\b")
 _END_Q = re.compile(r"[?？؟][\s?？؟!.)\"']*$")
 _SENTENCE_Q = re.compile(r"\?+(?:[\s\"')\]]|$|(?=[^\x00-\x7f]))|[？¿؟]")  # a `?` that ends a sentence (any script)
 # Chinese/Japanese questions often end with a particle rather than a mark ("...吗", "...ですか").
+_TERM = re.compile(r"[^\W\d_][\w.+-]{3,}")  # a word of 4+ characters, starting with a letter
 _CJK_PARTICLE = re.compile(r"(?:吗|嗎|呢|么|麼|ですか|ますか|でしょうか|かな|か)[\s。.!！]*$")
 # Scripts written without spaces between words: count characters, not spaces.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f\u0e80-\u0eff\u1780-\u17ff]+")
@@ -347,6 +350,7 @@ class TextCues:
     features: tuple[float, ...] = ()  # aligned with FEATURES (empty for chatter)
     phrases: tuple[str, ...] = ()  # the help phrases found, for the "why" line
     turns: bool = False  # says outright it turns to a new matter ("another question: ...")
+    terms: frozenset[str] = frozenset()  # its telling words (4+ letters, not common ones): what it is about
 
     @property
     def asks(self) -> bool:
@@ -424,4 +428,9 @@ def text_cues(text: str) -> TextCues:
         1.0 if "u" in body and _SECOND_PERSON.search(body) is not None else 0.0,
         1.0 if new_topic else 0.0,
     )
-    return TextCues(body, "", "", words, features, tuple(phrases), turns)
+    return TextCues(body, "", "", words, features, tuple(phrases), turns, terms_of(body))
+
+
+def terms_of(body: str) -> frozenset[str]:
+    """The words that say what a text is about: 4+ letters, not common English ("fluxbox", "grub.cfg")."""
+    return frozenset(w for w in _TERM.findall(body) if w not in COMMON_WORDS)

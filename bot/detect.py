@@ -159,7 +159,7 @@ def features(msg: Message, ctx: ChannelContext | None) -> tuple[TextCues, list[f
     busy_asks = 1.0 if (asked or conversing or monologue) and asking and f[_ASKS] else 0.0
     fresh_asks, fresh_story = (1.0 if fresh and asking else 0.0), (1.0 if fresh and story else 0.0)
     echo = 0.0
-    if ctx is not None and f[_ASKS] and cues.words <= ECHO_WORDS and not msg.starts_topic and ctx.echoes(cues.body, msg.author, msg.at):
+    if ctx is not None and f[_ASKS] and cues.words <= ECHO_WORDS and not msg.starts_topic and ctx.echoes(cues.terms, msg.author, msg.at):
         echo = 1.0
     x += [around, names, asked, conversing, monologue, fresh, fresh_asks, fresh_story, busy_asks, back, returning, earlier, probed, thanked, echo]
     return cues, x

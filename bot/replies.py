@@ -54,7 +54,7 @@ class _Seen:
     n: int  # position in the channel (count of messages remembered before it)
     ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
     prior: float  # the reply model's terms that depend on this message alone
-    body: str = ""  # its cleaned, lower-cased text (bot/cues.py), for "does a short question echo it?"
+    terms: frozenset[str] = frozenset()  # its telling words (bot/cues.py): does a later message take them up?
 
 
 class ChannelContext(Protocol):
