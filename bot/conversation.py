@@ -143,7 +143,7 @@ class ChannelContext:
             self._probed[me] = at
         if (cues.chatter == "thanks" or (cues.features and cues.features[_RESOLVED])) and me in self._askers:
             self._thanked[me] = at  # their need is met (or gone): a later ask is a new one
-        if r.mentions:
+        if r.mentions and cues.chatter != "command":  # "!ask | alice" points alice at a bot's text: no talk between the two
             self._conv[me] = at
             mine = self._talk.setdefault(me, {})
             for other in r.mentions:

@@ -364,3 +364,16 @@ def test_a_short_question_repeating_what_someone_just_said_is_about_it() -> None
     label = "a short question repeating a word someone else just said (about that)"
     assert has(echo, label) and not has(fresh, label)
     assert echo.score < fresh.score
+
+
+def test_a_bot_command_pointed_at_a_member_is_no_conversation_so_their_ask_after_it_is_the_question() -> None:
+    """ "!ask | carol" makes a bot tell carol to just ask: she is not talking with whoever typed it."""
+    ctx = busy_channel()
+    ctx.remember(msg("carol", "can anyone help me?", 7))
+    pointer = msg("dana", "!ask | carol", 7.5)
+    assert ctx.read(pointer).mentions == ("carol",) and ctx.read(pointer).cues.chatter == "command"
+    ctx.remember(pointer)
+    ctx.remember(msg("ubottu", "carol: Please don't ask to ask a question, simply ask the question", 7.5, bot=True))
+    assert not ctx.in_conversation("carol", T0 + timedelta(minutes=8))
+    ask = judge(msg("carol", "i installed ubuntu as a dual boot last night and i think it wiped the windows restore partition", 8), ctx)
+    assert ask.is_question and not has(ask, "author is already in a conversation")
