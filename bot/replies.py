@@ -449,8 +449,21 @@ def reply_target(
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
             if helped_by(ctx, me, q.author, q.at, now):
                 return None  # a reply to the member who is helping them with their own question
+            if hit.msg_id != q.msg_id and me in hit.seen.mentions and not hit.seen.asks and was_helping(ctx, q.author, me, q.at):
+                return None  # a reply to the help the asker was already giving them, not to the asker's question
             return q.key, hit.why(msg, ctx)
     return None
+
+
+def was_helping(ctx: ChannelContext, helper: str, member: str, before: datetime) -> bool:
+    """helper addressed member (still remembered) before ``before``: the two were talking about member's
+    need before helper asked something of their own ("sken: try dpkg --purge", then helper's own question)."""
+    for s in ctx._recent:
+        if s.at >= before:
+            return False
+        if s.author == helper and member in s.mentions:
+            return True
+    return False
 
 
 def helped_by(ctx: ChannelContext, member: str, helper: str, after: datetime, now: datetime) -> bool:

@@ -183,3 +183,24 @@ def test_asking_again_while_your_own_question_waits_answers_nobody() -> None:
         assert ctx.reply_target(m, open_q) is None
         ctx, open_q, m = reask_after_another_question("carol")  # the same words from someone with no question open
         assert key(ctx.reply_target(m, open_q)) == 2
+
+
+def test_a_reply_to_help_the_asker_was_giving_before_their_question_answers_nothing() -> None:
+    """alice helps bob (who asked nothing the detector took for a question), asks the room something of
+    her own, then helps bob on: bob's "nothing happened" is about his removal, not her question."""
+    ctx = ChannelContext()
+    ctx.remember(msg("bob", "googleearth will not uninstall", 0))
+    ctx.remember(msg("alice", "sudo dpkg --purge googleearth", 0.5, mentions=("bob",)))
+    qa = ask(ctx, 1, "alice", "does anyone know the gnome equivalent of katapult?", 1)
+    ctx.remember(msg("alice", "id use synaptic then and remove it that way", 1.5, mentions=("bob",)))
+    assert ctx.reply_target(msg("bob", "nothing happened", 2), [qa]) is None
+
+
+def test_the_askers_answer_to_a_helpers_clarifying_question_still_leads_to_the_answer() -> None:
+    """Without earlier help between them, a reply after the asker's answer to one's clarifying question
+    is the answer to the asker's question."""
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "how do I get wifi working on my thinkpad x200?", 0)
+    ctx.remember(msg("bob", "which ubuntu release are you on?", 0.5, mentions=("alice",)))
+    ctx.remember(msg("alice", "the 24.04 one, fresh install", 1, mentions=("bob",)))
+    assert key(ctx.reply_target(msg("bob", "then install the firmware-iwlwifi package and reboot", 1.5, mentions=("alice",)), [qa])) == 1
