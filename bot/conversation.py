@@ -61,6 +61,12 @@ MAX_SCALE = 48.0
 _ZERO = timedelta(0)
 ECHO_WINDOW = timedelta(minutes=3)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
+_SOMEONE, _PHRASE = _TEXT_FEATURES.index("someone"), _TEXT_FEATURES.index("ask_phrase")
+
+
+def _pleads(f: tuple[float, ...]) -> bool:
+    """Asks for help outright: "can anyone help", "any help with X?", "I need help with" (bot/cues.py)."""
+    return bool(f) and bool(f[_SOMEONE] or f[_PHRASE] >= 1.0)
 
 
 def read(msg: Message, roster: Roster | None) -> Reading:
@@ -131,7 +137,7 @@ class ChannelContext:
         recent = self._recent
         ts = at.timestamp()
         prior = replies.prior(asks, is_question, chatter, long, fresh)
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms))
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms, _pleads(cues.features)))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at

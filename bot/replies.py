@@ -55,6 +55,7 @@ class _Seen:
     ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
     prior: float  # the reply model's terms that depend on this message alone
     terms: frozenset[str] = frozenset()  # its telling words (bot/cues.py): does a later message take them up?
+    pleads: bool = False  # asks for help outright ("can anyone help", "any help with X?"), not a clarifying question
 
 
 class ChannelContext(Protocol):
@@ -414,6 +415,8 @@ def reply_target(
     # candidates the reply model weighs). Only their open questions are worth weighing it against.
     if r.mentions:
         reach = set(r.mentions)
+    elif kind == "ack" and (owed := ctx.owed(me, now)) is not None:
+        reach = {owed}  # "yes" to the member who just asked them something by name ("bob: can you help?")
     else:
         if kind or (own_question() if callable(own_question) else own_question):
             return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
@@ -447,7 +450,8 @@ def reply_target(
     # The message answered is the question itself, or the asker's follow-up after it.
     for q in open_here:
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
-            if helped_by(ctx, me, q.author, q.at, now):
+            asked_me = me in hit.seen.mentions and hit.seen.pleads  # "bob: any help with X?": bob's reply answers
+            if not asked_me and helped_by(ctx, me, q.author, q.at, now):
                 return None  # a reply to the member who is helping them with their own question
             if hit.msg_id != q.msg_id and me in hit.seen.mentions and not hit.seen.asks and was_helping(ctx, q.author, me, q.at):
                 return None  # a reply to the help the asker was already giving them, not to the asker's question

@@ -204,3 +204,22 @@ def test_the_askers_answer_to_a_helpers_clarifying_question_still_leads_to_the_a
     ctx.remember(msg("bob", "which ubuntu release are you on?", 0.5, mentions=("alice",)))
     ctx.remember(msg("alice", "the 24.04 one, fresh install", 1, mentions=("bob",)))
     assert key(ctx.reply_target(msg("bob", "then install the firmware-iwlwifi package and reboot", 1.5, mentions=("alice",)), [qa])) == 1
+
+
+def test_asked_by_name_for_help_a_member_with_a_question_of_their_own_answers_even_with_a_bare_yes() -> None:
+    """alice asks the room, then asks bob by name (bob has a question of his own): his "yes" takes hers up."""
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "hello, i am having trouble installing JRE", 0)
+    qb = ask(ctx, 2, "bob", "how do I install ubuntu in text-only mode?", 1)
+    ctx.remember(msg("alice", "any help with JRE?", 5, mentions=("bob",)))
+    assert key(ctx.reply_target(msg("bob", "yes", 5.5), [qa, qb])) == 1
+
+
+def test_a_helpers_clarifying_question_to_a_member_is_not_a_request_of_the_helpers_own() -> None:
+    """alice, with a question of her own, asks bob about his: his reply is about his need, not hers."""
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "I dual boot windows and my ubuntu partition is too small, how do I grow it?", 0)
+    qb = ask(ctx, 2, "bob", "can my laptop share its wireless connection over ethernet?", 0.5)
+    ctx.remember(msg("alice", "have you tried making an ad hoc connection?", 2, mentions=("bob",)))
+    assert ctx.reply_target(msg("bob", "no i have not", 3, mentions=("alice",)), [qa, qb]) is None
+    assert ctx.reply_target(msg("bob", "yes", 3), [qa, qb]) is None
