@@ -28,6 +28,8 @@ from .cues import text_cues, without_names
 from .events import Message
 from .replies import (  # noqa: F401  (re-exported: the engine and older imports)
     CONVERSATION_WINDOW,
+    ECHO_WINDOW,
+    ECHO_WORDS,
     MAX_CANDIDATES,
     NEAR_CANDIDATES,
     NEVER_ANSWERS,
@@ -59,7 +61,6 @@ MAX_SCALE = 48.0
 
 
 _ZERO = timedelta(0)
-ECHO_WINDOW = timedelta(minutes=3)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
 _SOMEONE, _PHRASE = _TEXT_FEATURES.index("someone"), _TEXT_FEATURES.index("ask_phrase")
 

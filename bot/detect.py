@@ -26,7 +26,7 @@ Pure Python; a few µs per message (bench/detection.py measures it).
 from __future__ import annotations
 
 from . import model
-from .conversation import ChannelContext
+from .conversation import ECHO_WORDS, ChannelContext
 from .cues import FEATURES as TEXT_FEATURES
 from .cues import LABELS as TEXT_LABELS
 from .cues import TextCues, clean, text_cues, without_names  # noqa: F401  (re-exported: older imports)
@@ -73,7 +73,6 @@ _Q = model.QUESTION
 THRESHOLD = _Q.threshold
 _ASKS, _WH, _MODAL, _SOMEONE, _PHRASE = 0, 1, 2, 3, 4
 _SHORT, _LONG, _FIRST_PERSON, _DEICTIC = 8, 9, 10, 11
-ECHO_WORDS = 6  # a question this short that repeats someone's word is about what they said
 
 
 class Verdict:

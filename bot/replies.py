@@ -95,6 +95,10 @@ MAX_CANDIDATES = 24
 # Chatter that never answers anyone; a bare acknowledgement answers only when addressed to the asker ("yes"),
 # and so does a command: "alice: /msg nickserv help", "!grub | alice" point the asker at an answer.
 NEVER_ANSWERS = frozenset({"greeting", "thanks", "probe", "command", "action", "empty"})
+# A question this short that takes up a word someone said this lately is about what they said
+# (the detector: not a request of its own; the reply model: a response to it).
+ECHO_WORDS = 6
+ECHO_WINDOW = timedelta(minutes=3)
 CONVERSATION_WINDOW = timedelta(minutes=10)  # "the two were already talking": addressed each other this lately
 QUIET_WINDOW = timedelta(minutes=5)  # "a quiet channel": at most QUIET_MAX messages in the last QUIET_WINDOW
 QUIET_MAX = 4
@@ -446,7 +450,7 @@ def reply_target(
         return None  # addressed to others, or none of the last speakers has an open question
     hit = link(ctx, msg)
     if hit is None:
-        return None
+        return clarifies(ctx, msg, r, open_here)
     # The message answered is the question itself, or the asker's follow-up after it.
     for q in open_here:
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
@@ -457,6 +461,34 @@ def reply_target(
                 return None  # a reply to the help the asker was already giving them, not to the asker's question
             return q.key, hit.why(msg, ctx)
     return None
+
+
+ECHO_REASON = "a short question about what the asker just said (it takes up their words), addressed to no one"
+
+
+def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence[OpenQuestion]) -> tuple[int, str] | None:
+    """A short question, addressed to nobody, that takes up a telling word the asker said in the last few
+    minutes ("fluxbox is in ubuntu?" after "I just installed Fluxbox and ..."): a helper's clarifying
+    question about that, so a response. Not from a member with a question of their own, and only one
+    asker's words may match (else it is not clear whose)."""
+    cues = r.cues
+    if r.mentions or not cues.asks or cues.words > ECHO_WORDS or not cues.terms:
+        return None
+    if ctx.asked_recently(msg.author, msg.at):
+        return None  # an asker's short question is about their own need ("does that work with 8.10?")
+    askers = {q.author: q for q in open_here}
+    window = ECHO_WINDOW.total_seconds() * ctx.scale
+    now_ts = msg.at.timestamp()
+    found: OpenQuestion | None = None
+    for s in reversed(ctx._recent):
+        if now_ts - s.ts > window:
+            break
+        q = askers.get(s.author)
+        if q is not None and s.at >= q.at and not cues.terms.isdisjoint(s.terms):
+            if found is not None and found is not q:
+                return None
+            found = q
+    return None if found is None else (found.key, ECHO_REASON)
 
 
 def was_helping(ctx: ChannelContext, helper: str, member: str, before: datetime) -> bool:

@@ -223,3 +223,24 @@ def test_a_helpers_clarifying_question_to_a_member_is_not_a_request_of_the_helpe
     ctx.remember(msg("alice", "have you tried making an ad hoc connection?", 2, mentions=("bob",)))
     assert ctx.reply_target(msg("bob", "no i have not", 3, mentions=("alice",)), [qa, qb]) is None
     assert ctx.reply_target(msg("bob", "yes", 3), [qa, qb]) is None
+
+
+def test_a_short_question_taking_up_the_askers_words_is_a_clarifying_response() -> None:
+    ctx = ChannelContext()
+    ctx.remember(msg("carol", "the build is green again", 0))
+    ctx.remember(msg("dan", "nice, merging now", 0.2))
+    q = ask(ctx, 1, "alice", "hey, I just installed fluxbox and all the fonts in my gnome apps look huge", 1)
+    hit = ctx.reply_target(msg("bob", "fluxbox is in the archive?", 2), [q])
+    assert key(hit) == 1 and hit is not None and hit[1] == replies.ECHO_REASON
+    # too late to be about it, or about nothing the asker said: no response
+    assert ctx.reply_target(msg("bob", "fluxbox is in the archive?", 6), [q]) is None
+    assert ctx.reply_target(msg("bob", "is the mirror down again?", 2), [q]) is None
+
+
+def test_an_askers_own_short_question_takes_up_nobodys_words() -> None:
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "my laptop runs ubuntu 8.10 and the sound stopped working after an update", 0)
+    qb = ask(ctx, 2, "bob", "how do I redirect the ALSA output to a wav file?", 0.5)
+    ctx.remember(msg("carol", "there is a how-to on the wiki for that", 0.7, mentions=("bob",)))  # bob is taken up
+    ctx.remember(msg("bob", "reading it now", 0.8, mentions=("carol",)))
+    assert ctx.reply_target(msg("bob", "does that work with ubuntu 8.10?", 1), [qa, qb]) is None
