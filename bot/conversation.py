@@ -24,7 +24,7 @@ from typing import Callable, Iterator, Sequence
 from . import replies
 from .addresses import Roster
 from .cues import FEATURES as _TEXT_FEATURES
-from .cues import text_cues, without_names
+from .cues import TextCues, text_cues, without_names
 from .events import Message
 from .replies import (  # noqa: F401  (re-exported: the engine and older imports)
     CONVERSATION_WINDOW,
@@ -62,12 +62,16 @@ MAX_SCALE = 48.0
 
 _ZERO = timedelta(0)
 _RESOLVED = _TEXT_FEATURES.index("resolved")
-_SOMEONE, _PHRASE = _TEXT_FEATURES.index("someone"), _TEXT_FEATURES.index("ask_phrase")
+_SOMEONE = _TEXT_FEATURES.index("someone")
 
 
-def _pleads(f: tuple[float, ...]) -> bool:
-    """Asks for help outright: "can anyone help", "any help with X?", "I need help with" (bot/cues.py)."""
-    return bool(f) and bool(f[_SOMEONE] or f[_PHRASE] >= 1.0)
+# Asking for help outright, not the "how to" or "is there a way" a helper's advice may also contain.
+_PLEAS = frozenset({"need help", "can someone", "anyone know", "any ideas"})
+
+
+def _pleads(cues: TextCues) -> bool:
+    """Asks for help outright: "can anyone help", "any help with X?", "any ideas?" (bot/cues.py)."""
+    return bool(cues.features) and bool(cues.features[_SOMEONE] or _PLEAS.intersection(cues.phrases))
 
 
 def read(msg: Message, roster: Roster | None) -> Reading:
@@ -138,7 +142,7 @@ class ChannelContext:
         recent = self._recent
         ts = at.timestamp()
         prior = replies.prior(asks, is_question, chatter, long, fresh)
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms, _pleads(cues.features)))
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms, _pleads(cues)))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at

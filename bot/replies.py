@@ -22,6 +22,7 @@ computed inline, with the message-level terms added once.
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,6 +76,10 @@ class ChannelContext(Protocol):
     def spoke_recently(self, author: str, now: datetime) -> bool: ...
 
     def asked_recently(self, author: str, now: datetime) -> bool: ...
+
+    def said_recently(self, author: str, now: datetime) -> bool: ...
+
+    def in_conversation(self, author: str, now: datetime) -> bool: ...
 
     def partners(self, author: str, now: datetime, window: timedelta | None = None) -> set[str]: ...
 
@@ -398,6 +403,9 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     return Link(best.id, best.author, best.at, best_s, best)
 
 
+# A bare answer to a question put to one by name ("bob: can you help?" "yes"); not "lol" or "ok".
+_YES_NO = re.compile(r"(?:yes|yeah|yep|yup|sure|no|nope|nah)\b")
+
 # Open questions a flat-channel message is weighed against, newest first. The reply model links a message to one
 # of the last few speakers, so a question older than this many newer open ones is out of its reach anyway.
 OPEN_CONSIDERED = 100
@@ -419,7 +427,7 @@ def reply_target(
     # candidates the reply model weighs). Only their open questions are worth weighing it against.
     if r.mentions:
         reach = set(r.mentions)
-    elif kind == "ack" and (owed := ctx.owed(me, now)) is not None:
+    elif kind == "ack" and _YES_NO.match(r.cues.body) and (owed := ctx.owed(me, now)) is not None:
         reach = {owed}  # "yes" to the member who just asked them something by name ("bob: can you help?")
     else:
         if kind or (own_question() if callable(own_question) else own_question):
@@ -469,13 +477,14 @@ ECHO_REASON = "a short question about what the asker just said (it takes up thei
 def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence[OpenQuestion]) -> tuple[int, str] | None:
     """A short question, addressed to nobody, that takes up a telling word the asker said in the last few
     minutes ("fluxbox is in ubuntu?" after "I just installed Fluxbox and ..."): a helper's clarifying
-    question about that, so a response. Not from a member with a question of their own, and only one
-    asker's words may match (else it is not clear whose)."""
+    question about that, so a response. Only from a member not already busy (asking, talking with
+    someone, saying something of their own), and only one asker's words may match (else whose?)."""
     cues = r.cues
     if r.mentions or not cues.asks or cues.words > ECHO_WORDS or not cues.terms:
         return None
-    if ctx.asked_recently(msg.author, msg.at):
-        return None  # an asker's short question is about their own need ("does that work with 8.10?")
+    me, now = msg.author, msg.at
+    if ctx.asked_recently(me, now) or ctx.said_recently(me, now) or ctx.in_conversation(me, now):
+        return None  # about their own need ("does that work with 8.10?"), or their own talk with someone
     askers = {q.author: q for q in open_here}
     window = ECHO_WINDOW.total_seconds() * ctx.scale
     now_ts = msg.at.timestamp()

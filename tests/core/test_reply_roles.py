@@ -212,7 +212,17 @@ def test_asked_by_name_for_help_a_member_with_a_question_of_their_own_answers_ev
     qa = ask(ctx, 1, "alice", "hello, i am having trouble installing JRE", 0)
     qb = ask(ctx, 2, "bob", "how do I install ubuntu in text-only mode?", 1)
     ctx.remember(msg("alice", "any help with JRE?", 5, mentions=("bob",)))
+    assert ctx.reply_target(msg("bob", "lol", 5.5), [qa, qb]) is None  # a laugh is no answer
     assert key(ctx.reply_target(msg("bob", "yes", 5.5), [qa, qb])) == 1
+
+
+def test_advice_that_says_how_to_is_no_request_for_help() -> None:
+    """alice (a question of her own) tells bob how to do something: his reply is about his need."""
+    ctx = ChannelContext()
+    qa = ask(ctx, 1, "alice", "my sound stopped working after the KDE update, how do I get it back?", 0)
+    qb = ask(ctx, 2, "bob", "my laptop does not boot since I installed windows", 0.5)
+    ctx.remember(msg("alice", "look for a guide on how to reinstall grub from the live CD", 1, mentions=("bob",)))
+    assert ctx.reply_target(msg("bob", "but why would I need to reinstall grub?", 1.5, mentions=("alice",)), [qa, qb]) is None
 
 
 def test_a_helpers_clarifying_question_to_a_member_is_not_a_request_of_the_helpers_own() -> None:
@@ -235,6 +245,8 @@ def test_a_short_question_taking_up_the_askers_words_is_a_clarifying_response() 
     # too late to be about it, or about nothing the asker said: no response
     assert ctx.reply_target(msg("bob", "fluxbox is in the archive?", 6), [q]) is None
     assert ctx.reply_target(msg("bob", "is the mirror down again?", 2), [q]) is None
+    # dan, who said something of his own a minute ago, is on his own matter
+    assert ctx.reply_target(msg("dan", "fluxbox is in the archive?", 2), [q]) is None
 
 
 def test_an_askers_own_short_question_takes_up_nobodys_words() -> None:
