@@ -26,6 +26,7 @@ SCRIPTS = [
     ("answered.py", [], 300),
     ("detection.py", ["--mentions"], 300),  # labelled variant: a core told who addresses whom
     ("pace.py", [], 300),  # the same talk at a Slack channel's pace
+    ("rules_on_train.py", [], 300),  # the reply rules chosen on dev, checked on the training split
     ("replay_throughput.py", ["100000"] if QUICK else [], 1200),
     ("due_scan.py", [], 600),
     ("lateness.py", ["100"] if QUICK else [], 300),
