@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Iterator, Sequence
 
 from . import replies
-from .addresses import Roster
+from .addresses import ROSTER_HORIZON, Roster
 from .cues import FEATURES as _TEXT_FEATURES
 from .cues import TextCues, text_cues, without_names
 from .events import Message
@@ -198,6 +198,7 @@ class ChannelContext:
             self.horizon = self.base_horizon * scale
             self._reask, self._earlier = REASK_WINDOW * scale, EARLIER_WINDOW * scale
             self._monologue, self._conv_window = MONOLOGUE_WINDOW * scale, CONVERSATION_WINDOW * scale
+            self.roster.horizon = ROSTER_HORIZON * scale  # "still here" for a plain-text address, too
 
     def window(self, base: timedelta) -> timedelta:
         """base stretched to this channel's pace."""

@@ -238,3 +238,15 @@ def test_an_answer_an_hour_later_in_a_slow_channel_is_still_found() -> None:
     q = ask(ctx, 1, "carol", "how do I rotate the api token without downtime?", last + 8)
     hit = ctx.reply_target(msg("dana", "carol: make a second token first, then swap them", last + 70, mentions=("carol",)), [q])
     assert key(hit) == 1
+
+
+def test_in_a_slow_channel_a_member_silent_for_hours_is_still_addressed_by_name() -> None:
+    """A line every 10 minutes: "dana: ..." five hours after dana spoke still addresses her."""
+    ctx = ChannelContext(horizon=timedelta(minutes=30))
+    last = talk(ctx, 10)
+    ctx.remember(msg("carol", "is the staging deploy broken for anyone else?", last + 5))
+    later = msg("carol", "dana: did the cache fix land?", last + 5 * 60)
+    assert ctx.read(later).mentions == ("dana",)
+    fast = ChannelContext(horizon=timedelta(minutes=30))
+    last = talk(fast, 0.1)
+    assert fast.read(msg("carol", "dana: did the cache fix land?", last + 5 * 60)).mentions == ()
