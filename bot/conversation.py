@@ -223,6 +223,11 @@ class ChannelContext:
     def __len__(self) -> int:
         return len(self._recent)
 
+    @property
+    def capacity(self) -> int:
+        """How many messages the memory holds."""
+        return self._recent.maxlen or 0
+
     def _back(self, now: datetime, window: timedelta) -> Iterator[_Seen]:
         """Remembered messages, newest first, no older than window (at this channel's pace) before now."""
         limit = min(self.window(window), self.horizon)

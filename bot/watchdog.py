@@ -96,11 +96,12 @@ class Watchdog(DueSteps):
     def is_staff(self, platform: str, user_id: str) -> bool:
         return user_id in self._staff.get(platform, {})
 
-    def _context(self, platform: str, channel: str) -> ChannelContext:
+    def _context(self, platform: str, channel: str, now: datetime) -> ChannelContext:
         key = (platform, channel)
         ctx = self._contexts.get(key)
         if ctx is None:
             ctx = self._contexts[key] = ChannelContext(horizon=FLAT_HORIZON)
+            self._recall(ctx, platform, channel, now)
             if len(self._contexts) > MAX_CONTEXTS:
                 old, _ = self._contexts.popitem(last=False)
                 self._flat_open.pop(old, None)
@@ -108,6 +109,14 @@ class Watchdog(DueSteps):
         else:
             self._contexts.move_to_end(key)
         return ctx
+
+    def _recall(self, ctx: ChannelContext, platform: str, channel: str, now: datetime) -> None:
+        """A channel memory started after a restart (or after being set aside) remembers the stored talk
+        before ``now``: who spoke when (the channel's pace, who is around) and the questions with their
+        text, so an answer to a question asked before the restart still finds it. Other texts are not kept."""
+        for r in self.tracker.recent_talk(platform, channel, now, ctx.capacity):
+            m = Message(platform, channel, r["msg_id"], r["author"], when(r["at"]), r["excerpt"] or "", author_name=r["author_name"])
+            ctx.remember(m, is_question=bool(r["is_question"]))
 
     def _open_flat(self, m: Message, horizon: timedelta) -> list[OpenQuestion]:
         key = (m.platform, m.channel)
@@ -174,7 +183,7 @@ class Watchdog(DueSteps):
         if not m.is_top_level or m.reply_to:
             self._structural_reply(m)
             return
-        ctx = self._context(m.platform, m.channel)
+        ctx = self._context(m.platform, m.channel, m.at)
         staff = self.is_staff(m.platform, m.author) and not self.settings.defaults.staff_can_ask
         detect = route.mode == "detect" and not staff
         judged: list = []  # the verdict, made once when first needed

@@ -87,6 +87,19 @@ class Messages:
         ).fetchone()
         return None if row is None else (row["msg_id"], when(row["at"]))
 
+    def recent_talk(self, platform: str, channel: str, before: datetime, limit: int) -> list[sqlite3.Row]:
+        """The channel's latest ``limit`` top-level human messages before ``before``, oldest first: msg_id,
+        author, at and, for those taken for questions, the stored excerpt and the asker's name (is_question
+        1). What a channel memory started after a restart can know of the talk (other texts are not kept)."""
+        rows = self.conn.execute(
+            "SELECT m.msg_id, m.author, m.at, q.excerpt, q.author_name, q.id IS NOT NULL AS is_question FROM messages m"
+            " LEFT JOIN questions q ON q.platform = m.platform AND q.channel = m.channel AND q.msg_id = m.msg_id"
+            " WHERE m.platform = ? AND m.channel = ? AND m.at < ? AND m.is_bot = 0 AND m.deleted = 0"
+            " AND (m.thread IS NULL OR m.thread = m.msg_id) AND m.reply_to IS NULL ORDER BY m.at DESC LIMIT ?",
+            (platform, channel, before.timestamp(), limit),
+        ).fetchall()
+        return rows[::-1]
+
     def any_message_before(self, end: datetime) -> bool:
         """Was anything tracked before ``end``? (Was the bot watching that week?)"""
         return self.conn.execute("SELECT 1 FROM messages WHERE at < ? LIMIT 1", (end.timestamp(),)).fetchone() is not None

@@ -350,3 +350,46 @@ async def test_a_question_read_late_does_not_hide_the_newer_ones_from_their_answ
     exported, reset = by_msg["5.0"], by_msg["1.0"]
     assert reset.answered_by == "UHELPER" and reset.answered_at == at(11)
     assert exported.answered_by == "UHELP2" and exported.answered_at == at(12)
+
+
+async def test_after_a_restart_a_slow_channel_keeps_its_pace_and_an_answer_two_hours_later_counts(make_settings, tmp_path, clock):
+    """A channel that talks every ten minutes: after a restart its stored message times (not its text)
+    say so at once, so the question asked before the restart is still in reach of its answer."""
+    from bot.store import Tracker
+
+    settings = make_settings(BASE_TOML.replace('window = "1h"', 'window = "8h"'))
+    path = tmp_path / "db.sqlite"
+    first = Tracker(path)
+    dog, _ = build(settings, first, clock)
+    for i in range(20):  # two members chatting, a line every ten minutes
+        who, other = ("UDANA", "UELI") if i % 2 == 0 else ("UELI", "UDANA")
+        dog.ingest(msg(f"{i}.0", who, 10 * i, text="the nightly build log says the cache is stale again", mentions=(other,)))
+    dog.ingest(msg("50.0", "UCAROL", 200, text="How do I rotate the api token without downtime?"))
+    first.close()
+    second = Tracker(path)
+    dog2, _ = build(settings, second, clock)
+    dog2.ingest(msg("51.0", "UDANA", 320, text="ucarol: make a second token first, then swap them", mentions=("UCAROL",)))
+    (q,) = [q for q in second.questions() if q.msg_id == "50.0"]
+    assert q.answered_by == "UDANA" and q.answered_at == at(320)
+    second.close()
+
+
+async def test_after_a_restart_an_answer_by_name_to_a_question_asked_before_it_counts(settings, tmp_path, clock):
+    """The channel memory is rebuilt from the store: the question (its stored excerpt) and who asked it,
+    under the name they go by, so a bridged "carol: ..." with no mention metadata still answers her."""
+    from bot.store import Tracker
+
+    path = tmp_path / "db.sqlite"
+    first = Tracker(path)
+    dog, _ = build(settings, first, clock)
+    dog.ingest(msg("50.0", "UCAROL", 0, text="How do I rotate the api token without downtime?", author_name="carol"))
+    dog.ingest(msg("50.1", "UERIN", 1, text="the deploy finished, dashboards look fine"))
+    first.close()
+    second = Tracker(path)
+    dog2, sent = build(settings, second, clock)
+    dog2.ingest(msg("51.0", "UDANA", 3, text="carol: make a second token first, then swap them"))
+    (q,) = [q for q in second.questions() if q.msg_id == "50.0"]
+    assert q.answered_by == "UDANA" and q.answered_at == at(3)
+    await advance(dog2, clock, 120)
+    assert sent.recipients() == []  # answered: nobody is nudged about it
+    second.close()
