@@ -405,6 +405,15 @@ def reply_target(
     (in time order) in this flat channel, return (question key, reason). Never the asker's own message.
     own_question: the detector judges msg a new question of its own (never an answer); a callable is
     asked only when that matters (an unaddressed message), so the detector need not always run first."""
+    found = reply_link(ctx, msg, open_questions, own_question=own_question)
+    return None if found is None else (found[0], found[1].why(msg, ctx))
+
+
+def reply_link(
+    ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
+) -> tuple[int, Link] | None:
+    """reply_target's (question key, link), the reason not yet worded: ``link.why(msg, ctx)`` weighs the
+    candidates again, so a caller that may not show it asks for it only when it does (before remember)."""
     r = ctx.read(msg)
     kind = r.cues.chatter
     if kind in NEVER_ANSWERS and not (kind == "command" and r.mentions):
@@ -449,7 +458,7 @@ def reply_target(
         if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
             if helped_by(ctx, me, q.author, q.at, now):
                 return None  # a reply to the member who is helping them with their own question
-            return q.key, hit.why(msg, ctx)
+            return q.key, hit
     return None
 
 

@@ -190,10 +190,13 @@ class Watchdog(DueSteps):
             # A member's own new question never answers anyone else's (asked only when it matters).
             # In mode "all" the detector is not consulted: a post asking with a '?' of its own is its own question.
             own = lambda: v.is_question if (v := verdict()) is not None else ctx.read(m).cues.asks  # noqa: E731
-            hit = ctx.reply_target(m, open_here, own_question=own) if open_here else None
-            if hit is not None:
-                qid, reason = hit
-                self._answer(qid, m, reason)
+            found = ctx.reply_link(m, open_here, own_question=own) if open_here else None
+            if found is not None:
+                qid, link = found
+                # Wording the reason weighs the candidates again: only for a reader (a judged record, the debug log).
+                shown = self.on_judged is not None or log.isEnabledFor(logging.DEBUG)
+                hit = (qid, link.why(m, ctx) if shown else "reply model")
+                self._answer(qid, m, hit[1])
                 self._flat_open[(m.platform, m.channel)] = [q for q in open_here if q.key != qid]
         is_question = False
         reasons: tuple[str, ...] = ()
