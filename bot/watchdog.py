@@ -123,8 +123,9 @@ class Watchdog(DueSteps):
         # kept beside it is a lower bound (removals only raise the true oldest).
         oldest = self._flat_oldest.get(key)
         if oldest is None or oldest < cutoff:
-            found = [q for q in found if q.at >= cutoff]
-            self._flat_oldest[key] = min((q.at for q in found), default=cutoff)
+            # The list is in time order (_open_question keeps it so): the aged-out ones are a prefix.
+            found = found[bisect.bisect_left(found, cutoff, key=_asked_at) :]
+            self._flat_oldest[key] = found[0].at if found else cutoff
         self._flat_open[key] = found
         return found
 
