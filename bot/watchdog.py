@@ -14,6 +14,7 @@ import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Callable, Iterable, cast
 
 from . import policy
@@ -312,6 +313,34 @@ def storable(event: Event) -> Event:
 
     SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
     """
+    # Every event passes here: first a quick look at all its values (one C call fetches them) for anything to fix.
+    values = _slot_values(event)
+    if values is None:
+        return _storable(event)
+    for value in values:
+        if value.__class__ is str:
+            if value.isascii() or not _SURROGATE.search(value):
+                continue  # no lone surrogate (none can hide in ASCII, the common case and a C-speed check)
+        elif value is None or value.__class__ in _NO_TEXT or (value.__class__ is tuple and not value):
+            continue
+        return _storable(event)  # a lone surrogate, a tuple of names, anything unusual: the careful way
+    return event
+
+
+_NO_TEXT = frozenset({bool, int, float, datetime})  # values that hold no text
+_VALUES: dict[type, Callable[[Any], tuple] | None] = {}  # event class -> all its slots' values at once
+
+
+def _slot_values(event: Event) -> tuple | None:
+    cls = type(event)
+    if cls not in _VALUES:
+        names = getattr(cls, "__slots__", ())
+        _VALUES[cls] = attrgetter(*names) if isinstance(names, tuple) and len(names) > 1 else None  # one name: not a tuple
+    get = _VALUES[cls]
+    return None if get is None else get(event)
+
+
+def _storable(event: Event) -> Event:
     changes: dict[str, Any] = {}
     for name in getattr(event, "__slots__", ()):
         value = getattr(event, name)
