@@ -314,10 +314,10 @@ def storable(event: Event) -> Event:
     SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
     """
     # Every event passes here: first a quick look at all its values (one C call fetches them) for anything to fix.
-    values = _slot_values(event)
-    if values is None:
-        return _storable(event)
-    for value in values:
+    get = _VALUES.get(event.__class__)
+    if get is None:
+        get = _values_getter(event.__class__)
+    for value in get(event):
         if value.__class__ is str:
             if value.isascii() or not _SURROGATE.search(value):
                 continue  # no lone surrogate (none can hide in ASCII, the common case and a C-speed check)
@@ -328,16 +328,22 @@ def storable(event: Event) -> Event:
 
 
 _NO_TEXT = frozenset({bool, int, float, datetime})  # values that hold no text
-_VALUES: dict[type, Callable[[Any], tuple] | None] = {}  # event class -> all its slots' values at once
+_VALUES: dict[type, Callable[[Any], tuple]] = {}  # event class -> all its slots' values at once
 
 
-def _slot_values(event: Event) -> tuple | None:
-    cls = type(event)
-    if cls not in _VALUES:
-        names = getattr(cls, "__slots__", ())
-        _VALUES[cls] = attrgetter(*names) if isinstance(names, tuple) and len(names) > 1 else None  # one name: not a tuple
-    get = _VALUES[cls]
-    return None if get is None else get(event)
+def _values_getter(cls: type) -> Callable[[Any], tuple]:
+    names = getattr(cls, "__slots__", ())
+    if isinstance(names, tuple) and len(names) > 1:  # (one name: attrgetter would not return a tuple)
+        get = _VALUES[cls] = attrgetter(*names)
+        return get
+    return _unusual  # not an event class we know: the careful way
+
+
+def _unusual(event: Any) -> tuple:
+    return (_UNUSUAL,)  # neither text nor any of _NO_TEXT: storable hands the event to _storable
+
+
+_UNUSUAL = object()
 
 
 def _storable(event: Event) -> Event:
