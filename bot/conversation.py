@@ -334,3 +334,9 @@ class ChannelContext:
     def reply_target(self, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
         """If msg is the first response to one of open_questions, (question key, reason)."""
         return replies.reply_target(self, msg, open_questions, own_question=own_question)
+
+    def reply_link(
+        self, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
+    ) -> tuple[int, Link | replies.Worded] | None:
+        """reply_target with the link itself: its reason (``link.why``) worded only if the caller needs it."""
+        return replies.reply_link(self, msg, open_questions, own_question=own_question)

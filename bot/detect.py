@@ -25,6 +25,9 @@ Pure Python; a few µs per message (bench/detection.py measures it).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Sequence
+
 from . import model
 from .conversation import ECHO_WORDS, ChannelContext
 from .cues import FEATURES as TEXT_FEATURES
@@ -98,9 +101,8 @@ class Verdict:
     @property
     def reasons(self) -> tuple[str, ...]:
         if self._reasons is None:
-            self._reasons = _reasons(self._x or [], self._cues, self._topic)
-            if self._room:
-                self._reasons = (ROOM_REASON,) + self._reasons
+            phrases = self._cues.phrases if self._cues is not None else ()
+            self._reasons = _reasons_of(tuple(self._x or ()), phrases, self._topic, self._room)
         return self._reasons
 
     def __repr__(self) -> str:
@@ -199,12 +201,20 @@ def _asks_the_room(x: list[float], cues: TextCues) -> bool:
     return bool(not x[_ASKED] and (x[_SOMEONE] or _ROOM.intersection(cues.phrases)) and x[_ASKS])
 
 
-def _reasons(x: list[float], cues: TextCues | None, topic: bool) -> tuple[str, ...]:
+# Every stored question carries its reasons, and the features take few values (mostly 0/1): the same
+# vectors come back again and again, so their reasons are kept rather than weighed and worded anew.
+@lru_cache(maxsize=4096)
+def _reasons_of(x: tuple[float, ...], phrases: tuple[str, ...], topic: bool, room: bool) -> tuple[str, ...]:
+    reasons = _reasons(x, phrases, topic)
+    return (ROOM_REASON,) + reasons if room else reasons
+
+
+def _reasons(x: Sequence[float], phrases: tuple[str, ...], topic: bool) -> tuple[str, ...]:
     reasons = []
     for name, w in _Q.terms(x):
         label = LABELS[name]
-        if name == "ask_phrase" and cues is not None and cues.phrases:
-            label += ": " + ", ".join(f"'{p}'" for p in cues.phrases)
+        if name == "ask_phrase" and phrases:
+            label += ": " + ", ".join(f"'{p}'" for p in phrases)
         elif name == "fresh" and topic:
             label = "opens a new topic"
         reasons.append(f"{label} ({w:+.1f})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 ZWSP = "\u200b"  # breaks "@everyone" without changing how it reads
 
@@ -57,6 +58,7 @@ def _inert(text: str) -> str:
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
+@lru_cache(maxsize=4096)  # a nudge neutralises a dozen strings, and its labels, places and names come back
 def neutralise(text: str, limit: int = 300) -> str:
     """Member text -> plain, inert text no longer than ``limit`` characters."""
     text = text or ""

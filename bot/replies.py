@@ -418,6 +418,15 @@ def reply_target(
     (in time order) in this flat channel, return (question key, reason). Never the asker's own message.
     own_question: the detector judges msg a new question of its own (never an answer); a callable is
     asked only when that matters (an unaddressed message), so the detector need not always run first."""
+    found = reply_link(ctx, msg, open_questions, own_question=own_question)
+    return None if found is None else (found[0], found[1].why(msg, ctx))
+
+
+def reply_link(
+    ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
+) -> tuple[int, Link | Worded] | None:
+    """reply_target's (question key, link), the reason not yet worded: ``link.why(msg, ctx)`` weighs the
+    candidates again, so a caller that may not show it asks for it only when it does (before remember)."""
     r = ctx.read(msg)
     kind = r.cues.chatter
     if kind in NEVER_ANSWERS and not (kind == "command" and r.mentions):
@@ -467,14 +476,27 @@ def reply_target(
                 return None  # a reply to the member who is helping them with their own question
             if hit.msg_id != q.msg_id and me in hit.seen.mentions and not hit.seen.asks and was_helping(ctx, q.author, me, q.at):
                 return None  # a reply to the help the asker was already giving them, not to the asker's question
-            return q.key, hit.why(msg, ctx)
+            return q.key, hit
     return None
 
 
 ECHO_REASON = "a short question about what the asker just said (it takes up their words), addressed to no one"
 
 
-def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence[OpenQuestion]) -> tuple[int, str] | None:
+@dataclass(frozen=True, slots=True)
+class Worded:
+    """A response a rule found, its reason worded outright (``why`` as ``Link.why``, nothing to re-weigh)."""
+
+    reason: str
+
+    def why(self, msg: Message, ctx: ChannelContext) -> str:
+        return self.reason
+
+
+_ECHO = Worded(ECHO_REASON)
+
+
+def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence[OpenQuestion]) -> tuple[int, Worded] | None:
     """A short question, addressed to nobody, that takes up a telling word the asker said in the last few
     minutes ("fluxbox is in ubuntu?" after "I just installed Fluxbox and ..."): a helper's clarifying
     question about that, so a response. Only from a member not already busy (asking, talking with
@@ -497,7 +519,7 @@ def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence
             if found is not None and found is not q:
                 return None
             found = q
-    return None if found is None else (found.key, ECHO_REASON)
+    return None if found is None else (found.key, _ECHO)
 
 
 def was_helping(ctx: ChannelContext, helper: str, member: str, before: datetime) -> bool:

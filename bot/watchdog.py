@@ -14,6 +14,7 @@ import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, Callable, Iterable, cast
 
 from . import policy
@@ -132,8 +133,9 @@ class Watchdog(DueSteps):
         # kept beside it is a lower bound (removals only raise the true oldest).
         oldest = self._flat_oldest.get(key)
         if oldest is None or oldest < cutoff:
-            found = [q for q in found if q.at >= cutoff]
-            self._flat_oldest[key] = min((q.at for q in found), default=cutoff)
+            # The list is in time order (_open_question keeps it so): the aged-out ones are a prefix.
+            found = found[bisect.bisect_left(found, cutoff, key=_asked_at) :]
+            self._flat_oldest[key] = found[0].at if found else cutoff
         self._flat_open[key] = found
         return found
 
@@ -199,10 +201,13 @@ class Watchdog(DueSteps):
             # A member's own new question never answers anyone else's (asked only when it matters).
             # In mode "all" the detector is not consulted: a post asking with a '?' of its own is its own question.
             own = lambda: v.is_question if (v := verdict()) is not None else ctx.read(m).cues.asks  # noqa: E731
-            hit = ctx.reply_target(m, open_here, own_question=own) if open_here else None
-            if hit is not None:
-                qid, reason = hit
-                self._answer(qid, m, reason)
+            found = ctx.reply_link(m, open_here, own_question=own) if open_here else None
+            if found is not None:
+                qid, link = found
+                # Wording the reason weighs the candidates again: only for a reader (a judged record, the debug log).
+                shown = self.on_judged is not None or log.isEnabledFor(logging.DEBUG)
+                hit = (qid, link.why(m, ctx) if shown else "reply model")
+                self._answer(qid, m, hit[1])
                 self._flat_open[(m.platform, m.channel)] = [q for q in open_here if q.key != qid]
         is_question = False
         reasons: tuple[str, ...] = ()
@@ -317,6 +322,40 @@ def storable(event: Event) -> Event:
 
     SQLite cannot store them: a message carrying one would otherwise be skipped, and lost.
     """
+    # Every event passes here: first a quick look at all its values (one C call fetches them) for anything to fix.
+    get = _VALUES.get(event.__class__)
+    if get is None:
+        get = _values_getter(event.__class__)
+    for value in get(event):
+        if value.__class__ is str:
+            if value.isascii() or not _SURROGATE.search(value):
+                continue  # no lone surrogate (none can hide in ASCII, the common case and a C-speed check)
+        elif value is None or value.__class__ in _NO_TEXT or (value.__class__ is tuple and not value):
+            continue
+        return _storable(event)  # a lone surrogate, a tuple of names, anything unusual: the careful way
+    return event
+
+
+_NO_TEXT = frozenset({bool, int, float, datetime})  # values that hold no text
+_VALUES: dict[type, Callable[[Any], tuple]] = {}  # event class -> all its slots' values at once
+
+
+def _values_getter(cls: type) -> Callable[[Any], tuple]:
+    names = getattr(cls, "__slots__", ())
+    if isinstance(names, tuple) and len(names) > 1:  # (one name: attrgetter would not return a tuple)
+        get = _VALUES[cls] = attrgetter(*names)
+        return get
+    return _unusual  # not an event class we know: the careful way
+
+
+def _unusual(event: Any) -> tuple:
+    return (_UNUSUAL,)  # neither text nor any of _NO_TEXT: storable hands the event to _storable
+
+
+_UNUSUAL = object()
+
+
+def _storable(event: Event) -> Event:
     changes: dict[str, Any] = {}
     for name in getattr(event, "__slots__", ()):
         value = getattr(event, name)

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..events import Message
@@ -69,6 +70,11 @@ class Question:
         )
 
 
+@lru_cache(maxsize=1024)  # the detector words few distinct reasons, and every question stores its own
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    return json.dumps(reasons)  # a tuple encodes as the list it was
+
+
 def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
     text = text.replace("\x00", "")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -106,7 +112,7 @@ class Questions:
                 m.at.timestamp(),
                 excerpt(m.text),
                 m.link,
-                json.dumps(reasons),
+                _reasons_json(tuple(reasons)),
                 int(first_time),
                 None if next_due is None else next_due.timestamp(),
             ),

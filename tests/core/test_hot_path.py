@@ -16,8 +16,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import render
-from bot.events import Message
+from bot import render, watchdog
+from bot.events import Delete, Edit, Event, Message, Reaction
 from bot.render import neutralise, one_line
 from bot.store import Tracker
 from tests.conftest import T0
@@ -102,3 +102,21 @@ def test_a_rolled_back_batch_leaves_no_remembered_rows(tmp_path: Path) -> None:
         pass
     assert tracker.question_at("slack", "C1", "1.0") is None
     tracker.close()
+
+
+SURROGATES = st.text(alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010, codec=None), max_size=4)
+SOME_TEXT = st.one_of(hostile_text, SURROGATES, st.text(max_size=12), st.lists(st.one_of(SURROGATES, hostile_text), max_size=3).map("".join))
+
+
+@FUZZ
+@given(SOME_TEXT, st.lists(SOME_TEXT, max_size=3), st.one_of(st.none(), SOME_TEXT), SOME_TEXT)
+def test_storable_quick_look_matches_the_careful_pass(text: str, mentions: list[str], name: str | None, other: str) -> None:
+    events: list[Event] = [
+        Message("slack", "C1", "1.0", "U1", T0, text, mentions=tuple(mentions), author_name=name, thread=other or None),
+        Edit("slack", "C1", other, T0, text),
+        Delete("discord", other, "1", T0),
+        Reaction("slack", "C1", "1.0", other, text, T0),
+    ]
+    for event in events:
+        assert watchdog.storable(event) == watchdog._storable(event)
+    assert watchdog.storable(None) is None  # type: ignore[arg-type]  # not an event: left for apply to reject

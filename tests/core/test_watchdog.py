@@ -339,6 +339,18 @@ async def test_in_mode_all_a_members_own_question_answers_nobody(make_settings, 
     assert [q.msg_id for q in tracker.open_questions()] == ["1.0", "2.0"]
 
 
+async def test_a_flat_replys_reason_is_worded_for_the_judged_record(settings, tracker, clock):
+    # The watchdog words a reply's reason (Link.why) only for a reader: replay's judged records are one.
+    dog, _ = build(settings, tracker, clock)
+    judged = []
+    dog.on_judged = judged.append
+    dog.ingest(msg("1.0", "UMEMBER", 0, "How do I export my data as CSV?"))
+    dog.ingest(msg("2.0", "UOTHER", 1, "UMEMBER: Settings > Export, then pick CSV"))
+    assert [q.msg_id for q in tracker.open_questions()] == []
+    (reason,) = judged[-1].reasons
+    assert reason.startswith("a reply in the conversation (reply model ") and "addressed to the asker" in reason
+
+
 async def test_a_question_read_late_does_not_hide_the_newer_ones_from_their_answers(settings, tracker, clock):
     """Catch-up can deliver an older question after a newer one; the open list stays in time order."""
     dog, _ = build(settings, tracker, clock)
