@@ -142,7 +142,7 @@ class ChannelContext:
         recent = self._recent
         ts = at.timestamp()
         prior = replies.prior(asks, is_question, chatter, long, fresh)
-        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues.terms, _pleads(cues)))
+        recent.append(_Seen(msg.id, me, at, r.mentions, is_question, chatter, asks, long, fresh, n, ts, prior, cues, _pleads(cues)))
         self._last[me] = n
         self._n = n + 1
         self._spoke[me] = at
@@ -298,7 +298,7 @@ class ChannelContext:
         if not terms:
             return False
         for s in self._back(now, self._echo_window):
-            if s.author != author and not terms.isdisjoint(s.terms):
+            if s.author != author and not terms.isdisjoint(replies.seen_terms(s)):
                 return True
         return False
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .addresses import COMMON_WORDS
 
@@ -350,11 +350,16 @@ class TextCues:
     features: tuple[float, ...] = ()  # aligned with FEATURES (empty for chatter)
     phrases: tuple[str, ...] = ()  # the help phrases found, for the "why" line
     turns: bool = False  # says outright it turns to a new matter ("another question: ...")
-    terms: frozenset[str] = frozenset()  # its telling words (4+ letters, not common ones): what it is about
 
     @property
     def asks(self) -> bool:
         return bool(self.features) and self.features[0] > 0
+
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Its telling words (4+ letters, not common ones): what it is about. Worked out only when asked
+        (a short question's echo), as most messages are never compared with another's words."""
+        return frozenset() if self.chatter else terms_of(self.body)
 
 
 def _chatter(body: str, kind: str, reason: str) -> TextCues:
@@ -428,7 +433,7 @@ def text_cues(text: str) -> TextCues:
         1.0 if "u" in body and _SECOND_PERSON.search(body) is not None else 0.0,
         1.0 if new_topic else 0.0,
     )
-    return TextCues(body, "", "", words, features, tuple(phrases), turns, terms_of(body))
+    return TextCues(body, "", "", words, features, tuple(phrases), turns)
 
 
 def terms_of(body: str) -> frozenset[str]:

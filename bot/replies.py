@@ -55,8 +55,16 @@ class _Seen:
     n: int  # position in the channel (count of messages remembered before it)
     ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
     prior: float  # the reply model's terms that depend on this message alone
-    terms: frozenset[str] = frozenset()  # its telling words (bot/cues.py): does a later message take them up?
+    cues: TextCues | None = None  # its text cues (bot/cues.py), for the words it is about (``terms``)
     pleads: bool = False  # asks for help outright ("can anyone help", "any help with X?"), not a clarifying question
+
+
+_NO_TERMS: frozenset[str] = frozenset()
+
+
+def seen_terms(s: _Seen) -> frozenset[str]:
+    """The telling words of a remembered message: does a later message take them up?"""
+    return _NO_TERMS if s.cues is None else s.cues.terms
 
 
 class ChannelContext(Protocol):
@@ -515,7 +523,7 @@ def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence
         if now_ts - s.ts > window:
             break
         q = askers.get(s.author)
-        if q is not None and s.at >= q.at and not cues.terms.isdisjoint(s.terms):
+        if q is not None and s.at >= q.at and not cues.terms.isdisjoint(seen_terms(s)):
             if found is not None and found is not q:
                 return None
             found = q
