@@ -28,6 +28,7 @@ SCRIPTS = [
     ("pace.py", [], 300),  # the same talk at a Slack channel's pace
     ("rules_on_train.py", [], 300),  # the reply rules chosen on dev, checked on the training split
     ("replay_throughput.py", ["100000"] if QUICK else [], 1200),
+    ("replay_instructions.py", ["5000"] if QUICK else [], 900),  # instructions, not time: exact across runs (valgrind)
     ("due_scan.py", [], 600),
     ("lateness.py", ["100"] if QUICK else [], 300),
     ("digest.py", [], 900),
