@@ -21,7 +21,7 @@ from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Sequence
 
-from . import replies
+from . import replies, reply_roles
 from .addresses import ROSTER_HORIZON, Roster
 from .cues import FEATURES as _TEXT_FEATURES
 from .cues import TextCues, text_cues, without_names
@@ -36,10 +36,10 @@ from .replies import (  # noqa: F401  (re-exported: the engine and older imports
     REPLY_FEATURES,
     REPLY_LABELS,
     Link,
-    OpenQuestion,
     Reading,
     _Seen,
 )
+from .reply_roles import OpenQuestion  # noqa: F401  (re-exported: the engine and older imports)
 
 # A question by the same author this recently makes a new one a re-ask or follow-up.
 REASK_WINDOW = timedelta(minutes=30)
@@ -298,7 +298,7 @@ class ChannelContext:
         if not terms:
             return False
         for s in self._back(now, self._echo_window):
-            if s.author != author and not terms.isdisjoint(replies.seen_terms(s)):
+            if s.author != author and not terms.isdisjoint(s.cues.terms):
                 return True
         return False
 
@@ -333,10 +333,10 @@ class ChannelContext:
 
     def reply_target(self, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False) -> tuple[int, str] | None:
         """If msg is the first response to one of open_questions, (question key, reason)."""
-        return replies.reply_target(self, msg, open_questions, own_question=own_question)
+        return reply_roles.reply_target(self, msg, open_questions, own_question=own_question)
 
     def reply_link(
         self, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
-    ) -> tuple[int, Link | replies.Worded] | None:
+    ) -> tuple[int, Link | reply_roles.Worded] | None:
         """reply_target with the link itself: its reason (``link.why``) worded only if the caller needs it."""
-        return replies.reply_link(self, msg, open_questions, own_question=own_question)
+        return reply_roles.reply_link(self, msg, open_questions, own_question=own_question)

@@ -7,11 +7,10 @@ each earlier message by someone else within the horizon is a candidate, scored o
 general cues every help channel has (addressed to its author, time and messages
 since, whether its author has spoken again, whether the two have been talking,
 whether it asked something); the best candidate is the message answered if its
-score clears the threshold chosen on the dev split. Greetings, thanks, small talk
-and a member's own new question never answer anyone; nor does a member talking
-about their own need (asking again while their question waits, or replying to the
-member who is helping them with it). Who helps whom is also learned: whether the
-replier's own question still waits, who spoke to them since their last words.
+score clears the threshold chosen on the dev split. Who helps whom is also
+learned: whether the replier's own question still waits, who spoke to them since
+their last words. Whether a link makes a first response to an open question (the
+rules of who helps whom) is bot/reply_roles.py.
 
 It reads the channel's bounded memory (``ChannelContext`` in bot/conversation.py)
 and keeps none of its own. ``link`` is the hot path of a busy channel: the same
@@ -22,11 +21,10 @@ computed inline, with the message-level terms added once.
 from __future__ import annotations
 
 import math
-import re
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Iterator, Protocol
 
 from . import model
 from .cues import TextCues
@@ -55,16 +53,8 @@ class _Seen:
     n: int  # position in the channel (count of messages remembered before it)
     ts: float  # at, as a POSIX timestamp (cheaper arithmetic on the hot path)
     prior: float  # the reply model's terms that depend on this message alone
-    cues: TextCues | None = None  # its text cues (bot/cues.py), for the words it is about (``terms``)
+    cues: TextCues  # its text cues (bot/cues.py): ``cues.terms``, the words it is about
     pleads: bool = False  # asks for help outright ("can anyone help", "any help with X?"), not a clarifying question
-
-
-_NO_TERMS: frozenset[str] = frozenset()
-
-
-def seen_terms(s: _Seen) -> frozenset[str]:
-    """The telling words of a remembered message: does a later message take them up?"""
-    return _NO_TERMS if s.cues is None else s.cues.terms
 
 
 class ChannelContext(Protocol):
@@ -177,14 +167,6 @@ _REPLY = model.REPLY  # bench/train.py swaps in the model it is fitting
 MAX_MEMORY = 256  # messages a channel's memory may hold (bot/conversation.py)
 _LOG1P = tuple(math.log1p(i) for i in range(MAX_MEMORY))  # log1p of a message distance
 _QUIET_S = QUIET_WINDOW.total_seconds()
-
-
-@dataclass(frozen=True)
-class OpenQuestion:
-    key: int  # the engine's question id
-    msg_id: str
-    author: str
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,143 +391,3 @@ def link(ctx: ChannelContext, msg: Message) -> Link | None:
     if best is None or best_s < W.threshold:
         return None
     return Link(best.id, best.author, best.at, best_s, best)
-
-
-# A bare answer to a question put to one by name ("bob: can you help?" "yes"); not "lol" or "ok".
-_YES_NO = re.compile(r"(?:yes|yeah|yep|yup|sure|no|nope|nah)\b")
-
-# Open questions a flat-channel message is weighed against, newest first. The reply model links a message to one
-# of the last few speakers, so a question older than this many newer open ones is out of its reach anyway.
-OPEN_CONSIDERED = 100
-
-
-def reply_target(
-    ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
-) -> tuple[int, str] | None:
-    """If msg (a top-level message from a human) is the first response to one of open_questions
-    (in time order) in this flat channel, return (question key, reason). Never the asker's own message.
-    own_question: the detector judges msg a new question of its own (never an answer); a callable is
-    asked only when that matters (an unaddressed message), so the detector need not always run first."""
-    found = reply_link(ctx, msg, open_questions, own_question=own_question)
-    return None if found is None else (found[0], found[1].why(msg, ctx))
-
-
-def reply_link(
-    ctx: ChannelContext, msg: Message, open_questions: Sequence[OpenQuestion], *, own_question: bool | Callable[[], bool] = False
-) -> tuple[int, Link | Worded] | None:
-    """reply_target's (question key, link), the reason not yet worded: ``link.why(msg, ctx)`` weighs the
-    candidates again, so a caller that may not show it asks for it only when it does (before remember)."""
-    r = ctx.read(msg)
-    kind = r.cues.chatter
-    if kind in NEVER_ANSWERS and not (kind == "command" and r.mentions):
-        return None
-    now, me = msg.at, msg.author
-    # Whose messages msg can answer: its addressees; unaddressed, the last few other speakers (the
-    # candidates the reply model weighs). Only their open questions are worth weighing it against.
-    if r.mentions:
-        reach = set(r.mentions)
-    elif kind == "ack" and _YES_NO.match(r.cues.body) and (owed := ctx.owed(me, now)) is not None:
-        reach = {owed}  # "yes" to the member who just asked them something by name ("bob: can you help?")
-    else:
-        if kind or (own_question() if callable(own_question) else own_question):
-            return None  # "lol nice", or a new question of its own, addressed to nobody it could answer
-        if r.cues.asks and ctx.waiting(me, now):
-            return None  # asking again while nobody has taken up their own question: a re-ask, their own
-        reach = set()
-        near = 0
-        for s in reversed(ctx._recent):
-            if s.author != me:
-                reach.add(s.author)
-                near += 1
-                if near >= NEAR_CANDIDATES:
-                    break
-    reach.discard(me)
-    if not reach:
-        return None
-    since = now - ctx.horizon
-    open_here: list[OpenQuestion] = []  # newest first, and only so many (the list is in time order)
-    for q in reversed(open_questions):
-        if q.at < since:
-            break
-        if q.author in reach and q.at <= now:
-            open_here.append(q)
-            if len(open_here) == OPEN_CONSIDERED:
-                break
-    if not open_here:
-        return None  # addressed to others, or none of the last speakers has an open question
-    hit = link(ctx, msg)
-    if hit is None:
-        return clarifies(ctx, msg, r, open_here)
-    # The message answered is the question itself, or the asker's follow-up after it.
-    for q in open_here:
-        if hit.msg_id == q.msg_id or (hit.author == q.author and hit.at >= q.at):
-            asked_me = me in hit.seen.mentions and hit.seen.pleads  # "bob: any help with X?": bob's reply answers
-            if not asked_me and helped_by(ctx, me, q.author, q.at, now):
-                return None  # a reply to the member who is helping them with their own question
-            if hit.msg_id != q.msg_id and me in hit.seen.mentions and not hit.seen.asks and was_helping(ctx, q.author, me, q.at):
-                return None  # a reply to the help the asker was already giving them, not to the asker's question
-            return q.key, hit
-    return None
-
-
-ECHO_REASON = "a short question about what the asker just said (it takes up their words), addressed to no one"
-
-
-@dataclass(frozen=True, slots=True)
-class Worded:
-    """A response a rule found, its reason worded outright (``why`` as ``Link.why``, nothing to re-weigh)."""
-
-    reason: str
-
-    def why(self, msg: Message, ctx: ChannelContext) -> str:
-        return self.reason
-
-
-_ECHO = Worded(ECHO_REASON)
-
-
-def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence[OpenQuestion]) -> tuple[int, Worded] | None:
-    """A short question, addressed to nobody, that takes up a telling word the asker said in the last few
-    minutes ("fluxbox is in ubuntu?" after "I just installed Fluxbox and ..."): a helper's clarifying
-    question about that, so a response. Only from a member not already busy (asking, talking with
-    someone, saying something of their own), and only one asker's words may match (else whose?)."""
-    cues = r.cues
-    if r.mentions or not cues.asks or cues.words > ECHO_WORDS or not cues.terms:
-        return None
-    me, now = msg.author, msg.at
-    if ctx.asked_recently(me, now) or ctx.said_recently(me, now) or ctx.in_conversation(me, now):
-        return None  # about their own need ("does that work with 8.10?"), or their own talk with someone
-    askers = {q.author: q for q in open_here}
-    window = ECHO_WINDOW.total_seconds() * ctx.scale
-    now_ts = msg.at.timestamp()
-    found: OpenQuestion | None = None
-    for s in reversed(ctx._recent):
-        if now_ts - s.ts > window:
-            break
-        q = askers.get(s.author)
-        if q is not None and s.at >= q.at and not cues.terms.isdisjoint(seen_terms(s)):
-            if found is not None and found is not q:
-                return None
-            found = q
-    return None if found is None else (found.key, _ECHO)
-
-
-def was_helping(ctx: ChannelContext, helper: str, member: str, before: datetime) -> bool:
-    """helper addressed member (still remembered) before ``before``: the two were talking about member's
-    need before helper asked something of their own ("sken: try dpkg --purge", then helper's own question)."""
-    for s in ctx._recent:
-        if s.at >= before:
-            return False
-        if s.author == helper and member in s.mentions:
-            return True
-    return False
-
-
-def helped_by(ctx: ChannelContext, member: str, helper: str, after: datetime, now: datetime) -> bool:
-    """member asked a question lately, and helper has addressed member since (and since ``after``).
-
-    Then member's reply to helper is their side of the conversation about their own need; it
-    answers the help, not a question helper asked before it ("alice: no, it is installed" to
-    the asker who just told alice what to try)."""
-    asked, helped = ctx.asked_at(member), ctx.addressed_at(helper, member)
-    return asked is not None and helped is not None and ctx.asked_recently(member, now) and helped >= max(asked, after)

@@ -94,7 +94,7 @@ def test_chat_adapters_reach_the_core_only_through_their_port():
 # Each room of bot/ and the bot/ rooms it may import (besides itself, the standard library and
 # third-party packages). A room is a package (bot/store, bot/config, ...) or a top-level module.
 # A new module must be added here and to ARCHITECTURE.md: that is the point.
-DETECTION = {"bot.cues", "bot.addresses", "bot.model", "bot.conversation", "bot.replies", "bot.detect"}  # pure text judging
+DETECTION = {"bot.cues", "bot.prose", "bot.addresses", "bot.model", "bot.conversation", "bot.replies", "bot.reply_roles", "bot.detect"}  # pure text judging
 CLI = {"bot.cli", "bot.cli_common", "bot.cli_check", "bot.cli_status", "bot.cli_replay", "bot.digest_cli", "bot.dashboard"}
 ROOMS: dict[str, set[str]] = {
     # The vocabulary: values everyone shares, importing nothing of ours.

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-from bot import model, replies
+from bot import model, replies, reply_roles
 from bot.conversation import ChannelContext, OpenQuestion
 from bot.events import Message
 
@@ -241,7 +241,7 @@ def test_a_short_question_taking_up_the_askers_words_is_a_clarifying_response() 
     ctx.remember(msg("dan", "nice, merging now", 0.2))
     q = ask(ctx, 1, "alice", "hey, I just installed fluxbox and all the fonts in my gnome apps look huge", 1)
     hit = ctx.reply_target(msg("bob", "fluxbox is in the archive?", 2), [q])
-    assert key(hit) == 1 and hit is not None and hit[1] == replies.ECHO_REASON
+    assert key(hit) == 1 and hit is not None and hit[1] == reply_roles.ECHO_REASON
     # too late to be about it, or about nothing the asker said: no response
     assert ctx.reply_target(msg("bob", "fluxbox is in the archive?", 6), [q]) is None
     assert ctx.reply_target(msg("bob", "is the mirror down again?", 2), [q]) is None
