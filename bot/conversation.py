@@ -292,15 +292,17 @@ class ChannelContext:
         at, asked = self._thanked.get(author), self._askers.get(author)
         return at is not None and asked is not None and at >= asked and _ZERO <= now - at <= self.horizon
 
+    def echoed(self, terms: frozenset[str], author: str, now: datetime) -> Iterator[_Seen]:
+        """Other members' messages of the last few minutes, newest first, that terms (bot/cues.py: 4+
+        letters, not common words) take up a word of: what a short question is about ("fluxbox is in ubuntu?")."""
+        if terms:
+            for s in self._back(now, self._echo_window):
+                if s.author != author and not terms.isdisjoint(s.cues.terms):
+                    yield s
+
     def echoes(self, terms: frozenset[str], author: str, now: datetime) -> bool:
-        """terms (bot/cues.py: 4+ letters, not common words) take up a word of another member's message
-        of the last few minutes: a short question about what was just said ("fluxbox is in ubuntu?")."""
-        if not terms:
-            return False
-        for s in self._back(now, self._echo_window):
-            if s.author != author and not terms.isdisjoint(s.cues.terms):
-                return True
-        return False
+        """terms take up a word of another member's message of the last few minutes (``echoed``)."""
+        return next(self.echoed(terms, author, now), None) is not None
 
     def probed(self, author: str, now: datetime) -> bool:
         """Asked whether anyone can help (a probe) lately and has not said what about yet."""

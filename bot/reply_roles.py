@@ -19,7 +19,6 @@ from typing import Callable, Sequence
 
 from .events import Message
 from .replies import (
-    ECHO_WINDOW,
     ECHO_WORDS,
     NEAR_CANDIDATES,
     NEVER_ANSWERS,
@@ -143,14 +142,10 @@ def clarifies(ctx: ChannelContext, msg: Message, r: Reading, open_here: Sequence
     if ctx.asked_recently(me, now) or ctx.said_recently(me, now) or ctx.in_conversation(me, now):
         return None  # about their own need ("does that work with 8.10?"), or their own talk with someone
     askers = {q.author: q for q in open_here}
-    window = ECHO_WINDOW.total_seconds() * ctx.scale
-    now_ts = msg.at.timestamp()
     found: OpenQuestion | None = None
-    for s in reversed(ctx._recent):
-        if now_ts - s.ts > window:
-            break
+    for s in ctx.echoed(cues.terms, me, now):
         q = askers.get(s.author)
-        if q is not None and s.at >= q.at and not cues.terms.isdisjoint(s.cues.terms):
+        if q is not None and s.at >= q.at:
             if found is not None and found is not q:
                 return None
             found = q
